@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Gateway",
+    products: [
+        .executable(name: "gateway", targets: ["Gateway"]),
+        .executable(name: "gatewayperf", targets: ["GatewayPerf"]),
+    ],
+    targets: [
+        // C shims: epoll/eventfd/timerfd/socket helpers that `import Glibc` does not expose.
+        .target(name: "CLinux"),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+
+        // Growable byte buffer shared by transport, codecs and the core.
+        .target(name: "Bytes", swiftSettings: strict),
+        // Epoll event loops, TCP listeners and connections.
+        .target(name: "Transport", dependencies: ["CLinux", "Bytes"], swiftSettings: strict),
+        // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
+        .target(
+            name: "AMQPModel", dependencies: ["Bytes", "COpenSSL", "CCrypt"],
+            swiftSettings: strict),
+        // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
+        .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),
+        // AMQP 0-9-1 server: connection and channel state machines on the core.
+        .target(
+            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Transport", "Bytes"],
+            swiftSettings: strict),
+        // MQTT frontend (grows with the MQTT issue).
+        .target(
+            name: "MQTTFrontend", dependencies: ["AMQPModel", "Transport", "Bytes"],
+            swiftSettings: strict),
+        // Configuration: INI file, flags, environment, definitions JSON.
+        .target(name: "GatewayConfig", dependencies: ["AMQPModel"], swiftSettings: strict),
+        .executableTarget(
+            name: "Gateway",
+            dependencies: ["GatewayConfig", "AMQPFrontend", "MQTTFrontend", "AMQPModel", "Transport"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "GatewayPerf", dependencies: ["AMQPWire", "AMQPModel", "Bytes", "CLinux"],
+            swiftSettings: strict),
+
+        .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes"], swiftSettings: strict),
+        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel"], swiftSettings: strict),
+        .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
+        .testTarget(
+            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport"],
+            swiftSettings: strict),
+        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
+    ]
+)

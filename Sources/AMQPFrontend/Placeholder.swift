@@ -1,0 +1,1 @@
+// AMQPFrontend: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// AMQPWire: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// GatewayConfig: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+// MQTTFrontend: placeholder until its first file lands.

@@ -1,0 +1,164 @@
+import AMQPModel
+import AMQPWire
+import Bytes
+
+/// How a delivery was settled.
+enum Settlement: Equatable {
+    /// basic.ack.
+    case ack
+    /// basic.nack / basic.reject with requeue, or the channel closed.
+    case requeue
+    /// basic.nack / basic.reject without requeue: dead-lettered or dropped.
+    case reject
+}
+
+/// basic.qos, consume, cancel, get, deliveries and their settlement.
+extension AMQPChannel {
+    func basicQos(_ m: BasicQos) {
+        prefetchCount = Int(m.prefetchCount)
+        if m.global {
+            if let c = channelCredit {
+                c.setLimit(prefetchCount)
+            } else {
+                channelCredit = PrefetchCredit(limit: prefetchCount)
+            }
+            for h in consumers.values { h.queue.creditAvailable() }
+        }
+        connection.send(.basicQosOk(BasicQosOk()), channel: number)
+    }
+
+    func basicConsume(_ m: BasicConsume) throws(AMQPError) {
+        let name = resolvedQueueName(m.queue)
+        try requirePermission(.read, "queue", name)
+        let q = try queue(name)
+        let tag = m.consumerTag.isEmpty ? ServerNames.generate(prefix: "amq.ctag-") : m.consumerTag
+        if consumers[tag] != nil {
+            throw .connection(ReplyCode.notAllowed, "attempt to reuse consumer tag '\(tag)'")
+        }
+        let handle = ConsumerHandle(
+            tag: tag, queue: q, noAck: m.noAck, exclusive: m.exclusive,
+            credit: PrefetchCredit(limit: m.noAck ? 0 : prefetchCount),
+            channelCredit: m.noAck ? nil : channelCredit, channelID: number, consumer: connection.consumerSink)
+        do { try q.addConsumer(handle) } catch { throw AMQPError(error) }
+        consumers[tag] = handle
+        if !m.nowait { connection.send(.basicConsumeOk(BasicConsumeOk(consumerTag: tag)), channel: number) }
+    }
+
+    func basicCancel(_ m: BasicCancel) {
+        if let h = consumers.removeValue(forKey: m.consumerTag) { h.queue.removeConsumer(h) }
+        if !m.nowait { connection.send(.basicCancelOk(BasicCancelOk(consumerTag: m.consumerTag)), channel: number) }
+    }
+
+    /// The broker removed a consumer (its queue was deleted): tell clients that understand it.
+    func consumerCancelledByBroker(_ handle: ConsumerHandle) {
+        guard consumers[handle.tag] === handle else { return }
+        consumers[handle.tag] = nil
+        if connection.capabilities.consumerCancelNotify {
+            connection.send(.basicCancel(BasicCancel(consumerTag: handle.tag, nowait: true)), channel: number)
+        }
+    }
+
+    func basicGet(_ m: BasicGet) throws(AMQPError) {
+        let name = resolvedQueueName(m.queue)
+        try requirePermission(.read, "queue", name)
+        let q = try queue(name)
+        guard let (entry, remaining) = q.get(noAck: m.noAck) else {
+            connection.send(.basicGetEmpty(BasicGetEmpty()), channel: number)
+            return
+        }
+        let tag = nextDeliveryTag
+        nextDeliveryTag += 1
+        if !m.noAck { unacked.append(tag: tag, queue: q, handle: nil, entry: entry) }
+        let message = entry.message
+        let method = AMQPMethod.basicGetOk(
+            BasicGetOk(
+                deliveryTag: tag, redelivered: entry.redelivered, exchange: message.exchange,
+                routingKey: message.routingKey, messageCount: UInt32(clamping: remaining)))
+        let frameMax = connection.frameMax
+        let channel = number
+        connection.connection.write { out in
+            message.body.withUnsafeBytes { body in
+                FrameEncoder.writeContent(
+                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+            }
+        }
+    }
+
+    /// Writes the messages the queue assigned to `handle` as basic.deliver frames.
+    func deliverPending(_ handle: ConsumerHandle) {
+        guard state == .open, flowActive, consumers[handle.tag] === handle else { return }
+        deliveryBatch.removeAll(keepingCapacity: true)
+        handle.queue.takePending(for: handle, into: &deliveryBatch)
+        let count = deliveryBatch.count
+        guard count > 0 else { return }
+        let frameMax = connection.frameMax
+        let channel = number
+        connection.lastWriteAt = connection.eventLoop.now
+        connection.connection.write { out in
+            for e in deliveryBatch {
+                let tag = nextDeliveryTag
+                nextDeliveryTag += 1
+                if !handle.noAck { unacked.append(tag: tag, queue: handle.queue, handle: handle, entry: e) }
+                let m = e.message
+                let method = AMQPMethod.basicDeliver(
+                    BasicDeliver(
+                        consumerTag: handle.tag, deliveryTag: tag, redelivered: e.redelivered, exchange: m.exchange,
+                        routingKey: m.routingKey))
+                m.body.withUnsafeBytes { body in
+                    FrameEncoder.writeContent(
+                        method, properties: m.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+                }
+            }
+        }
+        deliveryBatch.removeAll(keepingCapacity: true)
+        if connection.connection.isWritable {
+            handle.window.release(count)
+            handle.queue.creditAvailable()
+        } else {
+            connection.pausedConsumers.append((handle, count))
+        }
+    }
+
+    /// basic.ack / nack / reject. An unknown tag is a channel exception (406).
+    func settle(tag: UInt64, multiple: Bool, outcome: Settlement) throws(AMQPError) {
+        guard let taken = unacked.take(tag: tag, multiple: multiple) else {
+            throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)")
+        }
+        if transaction != nil {
+            transaction!.settlements.append(contentsOf: taken.map { ($0, outcome) })
+            return
+        }
+        settleTaken(taken, outcome: outcome)
+    }
+
+    /// Applies a settlement to deliveries, one call per run of deliveries from the same queue.
+    func settleTaken(_ deliveries: [UnackedDeliveries.Delivery], outcome: Settlement) {
+        var i = 0
+        while i < deliveries.count {
+            let q = deliveries[i].queue
+            var j = i
+            var fromConsumer = false
+            while j < deliveries.count && deliveries[j].queue === q {
+                if let h = deliveries[j].handle {
+                    h.releaseCredit()
+                    fromConsumer = true
+                }
+                j += 1
+            }
+            let run = deliveries[i..<j]
+            switch outcome {
+            case .ack: q.acknowledged(count: run.count)
+            case .requeue: q.requeue(run.map(\.entry))
+            case .reject: q.rejected(run.map(\.entry))
+            }
+            if fromConsumer && outcome != .requeue { q.creditAvailable() }
+            i = j
+        }
+    }
+
+    /// basic.recover(-async): every unacknowledged delivery goes back to its queue, flagged redelivered.
+    func recover(reply: Bool) {
+        settleTaken(unacked.takeAll(), outcome: .requeue)
+        if reply { connection.send(.basicRecoverOk(BasicRecoverOk()), channel: number) }
+    }
+}

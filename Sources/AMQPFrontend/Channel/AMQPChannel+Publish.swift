@@ -1,0 +1,127 @@
+import AMQPModel
+import AMQPWire
+import Bytes
+
+/// basic.publish, basic.return, publisher confirms (RabbitMQ extension) and the tx class.
+extension AMQPChannel {
+    /// Work of a transaction, applied at tx.commit and dropped at tx.rollback.
+    struct Transaction {
+        var publishes: [(message: Message, exchange: Exchange, mandatory: Bool)] = []
+        var settlements: [(delivery: UnackedDeliveries.Delivery, outcome: Settlement)] = []
+    }
+
+    /// A completed basic.publish with its content: checks, then routes (or buffers it in a transaction).
+    func publish(_ m: BasicPublish, properties: BasicProperties, body: [UInt8]) throws(AMQPError) {
+        let ex = try exchange(m.exchange)
+        if ex.isInternal {
+            throw .channel(
+                ReplyCode.accessRefused, "cannot publish to internal exchange '\(m.exchange)' in vhost '\(vhost.name)'")
+        }
+        try requirePermission(.write, "exchange", m.exchange)
+        try requireTopicPermission(.write, exchange: ex, key: m.routingKey)
+        if let uid = properties.userId, uid.string != userName {
+            throw .channel(
+                ReplyCode.preconditionFailed,
+                "user_id property set to '\(uid)' but authenticated user was '\(userName)'")
+        }
+        let message = Message(exchange: m.exchange, routingKey: m.routingKey, properties: properties, body: body)
+        if transaction != nil {
+            transaction!.publishes.append((message, ex, m.mandatory))
+        } else {
+            route(message, through: ex, mandatory: m.mandatory)
+        }
+    }
+
+    private func route(_ message: Message, through ex: Exchange, mandatory: Bool) {
+        let result = vhost.publish(message, through: ex, targets: &routeTargets)
+        if mandatory && result.enqueued == 0 && result.rejected == 0 {
+            sendReturn(message)
+        }
+        if confirmMode {
+            pendingConfirms.append((nextPublishSequence, result.rejected == 0))
+            nextPublishSequence += 1
+            if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
+        }
+    }
+
+    private func sendReturn(_ message: Message) {
+        let frameMax = connection.frameMax
+        let channel = number
+        let method = AMQPMethod.basicReturn(
+            BasicReturn(
+                replyCode: ReplyCode.noRoute, replyText: "NO_ROUTE", exchange: message.exchange,
+                routingKey: message.routingKey))
+        connection.connection.write { out in
+            message.body.withUnsafeBytes { body in
+                FrameEncoder.writeContent(
+                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+            }
+        }
+    }
+
+    /// Sends this turn's confirms: runs of acks collapse into one `multiple` ack; nacks go one by one.
+    func flushConfirms() {
+        guard state == .open, !pendingConfirms.isEmpty else {
+            pendingConfirms.removeAll()
+            return
+        }
+        var runStart: UInt64?
+        var runEnd: UInt64 = 0
+        func flushRun() {
+            guard let start = runStart else { return }
+            connection.send(.basicAck(BasicAck(deliveryTag: runEnd, multiple: runEnd > start)), channel: number)
+            runStart = nil
+        }
+        for (seq, ack) in pendingConfirms {
+            if ack {
+                if runStart == nil { runStart = seq }
+                runEnd = seq
+            } else {
+                flushRun()
+                connection.send(.basicNack(BasicNack(deliveryTag: seq, multiple: false, requeue: false)), channel: number)
+            }
+        }
+        flushRun()
+        pendingConfirms.removeAll(keepingCapacity: true)
+    }
+
+    func confirmSelect(_ m: ConfirmSelect) throws(AMQPError) {
+        if transaction != nil {
+            throw .channel(ReplyCode.preconditionFailed, "cannot switch from tx to confirm mode")
+        }
+        confirmMode = true
+        if !m.nowait { connection.send(.confirmSelectOk(ConfirmSelectOk()), channel: number) }
+    }
+
+    // MARK: - Transactions
+
+    func txSelect() throws(AMQPError) {
+        if confirmMode {
+            throw .channel(ReplyCode.preconditionFailed, "cannot switch from confirm to tx mode")
+        }
+        if transaction == nil { transaction = Transaction() }
+        connection.send(.txSelectOk(TxSelectOk()), channel: number)
+    }
+
+    func txCommit() throws(AMQPError) {
+        guard let tx = transaction else {
+            throw .channel(ReplyCode.preconditionFailed, "channel is not transactional")
+        }
+        transaction = Transaction()
+        for p in tx.publishes { route(p.message, through: p.exchange, mandatory: p.mandatory) }
+        for outcome in [Settlement.ack, .requeue, .reject] {
+            let group = tx.settlements.filter { $0.outcome == outcome }.map(\.delivery)
+            if !group.isEmpty { settleTaken(group, outcome: outcome) }
+        }
+        connection.send(.txCommitOk(TxCommitOk()), channel: number)
+    }
+
+    func txRollback() throws(AMQPError) {
+        guard let tx = transaction else {
+            throw .channel(ReplyCode.preconditionFailed, "channel is not transactional")
+        }
+        transaction = Transaction()
+        unacked.restore(tx.settlements.map(\.delivery))
+        connection.send(.txRollbackOk(TxRollbackOk()), channel: number)
+    }
+}

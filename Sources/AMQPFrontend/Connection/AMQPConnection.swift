@@ -1,0 +1,260 @@
+import AMQPModel
+import AMQPWire
+import Bytes
+import Transport
+
+/// One AMQP 0-9-1 client connection: the handshake, frame dispatch to channels, heartbeats and close.
+///
+/// Lives on one event loop for its whole life; every method runs on that loop's thread, which is why it
+/// needs no locks. It is `@unchecked Sendable` only so loop tasks can capture it; they always hop to its
+/// loop first (`eventLoop.execute`).
+final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
+    enum Phase {
+        case awaitingProtocolHeader, awaitingStartOk, awaitingTuneOk, awaitingOpen, open
+        /// We sent connection.close and wait for close-ok; everything else is ignored.
+        case closing
+        case closed
+    }
+
+    let id: UInt64
+    let server: AMQPServer
+    let connection: TCPConnection
+    let logger: Logger
+    var eventLoop: EventLoop { connection.eventLoop }
+    var configuration: AMQPServerConfiguration { server.configuration }
+
+    var phase = Phase.awaitingProtocolHeader
+    var frameMax: Int
+    var channelMax: UInt16
+    var heartbeat: UInt16 = 0
+    var user: User?
+    var vhost: VHost?
+    var authorizer: Authorizer?
+    var capabilities = ClientCapabilities()
+    var channels: [UInt16: AMQPChannel] = [:]
+    /// Set after a framing error: the byte stream can no longer be trusted, so input is dropped.
+    var discardInput = false
+
+    var lastReadAt: UInt64 = 0
+    var lastWriteAt: UInt64 = 0
+    var handshakeTimer: TimerID?
+    var heartbeatTimer: TimerID?
+    var closeTimer: TimerID?
+
+    /// Consumers whose queues assigned messages since the last drain.
+    var drainList: [ConsumerHandle] = []
+    var drainScheduled = false
+    /// Consumers that stopped taking messages because the socket is above its high watermark.
+    var pausedConsumers: [(handle: ConsumerHandle, count: Int)] = []
+    /// Channels with publisher confirms to send at the end of this loop turn.
+    var confirmList: [AMQPChannel] = []
+    /// Receives queue callbacks on any thread and hops to this connection's loop.
+    lazy var consumerSink = ConsumerSink(connection: self)
+
+    init(id: UInt64, server: AMQPServer, connection: TCPConnection) {
+        self.id = id
+        self.server = server
+        self.connection = connection
+        self.logger = server.logger
+        self.frameMax = Int(server.configuration.frameMax)
+        self.channelMax = server.configuration.channelMax
+    }
+
+    /// "127.0.0.1:50000 -> 127.0.0.1:5672", as RabbitMQ names connections.
+    var name: String { "\(connection.remoteAddress) -> \(connection.localAddress)" }
+
+    // MARK: - ConnectionHandler
+
+    func connectionActive(_ connection: TCPConnection) {
+        lastReadAt = eventLoop.now
+        lastWriteAt = lastReadAt
+        logger.debug("accepted connection \(id) (\(name))")
+        handshakeTimer = eventLoop.scheduleTimer(after: .seconds(configuration.handshakeTimeout)) { [weak self] in
+            guard let self, self.phase != .open, self.phase != .closed else { return }
+            self.logger.warning(
+                "closing connection \(self.id) (\(self.name)): handshake not finished within \(self.configuration.handshakeTimeout) s")
+            self.connection.abort()
+        }
+    }
+
+    func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
+        lastReadAt = eventLoop.now
+        if discardInput || phase == .closed {
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            return
+        }
+        if phase == .awaitingProtocolHeader {
+            guard readProtocolHeader(&buffer) else { return }
+        }
+        while !discardInput && phase != .closed {
+            let frame: Frame
+            do {
+                guard let f = try FrameDecoder.decode(&buffer, maxFrameSize: frameMax) else { break }
+                frame = f
+            } catch {
+                discardInput = true
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                fail(AMQPError(error))
+                break
+            }
+            do {
+                try handle(frame)
+            } catch {
+                fail(error)
+            }
+        }
+    }
+
+    func connectionWritabilityChanged(_ connection: TCPConnection) {
+        guard connection.isWritable, !pausedConsumers.isEmpty else { return }
+        let resumed = pausedConsumers
+        pausedConsumers.removeAll()
+        for (handle, count) in resumed {
+            handle.window.release(count)
+            handle.queue.creditAvailable()
+        }
+    }
+
+    func connectionClosed(_ connection: TCPConnection) {
+        let wasOpen = phase == .open || phase == .closing
+        phase = .closed
+        for t in [handshakeTimer, heartbeatTimer, closeTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        for ch in channels.values { ch.release() }
+        channels.removeAll()
+        for (handle, count) in pausedConsumers { handle.window.release(count) }
+        pausedConsumers.removeAll()
+        vhost?.deleteExclusiveQueues(owner: id)
+        server.connectionEnded(id: id)
+        if wasOpen, let user {
+            logger.info("closed connection \(id) (\(name)) user '\(user.name)'")
+        } else {
+            logger.debug("closed connection \(id) (\(name))")
+        }
+        connection.handler = nil
+    }
+
+    // MARK: - Frames
+
+    private func readProtocolHeader(_ buffer: inout ByteBuffer) -> Bool {
+        let n = min(buffer.readableBytes, amqpProtocolHeader.count)
+        for i in 0..<n where buffer.peekUInt8(at: i) != amqpProtocolHeader[i] {
+            refuseProtocolHeader(&buffer)
+            return false
+        }
+        guard n == amqpProtocolHeader.count else { return false }
+        buffer.moveReaderIndex(forwardBy: n)
+        sendStart()
+        return true
+    }
+
+    /// AMQP 0-9-1 §4.2.2: answer a bad protocol header with the one we speak, then close.
+    private func refuseProtocolHeader(_ buffer: inout ByteBuffer) {
+        logger.warning("connection \(id) (\(name)) sent an invalid protocol header; closing")
+        buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        discardInput = true
+        connection.write { $0.writeBytes(amqpProtocolHeader) }
+        connection.close()
+    }
+
+    private func handle(_ frame: Frame) throws(AMQPError) {
+        switch frame.type {
+        case .heartbeat:
+            if frame.channel != 0 {
+                throw .connection(ReplyCode.unexpectedFrame, "heartbeat frame on channel \(frame.channel)")
+            }
+        case .method:
+            var payload = frame.payload
+            let method: AMQPMethod
+            do { method = try AMQPMethod.decode(&payload) } catch { throw AMQPError(error) }
+            if frame.channel == 0 {
+                try handleConnectionMethod(method)
+            } else {
+                try channelMethod(method, channel: frame.channel)
+            }
+        case .header, .body:
+            guard phase == .open, frame.channel != 0 else {
+                if phase == .closing { return }
+                throw .connection(ReplyCode.unexpectedFrame, "content frame on channel \(frame.channel)")
+            }
+            guard let ch = channels[frame.channel] else {
+                throw .connection(ReplyCode.channelError, "expected 'channel.open' on channel \(frame.channel)")
+            }
+            try dispatch(on: ch) { ch throws(AMQPError) in try ch.handleContent(frame) }
+        }
+    }
+
+    private func channelMethod(_ method: AMQPMethod, channel number: UInt16) throws(AMQPError) {
+        switch phase {
+        case .closing, .closed:
+            return
+        case .open:
+            break
+        default:
+            throw .connection(ReplyCode.channelError, "channel \(number) used before connection.open")
+        }
+        if let ch = channels[number] {
+            try dispatch(on: ch) { ch throws(AMQPError) in try ch.handle(method) }
+            return
+        }
+        guard case .channelOpen = method else {
+            throw .connection(ReplyCode.channelError, "expected 'channel.open' on channel \(number)")
+        }
+        guard number <= channelMax else {
+            throw .connection(ReplyCode.channelError, "channel \(number) exceeds channel_max \(channelMax)")
+        }
+        channels[number] = AMQPChannel(number: number, connection: self)
+        send(.channelOpenOk(ChannelOpenOk()), channel: number)
+    }
+
+    /// Runs channel work; a channel exception closes that channel only, a connection exception propagates.
+    private func dispatch(on ch: AMQPChannel, _ body: (AMQPChannel) throws(AMQPError) -> Void) throws(AMQPError) {
+        do {
+            try body(ch)
+        } catch {
+            if error.connectionLevel { throw error }
+            ch.close(with: error)
+        }
+    }
+
+    // MARK: - Output
+
+    /// Writes one method frame.
+    func send(_ method: AMQPMethod, channel: UInt16) {
+        lastWriteAt = eventLoop.now
+        connection.write { FrameEncoder.writeMethod(method, channel: channel, into: &$0) }
+    }
+
+    // MARK: - Errors and close
+
+    /// Answers a connection exception (channel exceptions never reach here: `dispatch` closes the channel).
+    func fail(_ error: AMQPError) {
+        closeConnection(error)
+    }
+
+    /// Sends connection.close and waits (bounded) for close-ok before closing the socket.
+    func closeConnection(_ error: AMQPError) {
+        guard phase != .closing, phase != .closed else { return }
+        if error.replyCode != ReplyCode.connectionForced {
+            logger.warning("closing connection \(id) (\(name)): \(error.replyText)")
+        }
+        phase = .closing
+        for ch in channels.values { ch.release() }
+        channels.removeAll()
+        send(
+            .connectionClose(
+                ConnectionClose(
+                    replyCode: error.replyCode, replyText: error.replyText, classId: error.classId,
+                    methodId: error.methodId)),
+            channel: 0)
+        closeTimer = eventLoop.scheduleTimer(after: .seconds(3)) { [weak self] in self?.connection.close() }
+    }
+
+    /// Broker shutdown: close with 320 CONNECTION_FORCED.
+    func forceClose(reason: String) {
+        if phase == .open {
+            closeConnection(.connection(ReplyCode.connectionForced, reason))
+        } else if phase != .closed && phase != .closing {
+            connection.close()
+        }
+    }
+}

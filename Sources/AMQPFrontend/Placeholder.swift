@@ -1,1 +1,0 @@
-// AMQPFrontend: placeholder until its first file lands.

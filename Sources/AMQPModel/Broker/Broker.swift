@@ -1,0 +1,46 @@
+import Synchronization
+
+/// The broker core: vhosts and the user store, shared by every frontend.
+public final class Broker: Sendable {
+    /// Users, permissions and topic permissions.
+    public let users: UserStore
+    /// Runs delayed work (TTL, x-expires) for every vhost.
+    public let scheduler: any BrokerScheduler
+    private let vhostRegistry = Lock<[String: VHost]>([:])
+    private let connectionCounter = Atomic<UInt64>(0)
+
+    /// Creates an empty broker.
+    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler) {
+        self.users = users
+        self.scheduler = scheduler
+    }
+
+    /// The vhost called `name`.
+    public func vhost(named name: String) -> VHost? { vhostRegistry.withLock { $0[name] } }
+
+    /// Every vhost, sorted by name.
+    public var vhosts: [VHost] { vhostRegistry.withLock { Array($0.values) }.sorted { $0.name < $1.name } }
+
+    /// Creates the vhost if it does not exist; returns it either way.
+    @discardableResult public func addVHost(_ name: String) -> VHost {
+        vhostRegistry.withLock { r in
+            if let v = r[name] { return v }
+            let v = VHost(name: name, scheduler: scheduler)
+            r[name] = v
+            return v
+        }
+    }
+
+    /// Deletes a vhost with everything in it and its permissions; false if it did not exist.
+    @discardableResult public func deleteVHost(_ name: String) -> Bool {
+        guard let v = vhostRegistry.withLock({ $0.removeValue(forKey: name) }) else { return false }
+        for q in v.queues { v.removeQueue(q) }
+        users.removeVhost(name)
+        return true
+    }
+
+    /// A process-unique id for a new client connection (exclusive queue ownership, logs).
+    public func nextConnectionID() -> UInt64 {
+        connectionCounter.add(1, ordering: .relaxed).newValue
+    }
+}

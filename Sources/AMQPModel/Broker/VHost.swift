@@ -1,0 +1,276 @@
+/// A virtual host: its own namespace of exchanges, queues and bindings.
+///
+/// The registry (names to objects) is behind one lock, taken on declare/delete and on name lookups;
+/// frontends cache the objects they publish to, so the per-message path mostly skips it.
+public final class VHost: @unchecked Sendable {
+    /// Vhost name.
+    public let name: String
+    /// Runs the core's delayed work (TTL, x-expires).
+    public let scheduler: any BrokerScheduler
+
+    private struct Registry {
+        var exchanges: [ByteString: Exchange] = [:]
+        var queues: [ByteString: Queue] = [:]
+    }
+
+    private let registry = Lock(Registry())
+
+    /// The exchanges every vhost has (AMQP 0-9-1 §3.1.3.1, plus `mqtt.default`, design §4).
+    public static let defaultExchanges: [(ByteString, ExchangeType)] = [
+        ("", .direct), ("amq.direct", .direct), ("amq.fanout", .fanout), ("amq.topic", .topic),
+        ("amq.headers", .headers), ("amq.match", .headers), ("mqtt.default", .mqtt),
+    ]
+
+    /// Creates a vhost with its default exchanges.
+    public init(name: String, scheduler: any BrokerScheduler) {
+        self.name = name
+        self.scheduler = scheduler
+        registry.withLock { r in
+            for (n, t) in Self.defaultExchanges {
+                r.exchanges[n] = Exchange(
+                    name: n, type: t, durable: true, autoDelete: false, isInternal: false, arguments: FieldTable())
+            }
+        }
+    }
+
+    // MARK: - Lookup
+
+    /// The exchange called `name`.
+    public func exchange(named name: ByteString) -> Exchange? { registry.withLock { $0.exchanges[name] } }
+
+    /// The queue called `name`.
+    public func queue(named name: ByteString) -> Queue? { registry.withLock { $0.queues[name] } }
+
+    /// Every exchange, sorted by name.
+    public var exchanges: [Exchange] { registry.withLock { Array($0.exchanges.values) }.sorted { $0.name < $1.name } }
+
+    /// Every queue, sorted by name.
+    public var queues: [Queue] { registry.withLock { Array($0.queues.values) }.sorted { $0.name < $1.name } }
+
+    /// True for names clients may not declare or delete: the default exchanges and `amq.` names.
+    public static func isReservedExchangeName(_ name: ByteString) -> Bool {
+        name.isEmpty || name.hasPrefix("amq.") || name == "mqtt.default"
+    }
+
+    // MARK: - Exchanges
+
+    /// Declares an exchange, or checks that an existing one has the same type and flags.
+    public func declareExchange(
+        name: ByteString, type typeName: String, durable: Bool, autoDelete: Bool, isInternal: Bool,
+        arguments: FieldTable
+    ) throws(BrokerError) -> Exchange {
+        guard let type = ExchangeType(rawValue: typeName) else {
+            throw BrokerError(.commandInvalid, "invalid exchange type '\(typeName)'")
+        }
+        return try registry.withLock { (r: inout Registry) throws(BrokerError) -> Exchange in
+            if let e = r.exchanges[name] {
+                guard e.type == type, e.durable == durable, e.autoDelete == autoDelete, e.isInternal == isInternal
+                else {
+                    throw BrokerError(
+                        .preconditionFailed,
+                        "inequivalent arg 'type' or flags for exchange '\(name)' in vhost '\(self.name)': "
+                            + "received '\(typeName)' but current is '\(e.type.rawValue)'")
+                }
+                return e
+            }
+            let e = Exchange(
+                name: name, type: type, durable: durable, autoDelete: autoDelete, isInternal: isInternal,
+                arguments: arguments)
+            r.exchanges[name] = e
+            return e
+        }
+    }
+
+    /// Deletes an exchange and every binding to and from it.
+    public func deleteExchange(name: ByteString, ifUnused: Bool) throws(BrokerError) {
+        let removed = try registry.withLock { (r: inout Registry) throws(BrokerError) -> Exchange in
+            guard let e = r.exchanges[name] else {
+                throw BrokerError(.notFound, "no exchange '\(name)' in vhost '\(self.name)'")
+            }
+            if ifUnused && e.bindingCount > 0 {
+                throw BrokerError(.preconditionFailed, "exchange '\(name)' in vhost '\(self.name)' in use")
+            }
+            r.exchanges[name] = nil
+            return e
+        }
+        detach(.exchange(removed))
+    }
+
+    // MARK: - Queues
+
+    /// Declares a queue, or checks that an existing one is equivalent and not exclusive to another connection.
+    /// Returns the queue and whether it was created now.
+    public func declareQueue(
+        name: ByteString, durable: Bool, exclusiveOwner: UInt64?, autoDelete: Bool, arguments: FieldTable,
+        connection: UInt64
+    ) throws(BrokerError) -> (queue: Queue, created: Bool) {
+        let limits = try QueueArguments(arguments)
+        let result = try registry.withLock { (r: inout Registry) throws(BrokerError) -> (Queue, Bool) in
+            if let q = r.queues[name] {
+                try Self.checkExclusive(q, connection: connection, vhost: self.name)
+                guard q.durable == durable, q.autoDelete == autoDelete, (q.exclusiveOwner != nil) == (exclusiveOwner != nil)
+                else {
+                    throw BrokerError(
+                        .preconditionFailed,
+                        "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'")
+                }
+                guard q.limits == limits else {
+                    throw BrokerError(
+                        .preconditionFailed, "inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
+                }
+                return (q, false)
+            }
+            let q = Queue(
+                name: name, vhost: self, durable: durable, autoDelete: autoDelete, exclusiveOwner: exclusiveOwner,
+                arguments: arguments, limits: limits, store: InMemoryQueueStore())
+            r.queues[name] = q
+            return (q, true)
+        }
+        if !result.1 { result.0.touch() } else { result.0.scheduleExpiresCheck() }
+        return (queue: result.0, created: result.1)
+    }
+
+    /// Throws 405 when `queue` is exclusive to a connection other than `connection`.
+    public static func checkExclusive(_ queue: Queue, connection: UInt64, vhost: String) throws(BrokerError) {
+        if let owner = queue.exclusiveOwner, owner != connection {
+            throw BrokerError(
+                .resourceLocked,
+                "cannot obtain exclusive access to locked queue '\(queue.name)' in vhost '\(vhost)'. It could be "
+                    + "originally declared on another connection or the exclusive property value does not match "
+                    + "that of the original declaration.")
+        }
+    }
+
+    /// Deletes a queue by name; returns the number of ready messages it held.
+    public func deleteQueue(name: ByteString, ifUnused: Bool, ifEmpty: Bool, connection: UInt64) throws(BrokerError) -> Int {
+        let q = try registry.withLock { (r: inout Registry) throws(BrokerError) -> Queue in
+            guard let q = r.queues[name] else {
+                throw BrokerError(.notFound, "no queue '\(name)' in vhost '\(self.name)'")
+            }
+            try Self.checkExclusive(q, connection: connection, vhost: self.name)
+            if ifUnused && q.consumerCount > 0 {
+                throw BrokerError(.preconditionFailed, "queue '\(name)' in vhost '\(self.name)' in use")
+            }
+            if ifEmpty && q.messageCount > 0 {
+                throw BrokerError(.preconditionFailed, "queue '\(name)' in vhost '\(self.name)' is not empty")
+            }
+            r.queues[name] = nil
+            return q
+        }
+        detach(.queue(q))
+        return q.markDeleted()
+    }
+
+    /// Removes a queue the core decided to delete (auto-delete, x-expires, exclusive owner gone).
+    func removeQueue(_ q: Queue) {
+        let removed = registry.withLock { r -> Bool in
+            guard r.queues[q.name] === q else { return false }
+            r.queues[q.name] = nil
+            return true
+        }
+        guard removed else { return }
+        detach(.queue(q))
+        _ = q.markDeleted()
+    }
+
+    /// Deletes the exclusive queues of a closed connection.
+    public func deleteExclusiveQueues(owner: UInt64) {
+        let owned = registry.withLock { r in r.queues.values.filter { $0.exclusiveOwner == owner } }
+        for q in owned { removeQueue(q) }
+    }
+
+    /// Removes every binding leading to `d`, and deletes auto-delete exchanges left without bindings.
+    private func detach(_ d: Destination) {
+        var emptied: [Exchange] = []
+        for e in exchanges {
+            let (n, nowEmpty) = e.unbindAll(d)
+            if n > 0 && nowEmpty && e.autoDelete { emptied.append(e) }
+        }
+        for e in emptied { try? deleteExchange(name: e.name, ifUnused: true) }
+    }
+
+    // MARK: - Bindings
+
+    /// Binds `destination` to the exchange `source` with `key`. Idempotent.
+    public func bind(_ destination: Destination, to source: ByteString, key: ByteString, arguments: FieldTable) throws(BrokerError) {
+        guard let e = exchange(named: source) else {
+            throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
+        }
+        if source.isEmpty {
+            throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
+        }
+        _ = e.bind(destination, key: key, arguments: arguments)
+    }
+
+    /// Removes a binding. Unbinding something that was never bound succeeds, as in RabbitMQ.
+    public func unbind(_ destination: Destination, from source: ByteString, key: ByteString, arguments: FieldTable) throws(BrokerError) {
+        guard let e = exchange(named: source) else {
+            throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
+        }
+        if source.isEmpty {
+            throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
+        }
+        let (removed, nowEmpty) = e.unbind(destination, key: key, arguments: arguments)
+        if removed && nowEmpty && e.autoDelete { try? deleteExchange(name: e.name, ifUnused: true) }
+    }
+
+    /// Every binding in the vhost, as (source exchange, binding).
+    public var bindings: [(source: Exchange, binding: RoutingBinding<Destination>)] {
+        exchanges.flatMap { e in e.bindings.map { (source: e, binding: $0) } }
+    }
+
+    // MARK: - Publishing
+
+    /// The outcome of one publish.
+    public struct PublishResult: Sendable {
+        /// Queues that accepted the message.
+        public var enqueued = 0
+        /// Queues that refused it (x-overflow reject-publish).
+        public var rejected = 0
+        /// True when the exchange did not exist.
+        public var exchangeMissing = false
+    }
+
+    /// Routes `message` from the exchange named `exchangeName` and enqueues it in every matching queue.
+    public func publish(_ message: Message, to exchangeName: ByteString, mandatory: Bool) -> PublishResult {
+        var targets = RouteTargets<Destination>()
+        guard let e = exchange(named: exchangeName) else { return PublishResult(exchangeMissing: true) }
+        return publish(message, through: e, targets: &targets)
+    }
+
+    /// Routes `message` through `exchange` (following exchange-to-exchange bindings) and enqueues it.
+    /// `targets` is caller-owned scratch space, reused across publishes to avoid an allocation per message.
+    public func publish(_ message: Message, through exchange: Exchange, targets: inout RouteTargets<Destination>)
+        -> PublishResult
+    {
+        targets.removeAll()
+        route(message, through: exchange, into: &targets)
+        var result = PublishResult()
+        for i in 0..<targets.count {
+            guard case .queue(let q) = targets[i].destination else { continue }
+            switch q.enqueue(message) {
+            case .enqueued: result.enqueued += 1
+            case .rejected: result.rejected += 1
+            case .deleted: continue
+            }
+        }
+        return result
+    }
+
+    /// Collects the destinations of `message` from `exchange`, following exchange-to-exchange bindings once each.
+    public func route(_ message: Message, through exchange: Exchange, into targets: inout RouteTargets<Destination>) {
+        let headers = message.properties.headers
+        if exchange.name.isEmpty {
+            if let q = queue(named: message.routingKey) { targets.insert(.queue(q), qos: 0) }
+            return
+        }
+        exchange.route(key: message.routingKey, headers: headers, into: &targets)
+        var i = 0
+        while i < targets.count {
+            if case .exchange(let next) = targets[i].destination, next !== exchange {
+                next.route(key: message.routingKey, headers: headers, into: &targets)
+            }
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// An exchange: a name, a type and the bindings that decide which destinations a message reaches.
+///
+/// Bindings change rarely and are read on every publish; they sit behind one lock held only while matching.
+public final class Exchange: @unchecked Sendable, Hashable {
+    /// Exchange name ("" is the default exchange).
+    public let name: ByteString
+    /// Routing semantics.
+    public let type: ExchangeType
+    /// Survives a restart.
+    public let durable: Bool
+    /// Deleted when its last binding (as a source) goes.
+    public let autoDelete: Bool
+    /// Clients may not publish to it directly; only exchange-to-exchange bindings feed it.
+    public let isInternal: Bool
+    /// Declare arguments.
+    public let arguments: FieldTable
+
+    private let table: Lock<RoutingTable<Destination>>
+
+    /// Creates an exchange; use `VHost.declareExchange`, which registers it.
+    init(name: ByteString, type: ExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: FieldTable) {
+        self.name = name
+        self.type = type
+        self.durable = durable
+        self.autoDelete = autoDelete
+        self.isInternal = isInternal
+        self.arguments = arguments
+        self.table = Lock(RoutingTable(type: type))
+    }
+
+    public static func == (lhs: Exchange, rhs: Exchange) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+
+    /// Adds every matching destination to `targets`.
+    @inlinable public func route(key: ByteString, headers: FieldTable?, into targets: inout RouteTargets<Destination>) {
+        withTable { $0.route(key: key, headers: headers, into: &targets) }
+    }
+
+    @usableFromInline func withTable<R>(_ body: (inout RoutingTable<Destination>) -> R) -> R {
+        table.withLock(body)
+    }
+
+    /// Adds a binding; false if it existed.
+    func bind(_ d: Destination, key: ByteString, arguments: FieldTable) -> Bool {
+        withTable { $0.bind(d, key: key, arguments: arguments) }
+    }
+
+    /// Removes a binding; false if it did not exist. `nowEmpty` tells whether no binding is left.
+    func unbind(_ d: Destination, key: ByteString, arguments: FieldTable) -> (removed: Bool, nowEmpty: Bool) {
+        withTable { t in
+            let removed = t.unbind(d, key: key, arguments: arguments)
+            return (removed, t.count == 0)
+        }
+    }
+
+    /// Removes every binding to `d`; `nowEmpty` tells whether no binding is left.
+    func unbindAll(_ d: Destination) -> (removed: Int, nowEmpty: Bool) {
+        withTable { t in
+            let n = t.unbindAll(d)
+            return (n, t.count == 0)
+        }
+    }
+
+    /// The bindings whose source is this exchange.
+    public var bindings: [RoutingBinding<Destination>] { withTable { $0.bindings } }
+
+    /// Number of bindings whose source is this exchange.
+    public var bindingCount: Int { withTable { $0.count } }
+}

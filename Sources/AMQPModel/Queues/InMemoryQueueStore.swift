@@ -1,0 +1,42 @@
+/// Ready messages of a transient queue, in a ring buffer in memory.
+public final class InMemoryQueueStore: QueueStore {
+    private var entries = RingBuffer<QueueEntry>()
+    public private(set) var byteCount = 0
+
+    /// An empty store.
+    public init() {}
+
+    public var count: Int { entries.count }
+
+    public var first: QueueEntry? { entries.first }
+
+    public func append(_ entry: QueueEntry) {
+        entries.append(entry)
+        byteCount += entry.message.bodySize
+    }
+
+    public func removeFirst() -> QueueEntry? {
+        guard let e = entries.popFirst() else { return nil }
+        byteCount -= e.message.bodySize
+        return e
+    }
+
+    public func returnToFront(_ returned: [QueueEntry]) {
+        let sorted = returned.sorted { $0.sequence < $1.sequence }
+        for e in sorted.reversed() {
+            entries.prepend(e)
+            byteCount += e.message.bodySize
+        }
+    }
+
+    public func removeAll() -> Int {
+        let n = entries.count
+        entries.removeAll()
+        byteCount = 0
+        return n
+    }
+
+    public func peek(limit: Int) -> [QueueEntry] {
+        (0..<Swift.min(limit, entries.count)).map { entries[$0] }
+    }
+}

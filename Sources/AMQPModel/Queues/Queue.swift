@@ -1,0 +1,386 @@
+/// A queue: ready messages in order, the consumers subscribed to it, and its limits.
+///
+/// Thread-safe: any loop thread may publish to it, and its consumers live on their own loops.
+/// All state sits behind one lock held only for short, allocation-free steps; work that reaches
+/// other objects (dead-lettering, consumer notification, auto-delete) runs after the lock is released.
+/// Messages are handed to consumers round-robin as credit allows, into per-consumer pending lists
+/// that each consumer drains on its own thread (`takePending`).
+public final class Queue: @unchecked Sendable, Hashable {
+    /// Queue name.
+    public let name: ByteString
+    /// Survives a restart.
+    public let durable: Bool
+    /// Deleted when its last consumer goes.
+    public let autoDelete: Bool
+    /// The connection that owns an exclusive queue.
+    public let exclusiveOwner: UInt64?
+    /// The declare arguments as given.
+    public let arguments: FieldTable
+    /// The validated `x-` arguments.
+    public let limits: QueueArguments
+    /// Vhost name (for messages and dead-letter headers).
+    public let vhostName: String
+    weak var vhost: VHost?
+
+    private let state: Lock<State>
+
+    struct Slot {
+        let handle: ConsumerHandle
+        var pending: [QueueEntry] = []
+    }
+
+    struct State {
+        var store: any QueueStore
+        var slots: [Slot] = []
+        var nextSlot = 0
+        var nextSequence: UInt64 = 0
+        var unacked = 0
+        var deleted = false
+        var hadConsumer = false
+        var lastUsed: Int64
+        var expiryTimerAt = Int64.max
+    }
+
+    /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
+    init(
+        name: ByteString, vhost: VHost, durable: Bool, autoDelete: Bool, exclusiveOwner: UInt64?,
+        arguments: FieldTable, limits: QueueArguments, store: any QueueStore
+    ) {
+        self.name = name
+        self.vhost = vhost
+        self.vhostName = vhost.name
+        self.durable = durable
+        self.autoDelete = autoDelete
+        self.exclusiveOwner = exclusiveOwner
+        self.arguments = arguments
+        self.limits = limits
+        self.state = Lock(State(store: store, lastUsed: MonotonicClock.milliseconds()))
+    }
+
+    public static func == (lhs: Queue, rhs: Queue) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+
+    // MARK: - Counters
+
+    /// Ready messages (what queue.declare-ok reports).
+    public var messageCount: Int { state.withLock { $0.store.count } }
+    /// Delivered but not yet acknowledged, plus assigned and not yet written.
+    public var unackedCount: Int { state.withLock { s in s.unacked + s.slots.reduce(0) { $0 + $1.pending.count } } }
+    /// Subscribed consumers.
+    public var consumerCount: Int { state.withLock { $0.slots.count } }
+    /// Ready body bytes.
+    public var messageBytes: Int { state.withLock { $0.store.byteCount } }
+    /// True once deleted.
+    public var isDeleted: Bool { state.withLock { $0.deleted } }
+
+    // MARK: - Publishing
+
+    /// Outcome of offering a message to the queue.
+    public enum EnqueueResult: Sendable {
+        /// Accepted.
+        case enqueued
+        /// Refused by `x-overflow = reject-publish` (the publisher gets a nack).
+        case rejected
+        /// The queue was deleted meanwhile.
+        case deleted
+    }
+
+    /// Offers a message. Applies TTL and length limits, then hands it to a consumer with credit or keeps it ready.
+    public func enqueue(_ message: Message) -> EnqueueResult {
+        let now = MonotonicClock.milliseconds()
+        var expiresAt = Int64.max
+        if let ttl = limits.messageTTL { expiresAt = now &+ ttl }
+        if let ttl = message.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+        var notify: ConsumerHandle?
+        var dropped: [QueueEntry] = []
+        var timerAt: Int64?
+        let result: EnqueueResult = state.withLock { s in
+            if s.deleted { return .deleted }
+            if limits.overflow == .rejectPublish && wouldOverflow(s, adding: message.bodySize) { return .rejected }
+            let entry = QueueEntry(message: message, sequence: s.nextSequence, expiresAt: expiresAt)
+            s.nextSequence &+= 1
+            if s.store.count == 0, let i = assignableSlot(&s) {
+                if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }
+                if !s.slots[i].handle.noAck { s.unacked += 1 }
+                s.slots[i].pending.append(entry)
+                return .enqueued
+            }
+            s.store.append(entry)
+            if limits.overflow == .dropHead { dropOverflow(&s, into: &dropped) }
+            if expiresAt != .max && expiresAt < s.expiryTimerAt {
+                s.expiryTimerAt = expiresAt
+                timerAt = expiresAt
+            }
+            return .enqueued
+        }
+        if let notify { notify.consumer?.pendingAvailable(notify) }
+        if !dropped.isEmpty { deadLetter(dropped, reason: "maxlen") }
+        if let timerAt { scheduleExpiry(at: timerAt, now: now) }
+        return result
+    }
+
+    private func wouldOverflow(_ s: State, adding bytes: Int) -> Bool {
+        if let max = limits.maxLength, s.store.count >= max { return true }
+        if let max = limits.maxLengthBytes, s.store.byteCount + bytes > max { return true }
+        return false
+    }
+
+    private func dropOverflow(_ s: inout State, into dropped: inout [QueueEntry]) {
+        while (limits.maxLength.map { s.store.count > $0 } ?? false)
+            || (limits.maxLengthBytes.map { s.store.byteCount > $0 } ?? false)
+        {
+            guard let e = s.store.removeFirst() else { break }
+            dropped.append(e)
+        }
+    }
+
+    /// Index of the next consumer (round-robin) that can take a message now, with its credit taken.
+    private func assignableSlot(_ s: inout State) -> Int? {
+        let n = s.slots.count
+        guard n > 0 else { return nil }
+        for step in 0..<n {
+            let i = (s.nextSlot + step) % n
+            if s.slots[i].handle.tryAcquireCredit() {
+                s.nextSlot = (i + 1) % n
+                return i
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Consumers
+
+    /// Subscribes a consumer and hands it ready messages as its credit allows.
+    public func addConsumer(_ handle: ConsumerHandle) throws(BrokerError) {
+        var notify: [ConsumerHandle] = []
+        var expired: [QueueEntry] = []
+        try state.withLock { (s: inout State) throws(BrokerError) in
+            if s.deleted { throw BrokerError(.notFound, "queue '\(name)' in vhost '\(vhostName)' was deleted") }
+            if s.slots.contains(where: { $0.handle.exclusive }) {
+                throw BrokerError(
+                    .accessRefused, "queue '\(name)' in vhost '\(vhostName)' in exclusive use")
+            }
+            if handle.exclusive && !s.slots.isEmpty {
+                throw BrokerError(
+                    .accessRefused, "cannot obtain exclusive access to queue '\(name)' in vhost '\(vhostName)'")
+            }
+            s.slots.append(Slot(handle: handle))
+            s.hadConsumer = true
+            fill(&s, notify: &notify, expired: &expired)
+        }
+        finish(notify: notify, expired: expired)
+    }
+
+    /// Unsubscribes a consumer. Messages assigned to it but not yet taken go back to the front of the queue.
+    /// Deletes an auto-delete queue that lost its last consumer.
+    public func removeConsumer(_ handle: ConsumerHandle) {
+        var notify: [ConsumerHandle] = []
+        var expired: [QueueEntry] = []
+        let autoDeleteNow: Bool = state.withLock { s in
+            guard let i = s.slots.firstIndex(where: { $0.handle === handle }) else { return false }
+            let slot = s.slots.remove(at: i)
+            if s.nextSlot > i { s.nextSlot -= 1 }
+            if s.nextSlot >= s.slots.count { s.nextSlot = 0 }
+            if !slot.pending.isEmpty {
+                if !handle.noAck { s.unacked -= slot.pending.count }
+                handle.releaseCredit(slot.pending.count)
+                handle.window.release(slot.pending.count)
+                s.store.returnToFront(slot.pending)
+            }
+            s.lastUsed = MonotonicClock.milliseconds()
+            fill(&s, notify: &notify, expired: &expired)
+            return autoDelete && s.hadConsumer && s.slots.isEmpty && !s.deleted
+        }
+        finish(notify: notify, expired: expired)
+        if autoDeleteNow {
+            vhost?.removeQueue(self)
+        } else {
+            scheduleExpiresCheck()
+        }
+    }
+
+    /// Moves the messages assigned to `handle` into `batch` (which should be empty) for delivery on the consumer's thread.
+    /// A message assigned to a consumer counts as delivered: it no longer expires.
+    public func takePending(for handle: ConsumerHandle, into batch: inout [QueueEntry]) {
+        state.withLock { s in
+            guard let i = s.slots.firstIndex(where: { $0.handle === handle }) else { return }
+            swap(&batch, &s.slots[i].pending)
+        }
+    }
+
+    /// Credit was returned (acks, qos change): hand ready messages to consumers that can take them.
+    public func creditAvailable() {
+        var notify: [ConsumerHandle] = []
+        var expired: [QueueEntry] = []
+        state.withLock { s in fill(&s, notify: &notify, expired: &expired) }
+        finish(notify: notify, expired: expired)
+    }
+
+    private func fill(_ s: inout State, notify: inout [ConsumerHandle], expired: inout [QueueEntry]) {
+        guard !s.slots.isEmpty, s.store.count > 0 else { return }
+        let now = MonotonicClock.milliseconds()
+        while let head = s.store.first {
+            if head.expiresAt <= now {
+                _ = s.store.removeFirst()
+                expired.append(head)
+                continue
+            }
+            guard let i = assignableSlot(&s) else { break }
+            let entry = s.store.removeFirst()!
+            if s.slots[i].pending.isEmpty { notify.append(s.slots[i].handle) }
+            if !s.slots[i].handle.noAck { s.unacked += 1 }
+            s.slots[i].pending.append(entry)
+        }
+    }
+
+    private func finish(notify: [ConsumerHandle], expired: [QueueEntry]) {
+        for h in notify { h.consumer?.pendingAvailable(h) }
+        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+    }
+
+    // MARK: - Settlement
+
+    /// `count` delivered messages were acknowledged.
+    public func acknowledged(count: Int) {
+        state.withLock { $0.unacked -= count }
+    }
+
+    /// Delivered messages go back to the front of the queue in their original order, flagged redelivered.
+    public func requeue(_ entries: [QueueEntry]) {
+        guard !entries.isEmpty else { return }
+        var notify: [ConsumerHandle] = []
+        var expired: [QueueEntry] = []
+        state.withLock { s in
+            s.unacked -= entries.count
+            guard !s.deleted else { return }
+            s.store.returnToFront(entries.map { var e = $0; e.redelivered = true; return e })
+            fill(&s, notify: &notify, expired: &expired)
+        }
+        finish(notify: notify, expired: expired)
+    }
+
+    /// Delivered messages were rejected without requeue: dead-letter them if the queue has a DLX.
+    public func rejected(_ entries: [QueueEntry]) {
+        guard !entries.isEmpty else { return }
+        state.withLock { $0.unacked -= entries.count }
+        deadLetter(entries, reason: "rejected")
+    }
+
+    // MARK: - Polling
+
+    /// basic.get: takes the oldest ready message. With `noAck` false it counts as unacknowledged until settled.
+    /// Returns the entry and how many ready messages remain.
+    public func get(noAck: Bool) -> (entry: QueueEntry, remaining: Int)? {
+        var expired: [QueueEntry] = []
+        let now = MonotonicClock.milliseconds()
+        let result: (QueueEntry, Int)? = state.withLock { s in
+            s.lastUsed = now
+            while let e = s.store.removeFirst() {
+                if e.expiresAt <= now {
+                    expired.append(e)
+                    continue
+                }
+                if !noAck { s.unacked += 1 }
+                return (e, s.store.count)
+            }
+            return nil
+        }
+        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if result == nil { scheduleExpiresCheck() }
+        return result.map { (entry: $0.0, remaining: $0.1) }
+    }
+
+    /// Drops every ready message; returns how many.
+    public func purge() -> Int {
+        state.withLock { $0.store.removeAll() }
+    }
+
+    /// Up to `limit` ready messages from the front, without removing them.
+    public func peek(limit: Int) -> [QueueEntry] {
+        state.withLock { $0.store.peek(limit: limit) }
+    }
+
+    /// Marks the queue used (redeclare), postponing x-expires.
+    public func touch() {
+        state.withLock { $0.lastUsed = MonotonicClock.milliseconds() }
+        scheduleExpiresCheck()
+    }
+
+    // MARK: - Deletion
+
+    /// Marks the queue deleted, drops its messages and tells its consumers. Returns the ready count it had.
+    /// Called by the vhost, which removes it from its registry and its bindings.
+    func markDeleted() -> Int {
+        let (count, handles): (Int, [ConsumerHandle]) = state.withLock { s in
+            guard !s.deleted else { return (0, []) }
+            s.deleted = true
+            let handles = s.slots.map(\.handle)
+            for slot in s.slots where !slot.pending.isEmpty {
+                slot.handle.releaseCredit(slot.pending.count)
+            }
+            s.slots.removeAll()
+            return (s.store.removeAll(), handles)
+        }
+        for h in handles { h.consumer?.queueDeleted(h) }
+        return count
+    }
+
+    // MARK: - Expiry
+
+    private func scheduleExpiry(at: Int64, now: Int64) {
+        guard let scheduler = vhost?.scheduler else { return }
+        scheduler.schedule(afterMilliseconds: Swift.max(0, at - now)) { [weak self] in self?.expireHead() }
+    }
+
+    /// Dead-letters expired messages at the head and re-arms the timer for the next one (RabbitMQ expires at the head only).
+    func expireHead() {
+        let now = MonotonicClock.milliseconds()
+        var expired: [QueueEntry] = []
+        var next: Int64?
+        state.withLock { s in
+            s.expiryTimerAt = .max
+            while let head = s.store.first, head.expiresAt <= now {
+                expired.append(s.store.removeFirst()!)
+            }
+            if let head = s.store.first, head.expiresAt != .max {
+                s.expiryTimerAt = head.expiresAt
+                next = head.expiresAt
+            }
+        }
+        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if let next { scheduleExpiry(at: next, now: now) }
+    }
+
+    /// Arms the x-expires check if the queue is unused.
+    func scheduleExpiresCheck() {
+        guard let expires = limits.expires, let scheduler = vhost?.scheduler else { return }
+        scheduler.schedule(afterMilliseconds: expires) { [weak self] in self?.checkExpires() }
+    }
+
+    private func checkExpires() {
+        guard let expires = limits.expires else { return }
+        let now = MonotonicClock.milliseconds()
+        let (unused, remaining): (Bool, Int64) = state.withLock { s in
+            guard !s.deleted, s.slots.isEmpty else { return (false, 0) }
+            let idle = now - s.lastUsed
+            return (idle >= expires, expires - idle)
+        }
+        if unused {
+            vhost?.removeQueue(self)
+        } else if remaining > 0, let scheduler = vhost?.scheduler, consumerCount == 0 {
+            scheduler.schedule(afterMilliseconds: remaining) { [weak self] in self?.checkExpires() }
+        }
+    }
+
+    // MARK: - Dead-lettering
+
+    private func deadLetter(_ entries: [QueueEntry], reason: String) {
+        guard let dlx = limits.deadLetterExchange, let vhost else { return }
+        for e in entries {
+            let m = DeadLetter.message(
+                from: e.message, queue: name, reason: reason, exchange: dlx,
+                routingKey: limits.deadLetterRoutingKey)
+            _ = vhost.publish(m, to: dlx, mandatory: false)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic and wall clocks in the units the core uses.
+public enum MonotonicClock {
+    /// Milliseconds from an arbitrary fixed point; never goes backwards.
+    @inlinable public static func milliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Seconds since the Unix epoch (AMQP timestamps, x-death `time`).
+    public static func unixSeconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec)
+    }
+}

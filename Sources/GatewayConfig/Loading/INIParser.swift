@@ -24,7 +24,8 @@ public enum INIParser {
         var result: [INILine] = []
         var section: String?
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on newline Characters rather than on "\n".
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
             let line = rawLine.trimmed
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }

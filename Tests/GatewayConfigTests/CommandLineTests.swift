@@ -67,7 +67,9 @@ struct CommandLineTests {
     @Test("bad values name the flag or variable")
     func badValues() {
         #expect(
-            configErrorMessage { _ = try ConfigurationLoader.load(arguments: ["--amqp-port", "abc"], environment: [:]) }
+            configErrorMessage {
+                _ = try ConfigurationLoader.load(arguments: ["--amqp-port", "abc"], environment: [:])
+            }
                 == "--amqp-port: 'abc' is not a port number (0-65535)")
         #expect(
             configErrorMessage {

@@ -110,13 +110,31 @@ struct ConfigFileTests {
             ("[amqp]\n\nport = abc", "3: [amqp] port: 'abc' is not a port number (0-65535)"),
             ("[amqp]\nport = 65536", "2: [amqp] port: '65536' is not a port number (0-65535)"),
             ("[amqp]\nheartbeat = -1", "2: [amqp] heartbeat: '-1' is not an integer in 0-65535"),
-            ("[amqp]\nframe_max = 100", "2: [amqp] frame_max: '100' is not a byte size in 4096-4294967295 (a number with an optional unit such as 512KiB or 50MB)"),
-            ("[main]\nfree_disk_min = 5 parsecs", "2: [main] free_disk_min: '5 parsecs' is not a byte size in 0-9223372036854775807 (a number with an optional unit such as 512KiB or 50MB)"),
-            ("[main]\nlog_level = loud", "2: [main] log_level: 'loud' is not a log level (debug, info, warning, error)"),
-            ("[main]\nauth_backends = local,ldap", "2: [main] auth_backends: 'ldap' is not an authentication backend (local, oauth)"),
+            (
+                "[amqp]\nframe_max = 100",
+                "2: [amqp] frame_max: '100' is not a byte size in 4096-4294967295 (a number with an optional unit such as 512KiB or 50MB)"
+            ),
+            (
+                "[main]\nfree_disk_min = 5 parsecs",
+                "2: [main] free_disk_min: '5 parsecs' is not a byte size in 0-9223372036854775807 (a number with an optional unit such as 512KiB or 50MB)"
+            ),
+            (
+                "[main]\nlog_level = loud",
+                "2: [main] log_level: 'loud' is not a log level (debug, info, warning, error)"
+            ),
+            (
+                "[main]\nauth_backends = local,ldap",
+                "2: [main] auth_backends: 'ldap' is not an authentication backend (local, oauth)"
+            ),
             ("[main]\ndata_dir =", "2: [main] data_dir: must not be empty"),
-            ("[mqtt]\nclient_id_validation = strict", "2: [mqtt] client_id_validation: 'strict' is not a client id validation mode (none, username)"),
-            ("[main]\ntls_min_version = 2.0", "2: [main] tls_min_version: '2.0' is not a TLS version (1.0, 1.1, 1.2, 1.3)"),
+            (
+                "[mqtt]\nclient_id_validation = strict",
+                "2: [mqtt] client_id_validation: 'strict' is not a client id validation mode (none, username)"
+            ),
+            (
+                "[main]\ntls_min_version = 2.0",
+                "2: [main] tls_min_version: '2.0' is not a TLS version (1.0, 1.1, 1.2, 1.3)"
+            ),
         ]
         for (contents, expected) in cases {
             let file = try TemporaryFile(contents: contents)
@@ -128,8 +146,10 @@ struct ConfigFileTests {
 
     @Test("byte sizes follow RabbitMQ's units: KiB/k are 1024, kB is 1000")
     func byteSizeUnits() throws {
-        for (text, bytes) in [("123", 123), ("2k", 2048), ("2KiB", 2048), ("2kB", 2000), ("3 MB", 3_000_000),
-                              ("3m", 3 << 20), ("1GiB", 1 << 30), ("1GB", 1_000_000_000), ("7B", 7)] as [(String, Int64)] {
+        for (text, bytes) in [
+            ("123", 123), ("2k", 2048), ("2KiB", 2048), ("2kB", 2000), ("3 MB", 3_000_000),
+            ("3m", 3 << 20), ("1GiB", 1 << 30), ("1GB", 1_000_000_000), ("7B", 7),
+        ] as [(String, Int64)] {
             let file = try TemporaryFile(contents: "[main]\nfree_disk_min = \(text)\n")
             let (c, _) = try loadRun(["-c", file.path])
             #expect(c.main.freeDiskMin == bytes, "\(text)")

@@ -113,7 +113,8 @@ struct DefinitionsParserTests {
 
     @Test("absent sections and optional fields take their defaults")
     func minimalFile() throws {
-        let json = #"{"queues": [{"name": "q", "vhost": "/"}], "bindings": [{"source": "amq.direct", "vhost": "/", "destination": "q", "destination_type": "queue"}]}"#
+        let json =
+            #"{"queues": [{"name": "q", "vhost": "/"}], "bindings": [{"source": "amq.direct", "vhost": "/", "destination": "q", "destination_type": "queue"}]}"#
         let definitions = try DefinitionsParser.parse(Array(json.utf8), source: "defs.json")
         #expect(definitions.users.isEmpty && definitions.vhosts.isEmpty && definitions.exchanges.isEmpty)
         #expect(definitions.queues == [QueueDefinition(name: "q", vhost: "/")])
@@ -125,18 +126,34 @@ struct DefinitionsParserTests {
         func message(_ json: String) -> String? {
             configErrorMessage { _ = try DefinitionsParser.parse(Array(json.utf8), source: "defs.json") }
         }
-        #expect(message("{\n  \"users\": [\n    {\"name\": \"a\",}\n  ]\n}") == "defs.json: invalid JSON at line 3, column 18: unexpected '}', expected a string key")
+        #expect(
+            message("{\n  \"users\": [\n    {\"name\": \"a\",}\n  ]\n}")
+                == "defs.json: invalid JSON at line 3, column 18: unexpected '}', expected a string key")
         #expect(message("") == "defs.json: invalid JSON at line 1, column 1: unexpected end of input, expected a value")
-        #expect(message("{\"users\": []} x") == "defs.json: invalid JSON at line 1, column 15: unexpected 'x' after the value")
+        #expect(
+            message("{\"users\": []} x")
+                == "defs.json: invalid JSON at line 1, column 15: unexpected 'x' after the value")
         #expect(message("{\"users\": {}}") == "defs.json: users: expected an array, found an object")
         #expect(message("[]") == "defs.json: expected a JSON object at the top level, found an array")
-        #expect(message(#"{"users": [{"name": "a"}, {"name": "b"}, {"tags": "x"}]}"#) == #"defs.json: users[2]: missing "name""#)
+        #expect(
+            message(#"{"users": [{"name": "a"}, {"name": "b"}, {"tags": "x"}]}"#)
+                == #"defs.json: users[2]: missing "name""#)
         #expect(message(#"{"users": ["bob"]}"#) == "defs.json: users[0]: expected an object, found a string")
-        #expect(message(#"{"users": [{"name": "a", "tags": ["ok", 3]}]}"#) == "defs.json: users[0].tags[1]: expected a string, found an integer")
-        #expect(message(#"{"queues": [{"name": "q", "vhost": "/", "durable": "yes"}]}"#) == "defs.json: queues[0].durable: expected a boolean, found a string")
-        #expect(message(#"{"queues": [{"name": "q", "vhost": "/", "arguments": []}]}"#) == "defs.json: queues[0].arguments: expected an object, found an array")
-        #expect(message(#"{"permissions": [{"user": "u", "vhost": "/", "configure": ".*", "write": ".*"}]}"#) == #"defs.json: permissions[0]: missing "read""#)
-        #expect(message(#"{"bindings": [{"source": "e", "vhost": "/", "destination": "q", "destination_type": "stream"}]}"#) == #"defs.json: bindings[0]: destination_type must be "queue" or "exchange", not "stream""#)
+        #expect(
+            message(#"{"users": [{"name": "a", "tags": ["ok", 3]}]}"#)
+                == "defs.json: users[0].tags[1]: expected a string, found an integer")
+        #expect(
+            message(#"{"queues": [{"name": "q", "vhost": "/", "durable": "yes"}]}"#)
+                == "defs.json: queues[0].durable: expected a boolean, found a string")
+        #expect(
+            message(#"{"queues": [{"name": "q", "vhost": "/", "arguments": []}]}"#)
+                == "defs.json: queues[0].arguments: expected an object, found an array")
+        #expect(
+            message(#"{"permissions": [{"user": "u", "vhost": "/", "configure": ".*", "write": ".*"}]}"#)
+                == #"defs.json: permissions[0]: missing "read""#)
+        #expect(
+            message(#"{"bindings": [{"source": "e", "vhost": "/", "destination": "q", "destination_type": "stream"}]}"#)
+                == #"defs.json: bindings[0]: destination_type must be "queue" or "exchange", not "stream""#)
     }
 
     @Test("a definitions file is read from disk; a missing one names the path and reason")

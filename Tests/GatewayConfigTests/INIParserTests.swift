@@ -41,7 +41,8 @@ struct INIParserTests {
         #expect(
             configErrorMessage { _ = try INIParser.parse("[main\n", fileName: "g.ini") }
                 == "g.ini:1: section header '[main' has no closing ']'")
-        #expect(configErrorMessage { _ = try INIParser.parse("[ ]\n", fileName: "g.ini") } == "g.ini:1: empty section name")
+        #expect(
+            configErrorMessage { _ = try INIParser.parse("[ ]\n", fileName: "g.ini") } == "g.ini:1: empty section name")
         #expect(
             configErrorMessage { _ = try INIParser.parse("[main]\n = 3\n", fileName: "g.ini") }
                 == "g.ini:2: missing key before '='")

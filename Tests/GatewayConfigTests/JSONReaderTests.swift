@@ -18,6 +18,7 @@ struct JSONReaderTests {
         #expect(try parse("2e3") == .double(2000))
         #expect(try parse(" true ") == .bool(true))
         #expect(try parse("[false, null, 1]") == .array([.bool(false), .null, .int(1)]))
+        #expect(try JSONReader.parse([0xEF, 0xBB, 0xBF] + Array("{}".utf8)) == .table([:]))
     }
 
     @Test("string escapes, including surrogate pairs, decode to the right text")
@@ -32,7 +33,10 @@ struct JSONReaderTests {
             ("01", JSONSyntaxError(reason: "leading zero in number", line: 1, column: 2)),
             ("[1,]", JSONSyntaxError(reason: "unexpected ']', expected a value", line: 1, column: 4)),
             ("\"abc", JSONSyntaxError(reason: "unterminated string", line: 1, column: 1)),
-            ("\"a\u{01}\"", JSONSyntaxError(reason: "control character in string (write it as \\u00XX)", line: 1, column: 3)),
+            (
+                "\"a\u{01}\"",
+                JSONSyntaxError(reason: "control character in string (write it as \\u00XX)", line: 1, column: 3)
+            ),
             (#""\x""#, JSONSyntaxError(reason: "invalid escape '\\x'", line: 1, column: 3)),
             (#""\udc00""#, JSONSyntaxError(reason: "lone low surrogate in \\u escape", line: 1, column: 8)),
             ("tru", JSONSyntaxError(reason: "unexpected 't', expected a value", line: 1, column: 1)),
@@ -51,7 +55,8 @@ struct JSONReaderTests {
     func depthLimit() throws {
         let deep = String(repeating: "[", count: 100_000)
         #expect(throws: JSONSyntaxError.self) { try JSONReader.parse(Array(deep.utf8)) }
-        let fine = String(repeating: "[", count: JSONReader.maxDepth) + String(repeating: "]", count: JSONReader.maxDepth)
+        let fine =
+            String(repeating: "[", count: JSONReader.maxDepth) + String(repeating: "]", count: JSONReader.maxDepth)
         #expect(throws: Never.self) { try JSONReader.parse(Array(fine.utf8)) }
     }
 }

@@ -73,7 +73,8 @@ public enum DefinitionsParser {
             bindings: try objects("bindings", in: document).map { (binding) throws(ConfigError) in
                 let destinationType = try binding.requiredString("destination_type")
                 guard destinationType == "queue" || destinationType == "exchange" else {
-                    throw binding.error("destination_type must be \"queue\" or \"exchange\", not \"\(destinationType)\"")
+                    throw binding.error(
+                        "destination_type must be \"queue\" or \"exchange\", not \"\(destinationType)\"")
                 }
                 return BindingDefinition(
                     source: try binding.requiredString("source"),
@@ -91,7 +92,8 @@ public enum DefinitionsParser {
     }
 
     /// The elements of the top-level array `key`, each required to be an object.
-    private static func objects(_ key: String, in document: DefinitionObject) throws(ConfigError) -> [DefinitionObject] {
+    private static func objects(_ key: String, in document: DefinitionObject) throws(ConfigError) -> [DefinitionObject]
+    {
         switch document.fields[key] {
         case nil, .null:
             return []
@@ -100,7 +102,8 @@ public enum DefinitionsParser {
             for (position, element) in elements.enumerated() {
                 let path = "\(key)[\(position)]"
                 guard case .table(let fields) = element else {
-                    throw ConfigError("\(document.source): \(path): expected an object, found \(element.kindDescription)")
+                    throw ConfigError(
+                        "\(document.source): \(path): expected an object, found \(element.kindDescription)")
                 }
                 objects.append(DefinitionObject(source: document.source, path: path, fields: fields))
             }

@@ -15,13 +15,17 @@ struct JSONReader {
         self.bytes = bytes
     }
 
-    /// The single JSON value that `bytes` holds (surrounding whitespace allowed).
+    /// The single JSON value that `bytes` holds (surrounding whitespace and a leading UTF-8 byte-order mark,
+    /// which some Windows editors write, are allowed).
     static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> DefinitionValue {
         var reader = JSONReader(bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipWhitespace()
         let value = try reader.value()
         reader.skipWhitespace()
-        guard reader.index == bytes.count else { throw reader.failure("unexpected \(reader.describeNext()) after the value") }
+        guard reader.index == bytes.count else {
+            throw reader.failure("unexpected \(reader.describeNext()) after the value")
+        }
         return value
     }
 
@@ -214,7 +218,9 @@ struct JSONReader {
 
     private mutating func literal(_ word: String, _ value: DefinitionValue) throws(JSONSyntaxError) -> DefinitionValue {
         let utf8 = Array(word.utf8)
-        guard bytes[index...].starts(with: utf8) else { throw failure("unexpected \(describeNext()), expected a value") }
+        guard bytes[index...].starts(with: utf8) else {
+            throw failure("unexpected \(describeNext()), expected a value")
+        }
         index += utf8.count
         return value
     }

@@ -59,10 +59,12 @@ struct CommandLineFlag: Sendable {
             names: ["--key"], valueName: "FILE", summary: "[main] tls_key: PEM private key",
             action: .set(keys: ["main.tls_key"], fixedValue: nil)),
         CommandLineFlag(
-            names: ["--no-sync"], valueName: nil, summary: "[main] sync = false: confirm without fsync (benchmarks only)",
+            names: ["--no-sync"], valueName: nil,
+            summary: "[main] sync = false: confirm without fsync (benchmarks only)",
             action: .set(keys: ["main.sync"], fixedValue: "false")),
         CommandLineFlag(
-            names: ["--io-threads"], valueName: "N", summary: "[main] io_threads: event-loop threads (0 = one per core)",
+            names: ["--io-threads"], valueName: "N",
+            summary: "[main] io_threads: event-loop threads (0 = one per core)",
             action: .set(keys: ["main.io_threads"], fixedValue: nil)),
         CommandLineFlag(names: ["--version"], valueName: nil, summary: "print the version and exit", action: .version),
         CommandLineFlag(names: ["-h", "--help"], valueName: nil, summary: "print this help and exit", action: .help),

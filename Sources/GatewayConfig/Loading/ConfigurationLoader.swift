@@ -20,7 +20,7 @@ public enum ConfigurationLoader {
     ///
     /// `--help` and `--version` return as soon as they are seen, without reading any file.
     public static func load(arguments: [String], environment: [String: String]) throws(ConfigError) -> LoadResult {
-        let commandLine: CommandLine
+        let commandLine: ParsedCommandLine
         switch try parse(arguments: arguments) {
         case .help: return .help(CommandLineFlag.usage)
         case .version: return .version
@@ -42,19 +42,19 @@ public enum ConfigurationLoader {
     }
 
     /// The settings found on the command line, in order.
-    private struct CommandLine {
+    private struct ParsedCommandLine {
         var configFile: String?
         var settings: [(flag: String, key: ConfigKey, value: String)] = []
     }
 
     private enum ParsedArguments {
-        case run(CommandLine)
+        case run(ParsedCommandLine)
         case help
         case version
     }
 
     private static func parse(arguments: [String]) throws(ConfigError) -> ParsedArguments {
-        var commandLine = CommandLine()
+        var commandLine = ParsedCommandLine()
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let argument = arguments[index]

@@ -52,7 +52,8 @@ enum ValueParser {
             "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000, "tb": 1_000_000_000_000,
         ]
         let expected =
-            "a byte size in \(range.lowerBound)-\(range.upperBound) (a number with an optional unit such as 512KiB or 50MB)"
+            "a byte size in \(range.lowerBound)-\(range.upperBound)"
+            + " (a number with an optional unit such as 512KiB or 50MB)"
         guard let number = Int64(digits), let multiplier = multipliers[unit] else {
             throw ValueError("'\(text)' is not \(expected)")
         }

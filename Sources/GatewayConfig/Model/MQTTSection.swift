@@ -8,9 +8,11 @@ public struct MQTTSection: Sendable, Equatable {
     public var tlsPort: Int = 8883
     /// `default_vhost`: the vhost of a client whose username has no `vhost:` prefix.
     public var defaultVhost: String = "/"
-    /// `permission_check_enabled`: check write/read permissions on publish and subscribe (vhost access is always checked).
+    /// `permission_check_enabled`: check write/read permissions on publish and subscribe
+    /// (vhost access is always checked).
     public var permissionCheckEnabled: Bool = false
-    /// `max_inflight_messages`: unacknowledged QoS 1/2 deliveries per session (1-65535); MQTT 5 clients may ask for fewer.
+    /// `max_inflight_messages`: unacknowledged QoS 1/2 deliveries per session (1-65535);
+    /// MQTT 5 clients may ask for fewer (receive maximum).
     public var maxInflightMessages: Int = 65535
     /// `max_packet_size`: the largest packet accepted, in bytes (MQTT's limit is 268435455).
     public var maxPacketSize: Int = 268_435_455

@@ -1,1 +1,0 @@
-// GatewayConfig: placeholder until its first file lands.

@@ -1,0 +1,4 @@
+import AMQPModel
+import AMQPWire
+import Bytes
+import Testing

@@ -361,6 +361,8 @@ def reply_code_name_source(constants):
 
 def main():
     spec_path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SPEC
+    if not spec_path.is_file():
+        sys.exit(f"spec not found at {spec_path}; pass the path to amqp-rabbitmq-0.9.1.json")
     spec = json.loads(spec_path.read_text())
     domains = {name: kind for name, kind in spec["domains"]}
     classes = spec["classes"]

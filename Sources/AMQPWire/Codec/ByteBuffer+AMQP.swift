@@ -7,38 +7,39 @@ import Bytes
 /// mean the peer sent a malformed payload, not that more bytes are on their way.
 extension ByteBuffer {
     mutating func readOctet() throws(AMQPWireError) -> UInt8 {
-        guard let v = readUInt8() else { throw .syntax("arguments end before an octet") }
+        guard let v = readUInt8() else { throw .syntax("payload ends before an octet") }
         return v
     }
 
     mutating func readShort() throws(AMQPWireError) -> UInt16 {
-        guard let v = readInteger(as: UInt16.self) else { throw .syntax("arguments end before a short") }
+        guard let v = readInteger(as: UInt16.self) else { throw .syntax("payload ends before a short") }
         return v
     }
 
     mutating func readLong() throws(AMQPWireError) -> UInt32 {
-        guard let v = readInteger(as: UInt32.self) else { throw .syntax("arguments end before a long") }
+        guard let v = readInteger(as: UInt32.self) else { throw .syntax("payload ends before a long") }
         return v
     }
 
     mutating func readLongLong() throws(AMQPWireError) -> UInt64 {
-        guard let v = readInteger(as: UInt64.self) else { throw .syntax("arguments end before a long long") }
+        guard let v = readInteger(as: UInt64.self) else { throw .syntax("payload ends before a long long") }
         return v
     }
 
     /// A short string: length octet and bytes. The bytes are not checked for UTF-8; callers that need text do that.
     mutating func readShortString() throws(AMQPWireError) -> ByteString {
         guard let count = peekUInt8(), let bytes = peekBytes(at: 1, count: Int(count)) else {
-            throw .syntax("arguments end inside a short string")
+            throw .syntax("payload ends inside a short string")
         }
         moveReaderIndex(forwardBy: 1 + Int(count))
         return ByteString(bytes)
     }
 
-    /// A long string: 32-bit length and bytes. The length is checked against the bytes present before anything is allocated.
+    /// A long string: 32-bit length and bytes. The length is checked against the bytes present before
+    /// anything is allocated, so a hostile length costs nothing.
     mutating func readLongString() throws(AMQPWireError) -> [UInt8] {
         guard let count = peekInteger(as: UInt32.self), let bytes = peekBytes(at: 4, count: Int(count)) else {
-            throw .syntax("arguments end inside a long string")
+            throw .syntax("payload ends inside a long string")
         }
         moveReaderIndex(forwardBy: 4 + Int(count))
         return bytes

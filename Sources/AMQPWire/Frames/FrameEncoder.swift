@@ -29,7 +29,9 @@ public enum FrameEncoder {
     /// `ByteBuffer.reserveCapacity` is deliberately not used: it grows to the exact size requested, which
     /// turns into a copy per message when a loop batches many deliveries into one buffer.
     /// - Precondition: `frameMax` is 0 or larger than 8 (negotiated values are at least 4096).
-    public static func writeBody(_ body: UnsafeRawBufferPointer, channel: UInt16, frameMax: Int, into buffer: inout ByteBuffer) {
+    public static func writeBody(
+        _ body: UnsafeRawBufferPointer, channel: UInt16, frameMax: Int, into buffer: inout ByteBuffer
+    ) {
         guard !body.isEmpty else { return }
         precondition(frameMax == 0 || frameMax > Frame.overhead, "frame_max \(frameMax) leaves no room for a body")
         let maxPayload = frameMax == 0 ? body.count : frameMax - Frame.overhead

@@ -1,1 +1,0 @@
-// AMQPWire: placeholder until its first file lands.

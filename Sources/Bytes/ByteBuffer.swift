@@ -66,9 +66,10 @@ public struct ByteBuffer: Sendable, Equatable {
         readerIndex += count
     }
 
-    /// Reserves room for `count` more bytes.
+    /// Reserves room for `count` more bytes, growing geometrically so repeated calls stay amortised O(1).
     @inlinable public mutating func reserveCapacity(minimumWritableBytes count: Int) {
-        storage.reserveCapacity(storage.count + count)
+        let needed = storage.count + count
+        if storage.capacity < needed { storage.reserveCapacity(Swift.max(needed, storage.capacity * 2)) }
     }
 
     // MARK: - Peeking (does not move the reader index)

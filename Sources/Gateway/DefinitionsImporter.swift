@@ -1,0 +1,103 @@
+import AMQPModel
+import GatewayConfig
+
+/// Applies a RabbitMQ-format definitions file to the broker (`[main] load_definitions`), additively:
+/// existing vhosts, exchanges, queues and bindings are kept; users and permissions named in the file are updated.
+struct DefinitionsImporter {
+    let broker: Broker
+    let source: String
+
+    func apply(_ d: Definitions) throws(StartupError) {
+        for v in d.vhosts { broker.addVHost(v.name) }
+        for u in d.users { try importUser(u) }
+        for p in d.permissions {
+            try requireVHost(p.vhost, for: "permissions of user '\(p.user)'")
+            do {
+                try broker.users.setPermissions(
+                    user: p.user, vhost: p.vhost, Permissions(configure: p.configure, write: p.write, read: p.read))
+            } catch {
+                throw StartupError("\(source): permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
+            }
+        }
+        for p in d.topicPermissions {
+            try requireVHost(p.vhost, for: "topic permissions of user '\(p.user)'")
+            do {
+                try broker.users.setTopicPermissions(
+                    user: p.user, vhost: p.vhost, TopicPermissions(exchange: p.exchange, write: p.write, read: p.read))
+            } catch {
+                throw StartupError("\(source): topic permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
+            }
+        }
+        for e in d.exchanges {
+            let vhost = try requireVHost(e.vhost, for: "exchange '\(e.name)'")
+            do {
+                _ = try vhost.declareExchange(
+                    name: ByteString(e.name), type: e.type, durable: e.durable, autoDelete: e.autoDelete,
+                    isInternal: e.internal, arguments: FieldTable(definitionArguments: e.arguments))
+            } catch {
+                throw StartupError("\(source): exchange '\(e.name)' in vhost '\(e.vhost)': \(error)")
+            }
+        }
+        for q in d.queues {
+            let vhost = try requireVHost(q.vhost, for: "queue '\(q.name)'")
+            do {
+                _ = try vhost.declareQueue(
+                    name: ByteString(q.name), durable: q.durable, exclusiveOwner: nil, autoDelete: q.autoDelete,
+                    arguments: FieldTable(definitionArguments: q.arguments), connection: 0)
+            } catch {
+                throw StartupError("\(source): queue '\(q.name)' in vhost '\(q.vhost)': \(error)")
+            }
+        }
+        for b in d.bindings {
+            let vhost = try requireVHost(b.vhost, for: "binding from '\(b.source)'")
+            let destination: Destination
+            if b.destinationType == "queue" {
+                guard let q = vhost.queue(named: ByteString(b.destination)) else {
+                    throw StartupError("\(source): binding to unknown queue '\(b.destination)' in vhost '\(b.vhost)'")
+                }
+                destination = .queue(q)
+            } else {
+                guard let e = vhost.exchange(named: ByteString(b.destination)) else {
+                    throw StartupError("\(source): binding to unknown exchange '\(b.destination)' in vhost '\(b.vhost)'")
+                }
+                destination = .exchange(e)
+            }
+            do {
+                try vhost.bind(
+                    destination, to: ByteString(b.source), key: ByteString(b.routingKey),
+                    arguments: FieldTable(definitionArguments: b.arguments))
+            } catch {
+                throw StartupError("\(source): binding from '\(b.source)' to '\(b.destination)': \(error)")
+            }
+        }
+    }
+
+    private func importUser(_ u: UserDefinition) throws(StartupError) {
+        let algorithm: PasswordHashAlgorithm
+        if let name = u.hashingAlgorithm {
+            guard let a = PasswordHashAlgorithm(rawValue: name) else {
+                throw StartupError("\(source): user '\(u.name)': unsupported hashing_algorithm '\(name)'")
+            }
+            algorithm = a
+        } else {
+            algorithm = .sha256
+        }
+        let hash: String
+        if let h = u.passwordHash {
+            hash = h
+        } else if let p = u.password {
+            hash = PasswordHash.make(p, algorithm: algorithm)
+        } else {
+            hash = ""
+        }
+        broker.users.put(User(name: u.name, passwordHash: hash, hashingAlgorithm: algorithm, tags: u.tags))
+    }
+
+    @discardableResult
+    private func requireVHost(_ name: String, for what: String) throws(StartupError) -> VHost {
+        guard let v = broker.vhost(named: name) else {
+            throw StartupError("\(source): \(what) refers to vhost '\(name)', which is not defined")
+        }
+        return v
+    }
+}

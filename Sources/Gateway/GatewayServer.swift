@@ -1,0 +1,140 @@
+import AMQPFrontend
+import AMQPModel
+import GatewayConfig
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running broker: event loops, the core, the listeners, and an orderly shutdown on SIGTERM/SIGINT.
+final class GatewayServer {
+    let configuration: GatewayConfiguration
+    let group: EventLoopGroup
+    let broker: Broker
+    let amqp: AMQPServer
+    private var listeners: [TCPListener] = []
+    private let logger = Logger(label: "gateway")
+
+    init(configuration: GatewayConfiguration, warnings: [String]) throws(StartupError) {
+        self.configuration = configuration
+        Logger.setLevel(Self.severity(configuration.main.logLevel))
+        for w in warnings { logger.warning(w) }
+        // Signals are handled by `runUntilSignalled` on the main thread; block them before any loop thread
+        // starts so every thread inherits the mask.
+        Self.blockSignals()
+        try Self.prepareDataDirectory(configuration.main.dataDir)
+
+        let threads = configuration.main.ioThreads > 0 ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        do { group = try EventLoopGroup(threads: threads) } catch {
+            throw StartupError("cannot start event loops: \(error)")
+        }
+        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]))
+        broker.addVHost("/")
+        if let path = configuration.main.loadDefinitions {
+            let definitions: Definitions
+            do { definitions = try DefinitionsParser.load(path: path) } catch {
+                throw StartupError("load_definitions: \(error)")
+            }
+            try DefinitionsImporter(broker: broker, source: path).apply(definitions)
+            logger.info("imported definitions from \(path)")
+        }
+        if broker.users.isEmpty { try createDefaultUser() }
+
+        var amqpConfig = AMQPServerConfiguration()
+        amqpConfig.frameMax = configuration.amqp.frameMax
+        amqpConfig.channelMax = configuration.amqp.channelMax
+        amqpConfig.heartbeat = configuration.amqp.heartbeat
+        amqpConfig.maxMessageSize = configuration.amqp.maxMessageSize
+        amqpConfig.defaultUser = configuration.main.defaultUser
+        amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
+        let amqp = AMQPServer(broker: broker, configuration: amqpConfig)
+        self.amqp = amqp
+        do {
+            let listener = try TCPListener.bind(
+                host: configuration.amqp.bind, port: configuration.amqp.port, group: group
+            ) { connection in amqp.makeHandler(for: connection) }
+            listeners.append(listener)
+            logger.info("listening for AMQP on \(listener.localAddress)")
+        } catch {
+            group.shutdown()
+            throw StartupError("cannot listen for AMQP: \(error)")
+        }
+        logger.info("gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)")
+    }
+
+    /// Blocks until SIGTERM or SIGINT, then closes every connection gracefully (320 CONNECTION_FORCED) and stops.
+    func runUntilSignalled() {
+        var set = Self.signalSet()
+        var signal: Int32 = 0
+        while true {
+            guard sigwait(&set, &signal) == 0 else { continue }
+            if signal == SIGTERM || signal == SIGINT { break }
+        }
+        logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
+        for l in listeners { l.close() }
+        amqp.closeAll(reason: "broker shutdown")
+        let deadline = MonotonicClock.milliseconds() + 5_000
+        while amqp.connectionCount > 0 && MonotonicClock.milliseconds() < deadline {
+            usleep(10_000)
+        }
+        group.shutdown()
+        logger.info("stopped")
+    }
+
+    private func createDefaultUser() throws(StartupError) {
+        let name = configuration.main.defaultUser
+        let hash = configuration.main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
+        broker.users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
+        do {
+            try broker.users.setPermissions(user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
+        } catch {
+            throw StartupError("cannot create the default user: \(error)")
+        }
+        logger.info(
+            "created default user '\(name)'"
+                + (configuration.main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
+    }
+
+    private static func prepareDataDirectory(_ path: String) throws(StartupError) {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw StartupError("data directory \(path) exists and is not a directory")
+            }
+            return
+        }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw StartupError("cannot create data directory \(prefix): \(String(cString: strerror(errno)))")
+            }
+            prefix += "/"
+        }
+    }
+
+    private static func signalSet() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGHUP)
+        return set
+    }
+
+    private static func blockSignals() {
+        var set = signalSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    private static func severity(_ level: LogLevel) -> LogSeverity {
+        switch level {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/// Permission checks for one connection: the user, the vhost it opened, and a cache of decisions.
+///
+/// Used only from the connection's own thread, so it takes no lock. Each check first compares the
+/// store's `revision` (one atomic load) with the one the cache was filled at; on a change the cache is
+/// dropped and the user's permissions are read again, so `set_permissions`, `delete_user` and the like
+/// take effect on open connections at their next check. A decision is a dictionary hit after the first
+/// check of a (kind, resource) pair; the caches are bounded and start over when full, so a client
+/// cycling through names cannot grow them without limit.
+///
+/// Semantics are RabbitMQ's: a resource is allowed when the permission regex matches anywhere in its
+/// name; the empty regex denies everything; no permission entry on the vhost denies everything. Topic
+/// permissions restrict routing keys only on exchanges that have an entry: no entry for the exchange,
+/// no restriction.
+public final class Authorizer {
+    private struct Decision: Hashable {
+        var kind: PermissionKind
+        var resource: ByteString
+    }
+
+    private struct TopicDecision: Hashable {
+        var access: TopicAccess
+        var exchange: ByteString
+        var routingKey: ByteString
+    }
+
+    private struct TopicPatternKey: Hashable {
+        var access: TopicAccess
+        var exchange: ByteString
+    }
+
+    /// Entries per cache before it is cleared.
+    private static let cacheLimit = 4096
+
+    private let store: UserStore
+    public let vhost: String
+    private let clientId: String?
+    /// The user as of the last refresh (tags and password hash follow store changes).
+    public private(set) var user: User
+
+    private var revision: UInt64
+    private var grant: PermissionGrant?
+    private var topics: [ByteString: TopicGrant] = [:]
+    private var decisions: [Decision: Bool] = [:]
+    private var topicDecisions: [TopicDecision: Bool] = [:]
+    private var topicPatterns: [TopicPatternKey: PermissionPattern?] = [:]
+
+    /// An authorizer for `user` on `vhost`; `clientId` (MQTT) expands `{client_id}` in topic permissions.
+    public init(store: UserStore, user: User, vhost: String, clientId: String? = nil) {
+        self.store = store
+        self.user = user
+        self.vhost = vhost
+        self.clientId = clientId
+        revision = 0
+        reload()
+    }
+
+    /// True when the user has a permissions entry on the vhost (needed to open it at all).
+    public var hasVhostAccess: Bool {
+        refreshIfChanged()
+        return grant != nil
+    }
+
+    /// True when the user's `kind` regex on this vhost matches `resource` (a queue or exchange name).
+    public func isAllowed(_ kind: PermissionKind, resource: ByteString) -> Bool {
+        refreshIfChanged()
+        let key = Decision(kind: kind, resource: resource)
+        if let d = decisions[key] { return d }
+        let d = grant?.pattern(for: kind).matches(resource.string) ?? false
+        if decisions.count >= Self.cacheLimit { decisions.removeAll(keepingCapacity: true) }
+        decisions[key] = d
+        return d
+    }
+
+    /// True when the user's topic permissions on `exchange` allow `routingKey` for `access`.
+    public func isTopicAllowed(_ access: TopicAccess, exchange: ByteString, routingKey: ByteString) -> Bool {
+        refreshIfChanged()
+        guard let topicGrant = topics[exchange] else { return true }
+        let key = TopicDecision(access: access, exchange: exchange, routingKey: routingKey)
+        if let d = topicDecisions[key] { return d }
+        let d = topicPattern(access, exchange: exchange, grant: topicGrant)?.matches(routingKey.string) ?? false
+        if topicDecisions.count >= Self.cacheLimit { topicDecisions.removeAll(keepingCapacity: true) }
+        topicDecisions[key] = d
+        return d
+    }
+
+    /// The expanded, compiled topic pattern, compiled once per connection and exchange.
+    private func topicPattern(_ access: TopicAccess, exchange: ByteString, grant: TopicGrant) -> PermissionPattern? {
+        let key = TopicPatternKey(access: access, exchange: exchange)
+        if let p = topicPatterns[key] { return p }
+        let p = grant.pattern(for: access, username: user.name, vhost: vhost, clientId: clientId)
+        topicPatterns[key] = p
+        return p
+    }
+
+    @inline(__always)
+    private func refreshIfChanged() {
+        if store.revision != revision { reload() }
+    }
+
+    private func reload() {
+        let access = store.access(user: user.name, vhost: vhost)
+        revision = access.revision
+        if let current = access.user { user = current }
+        grant = access.grant
+        topics = Dictionary(uniqueKeysWithValues: access.topics.map { (ByteString($0.key), $0.value) })
+        decisions.removeAll(keepingCapacity: true)
+        topicDecisions.removeAll(keepingCapacity: true)
+        topicPatterns.removeAll(keepingCapacity: true)
+    }
+}

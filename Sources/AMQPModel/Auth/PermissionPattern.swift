@@ -1,0 +1,63 @@
+/// One permission regular expression, compiled once.
+///
+/// The only place that knows the regex engine (Swift's `Regex`), so it can be swapped. Matching is
+/// unanchored (RabbitMQ runs `re:run` without anchors) and over Unicode scalars, the closest Swift
+/// `Regex` gets to PCRE. The empty pattern denies everything instead of matching everything.
+///
+/// `@unchecked Sendable`: `Regex<AnyRegexOutput>` is not `Sendable` only because `AnyRegexOutput` is not;
+/// the regex itself is an immutable value. Its one piece of lazy state, the lowered program, is created
+/// in `init` by a first match, before the pattern can be shared, and never changes afterwards.
+struct PermissionPattern: @unchecked Sendable {
+    let source: String
+    /// Nil for the empty pattern.
+    private let regex: Regex<AnyRegexOutput>?
+
+    /// Compiles `source`; the error names `field` ("configure", "topic write", …) and `reportedAs`
+    /// (the pattern as the user wrote it, when `source` is an expansion of it) or else `source`.
+    init(_ source: String, field: String, reportedAs: String? = nil) throws(AuthError) {
+        self.source = source
+        if source.isEmpty {
+            regex = nil
+            return
+        }
+        do {
+            let compiled = try Regex(source).matchingSemantics(.unicodeScalar)
+            _ = try? compiled.firstMatch(in: "")
+            regex = compiled
+        } catch {
+            throw AuthError.invalidPattern(reportedAs ?? source, field: field, reason: "\(error)")
+        }
+    }
+
+    /// True when the pattern matches anywhere in `name`.
+    func matches(_ name: String) -> Bool {
+        guard let regex else { return false }
+        return (try? regex.firstMatch(in: name)) != nil
+    }
+
+    /// `value` with every ASCII punctuation character and space backslash-escaped, so it matches itself
+    /// literally when spliced into a pattern.
+    static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for scalar in value.unicodeScalars {
+            if scalar.isASCII, scalar == " " || (scalar.properties.generalCategory.isPunctuationOrSymbol) {
+                out.append("\\")
+            }
+            out.unicodeScalars.append(scalar)
+        }
+        return out
+    }
+}
+
+extension Unicode.GeneralCategory {
+    fileprivate var isPunctuationOrSymbol: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            true
+        default:
+            false
+        }
+    }
+}

@@ -1,0 +1,323 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// One thread running an epoll loop; it owns every connection registered with it for the connection's whole life,
+/// so connection state needs no locks.
+///
+/// A loop turn is: wait for events (not at all when work is queued) → read the monotonic clock once (`now`) →
+/// handle each ready fd (reads, accepts, timers, the cross-thread inbox) → run tasks `execute`d on the loop →
+/// run `runAtEndOfTurn` bodies → flush every connection written to during the turn.
+///
+/// Only `execute`, `inEventLoop` and `now` may be used from other threads. Modelled on SwiftNIO's
+/// `SelectableEventLoop`, without pipeline or futures.
+public final class EventLoop: @unchecked Sendable {
+    /// Tasks submitted from other threads, and whether the loop still accepts them.
+    private struct Inbox {
+        var tasks: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    /// Bytes read from a socket per `read` call; one buffer per loop, allocated once.
+    static let readScratchSize = 64 * 1024
+
+    let index: Int
+    private let selector: Selector
+    private let wakeupFD: Int32
+    private let timerFD: Int32
+    private let threadID = Atomic<UInt>(0)
+    private let inbox = Lock(Inbox())
+    private let nowNanoseconds = Atomic<UInt64>(0)
+
+    // Loop-thread state below.
+    let readScratch: UnsafeMutableRawBufferPointer
+    private var drainedInbox: [@Sendable () -> Void] = []
+    private var runQueue: [() -> Void] = []
+    private var runningQueue: [() -> Void] = []
+    private var endOfTurn: [() -> Void] = []
+    private var runningEndOfTurn: [() -> Void] = []
+    private var dirty: [TCPConnection] = []
+    private var flushing: [TCPConnection] = []
+    private var timers = TimerQueue()
+    /// Absolute deadline the timerfd is armed for; 0 when disarmed.
+    private var armedDeadline: UInt64 = 0
+    /// Indexed by fd.
+    private var registrations: [Registration?] = []
+    private var nextRegistrationID: UInt32 = 1
+    private var running = true
+
+    init(index: Int) throws(TransportError) {
+        self.index = index
+        selector = try Selector()
+        wakeupFD = Int32(try SystemCall.retrying("eventfd") { Int(gw_eventfd_create()) })
+        do {
+            timerFD = Int32(try SystemCall.retrying("timerfd_create") { Int(gw_timerfd_create()) })
+        } catch {
+            _ = Glibc.close(wakeupFD)
+            throw error
+        }
+        readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readScratchSize, alignment: 16)
+        nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
+        do {
+            try selector.add(fd: wakeupFD, id: 0, interest: gw_epollin)
+            try selector.add(fd: timerFD, id: 0, interest: gw_epollin)
+        } catch {
+            readScratch.deallocate()
+            _ = Glibc.close(wakeupFD)
+            _ = Glibc.close(timerFD)
+            throw error
+        }
+    }
+
+    deinit {
+        readScratch.deallocate()
+        _ = Glibc.close(wakeupFD)
+        _ = Glibc.close(timerFD)
+    }
+
+    // MARK: - Public API
+
+    /// True when called on this loop's thread.
+    public var inEventLoop: Bool {
+        threadID.load(ordering: .relaxed) == pthread_self()
+    }
+
+    /// Runs `task` on the loop thread, after tasks submitted earlier from the same thread. Callable from any thread.
+    ///
+    /// From another thread the task goes into a locked inbox; the loop is woken through its eventfd only when the
+    /// inbox goes from empty to non-empty (a non-empty inbox already has a wake-up pending). On the loop thread the
+    /// task is appended to the run queue and runs later in the current turn. Tasks submitted after
+    /// `EventLoopGroup.shutdown()` finished are dropped.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        if inEventLoop {
+            runQueue.append(task)
+            return
+        }
+        let wake = inbox.withLock { inbox -> Bool in
+            guard !inbox.closed else { return false }
+            inbox.tasks.append(task)
+            return inbox.tasks.count == 1
+        }
+        if wake { _ = gw_eventfd_signal(wakeupFD) }
+    }
+
+    /// Runs `body` on the loop thread once `after` has elapsed (never earlier). Loop thread only.
+    ///
+    /// Timers with the same deadline fire in scheduling order. One timerfd per loop is armed for the earliest deadline.
+    @discardableResult
+    public func scheduleTimer(after: Duration, _ body: @escaping () -> Void) -> TimerID {
+        precondition(inEventLoop, "EventLoop.scheduleTimer called off the loop thread")
+        let (seconds, attoseconds) = after.components
+        let delay = seconds < 0 ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        let deadline = gw_monotonic_ns() &+ delay
+        let id = timers.schedule(deadline: deadline, body)
+        if armedDeadline == 0 || deadline < armedDeadline { armTimer(deadline) }
+        return id
+    }
+
+    /// Cancels a timer that has not fired; cancelling a fired or unknown timer does nothing. Loop thread only.
+    public func cancelTimer(_ id: TimerID) {
+        precondition(inEventLoop, "EventLoop.cancelTimer called off the loop thread")
+        timers.cancel(id)
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds as read at the start of the current loop turn (one atomic load to call).
+    public var now: UInt64 {
+        nowNanoseconds.load(ordering: .relaxed)
+    }
+
+    /// Runs `body` once at the end of the current turn: after every event and queued task of the turn was handled,
+    /// before pending writes are flushed. Bodies registered while end-of-turn bodies run belong to the next turn.
+    /// Loop thread only.
+    public func runAtEndOfTurn(_ body: @escaping () -> Void) {
+        precondition(inEventLoop, "EventLoop.runAtEndOfTurn called off the loop thread")
+        endOfTurn.append(body)
+    }
+
+    // MARK: - Thread
+
+    /// Starts the loop thread; it runs until `requestStop`.
+    func startThread() throws(TransportError) -> pthread_t {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, eventLoopThreadMain, context)
+        guard rc == 0 else {
+            Unmanaged<EventLoop>.fromOpaque(context).release()
+            throw TransportError(errno: rc, operation: "pthread_create for event loop \(index)")
+        }
+        return thread
+    }
+
+    /// Asks the loop to finish after the tasks already in its inbox.
+    func requestStop() {
+        execute { [self] in running = false }
+    }
+
+    func run() {
+        threadID.store(pthread_self(), ordering: .relaxed)
+        _ = gw_set_thread_name("gw-loop-\(index)")
+        while running {
+            turn()
+        }
+        finish()
+        threadID.store(0, ordering: .relaxed)
+    }
+
+    private func turn() {
+        let timeout: Int32 = runQueue.isEmpty && endOfTurn.isEmpty ? -1 : 0
+        let count: Int
+        do {
+            count = try selector.wait(timeoutMilliseconds: timeout)
+        } catch {
+            fatalError("event loop \(index): \(error)")
+        }
+        nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
+        for i in 0..<count {
+            let (events, token) = selector.event(i)
+            handle(events: events, token: token)
+        }
+        runTasks()
+        runEndOfTurn()
+        flushDirty()
+    }
+
+    private func handle(events: UInt32, token: UInt64) {
+        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
+        let id = UInt32(truncatingIfNeeded: token >> 32)
+        if id == 0 {
+            if fd == wakeupFD {
+                drainInbox()
+            } else if fd == timerFD {
+                fireTimers()
+            }
+            return
+        }
+        guard Int(fd) < registrations.count, let registration = registrations[Int(fd)], registration.id == id else {
+            return
+        }
+        switch registration.owner {
+        case .connection(let connection):
+            connection.handle(events: events)
+        case .listener(let listener):
+            listener.acceptReady()
+        }
+    }
+
+    /// Reads the eventfd before taking the tasks, so a wake-up written after the swap is never lost.
+    private func drainInbox() {
+        _ = gw_eventfd_drain(wakeupFD)
+        inbox.withLock { swap(&$0.tasks, &drainedInbox) }
+        for task in drainedInbox { task() }
+        drainedInbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Runs the tasks queued so far; tasks they queue run in the next turn (which then does not block).
+    private func runTasks() {
+        guard !runQueue.isEmpty else { return }
+        swap(&runQueue, &runningQueue)
+        for task in runningQueue { task() }
+        runningQueue.removeAll(keepingCapacity: true)
+    }
+
+    private func runEndOfTurn() {
+        guard !endOfTurn.isEmpty else { return }
+        swap(&endOfTurn, &runningEndOfTurn)
+        for body in runningEndOfTurn { body() }
+        runningEndOfTurn.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes every connection written to this turn; writes made by writability callbacks are flushed too.
+    private func flushDirty() {
+        while !dirty.isEmpty {
+            swap(&dirty, &flushing)
+            for connection in flushing { connection.flushAtEndOfTurn() }
+            flushing.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: - Timers
+
+    private func armTimer(_ deadline: UInt64) {
+        armedDeadline = max(deadline, 1)
+        _ = gw_timerfd_arm(timerFD, armedDeadline)
+    }
+
+    private func fireTimers() {
+        _ = gw_timerfd_drain(timerFD)
+        armedDeadline = 0
+        let now = gw_monotonic_ns()
+        while let body = timers.popDue(now: now) { body() }
+        if let next = timers.earliestDeadline(), armedDeadline == 0 || next < armedDeadline { armTimer(next) }
+    }
+
+    // MARK: - Registrations (loop thread)
+
+    func register(_ owner: Registration.Owner, fd: Int32, interest: UInt32) throws(TransportError) -> UInt32 {
+        let id = nextRegistrationID
+        nextRegistrationID = nextRegistrationID == UInt32.max ? 1 : nextRegistrationID + 1
+        try selector.add(fd: fd, id: id, interest: interest)
+        let slot = Int(fd)
+        if slot >= registrations.count {
+            registrations.append(contentsOf: repeatElement(nil, count: slot - registrations.count + 1))
+        }
+        registrations[slot] = Registration(id: id, owner: owner)
+        return id
+    }
+
+    func modify(fd: Int32, id: UInt32, interest: UInt32) throws(TransportError) {
+        try selector.modify(fd: fd, id: id, interest: interest)
+    }
+
+    /// Removes `fd` from the selector and the registry; call before closing the fd.
+    func deregister(fd: Int32) {
+        selector.remove(fd: fd)
+        if Int(fd) < registrations.count { registrations[Int(fd)] = nil }
+    }
+
+    /// Queues `connection` for the end-of-turn flush.
+    func markDirty(_ connection: TCPConnection) {
+        dirty.append(connection)
+    }
+
+    /// Queues work for later in this turn without the `@Sendable` requirement of `execute` (loop thread only).
+    func enqueue(_ task: @escaping () -> Void) {
+        runQueue.append(task)
+    }
+
+    // MARK: - Shutdown
+
+    /// Runs what is still queued, closes every connection and listener (their handlers see `connectionClosed`),
+    /// and drops timers. Tasks submitted after this point are dropped by `execute`.
+    private func finish() {
+        let late = inbox.withLock { inbox -> [@Sendable () -> Void] in
+            inbox.closed = true
+            defer { inbox.tasks = [] }
+            return inbox.tasks
+        }
+        for task in late { task() }
+        drainRunQueue()
+        for registration in registrations {
+            switch registration?.owner {
+            case .connection(let connection): connection.abort()
+            case .listener(let listener): listener.close()
+            case nil: break
+            }
+        }
+        drainRunQueue()
+        timers.removeAll()
+        endOfTurn.removeAll()
+        dirty.removeAll()
+    }
+
+    private func drainRunQueue() {
+        while !runQueue.isEmpty { runTasks() }
+    }
+}
+
+/// Entry point of a loop thread; `context` is a retained `EventLoop`.
+private func eventLoopThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    guard let context else { return nil }
+    let loop = Unmanaged<EventLoop>.fromOpaque(context).takeRetainedValue()
+    loop.run()
+    return nil
+}

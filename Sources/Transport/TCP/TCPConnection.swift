@@ -1,0 +1,302 @@
+import Bytes
+import CLinux
+import Glibc
+
+/// A non-blocking TCP socket owned by one event loop for its whole life.
+///
+/// Inbound bytes are read into the loop's scratch buffer and appended to one inbound `ByteBuffer` that the handler
+/// decodes in place. Outbound frames are encoded straight into one outbound `ByteBuffer`; every connection written
+/// to during a loop turn is flushed once at the end of the turn, and what the kernel does not take stays queued with
+/// `EPOLLOUT` registered until it drains (level-triggered, as in SwiftNIO). Every method is for the loop thread only.
+public final class TCPConnection {
+    private enum State {
+        /// Reading and writing.
+        case open
+        /// `close()` was called: flushing what is queued, then closing.
+        case closing
+        case closed
+    }
+
+    /// Reads per readable event before yielding to other connections.
+    static let maxReadsPerEvent = 4
+    /// `send` calls per flush before yielding to other connections (the rest waits for `EPOLLOUT`).
+    static let maxWritesPerFlush = 4
+    /// A buffer that grew past this is released instead of kept once it is empty.
+    static let retainedBufferLimit = 256 * 1024
+    /// How long `close()` waits for a peer that does not read its remaining output before aborting.
+    static let closeLinger = Duration.seconds(10)
+
+    public let eventLoop: EventLoop
+    public let remoteAddress: SocketAddress
+    public let localAddress: SocketAddress
+    /// The protocol logic; held strongly, and set to nil after `connectionClosed` to break cycles.
+    public var handler: ConnectionHandler?
+
+    let fd: Int32
+    private var registrationID: UInt32 = 0
+    private var state = State.open
+    private var inbound = ByteBuffer()
+    private var outbound = ByteBuffer()
+    private var registeredInterest: UInt32 = 0
+    private var readingPaused = false
+    private var isDirty = false
+    private var notifiedWritable = true
+    private var closeTimer: TimerID?
+
+    /// False while pending output is above the high watermark until it drains to the low watermark.
+    /// Updated by `write` at once, so a producer can stop in the middle of a turn.
+    public private(set) var isWritable = true
+
+    /// Pending output above which `isWritable` turns false. Default 1 MiB.
+    public var highWatermark = 1024 * 1024
+    /// Pending output at or below which `isWritable` turns true again. Default 256 KiB.
+    public var lowWatermark = 256 * 1024
+
+    init(fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress) {
+        self.fd = fd
+        self.eventLoop = eventLoop
+        self.localAddress = localAddress
+        self.remoteAddress = remoteAddress
+    }
+
+    /// True until `close()` or `abort()` is called or the peer goes away.
+    public var isOpen: Bool {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        return state == .open
+    }
+
+    /// Bytes queued for the socket and not yet taken by the kernel.
+    public var pendingWriteBytes: Int {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        return outbound.readableBytes
+    }
+
+    // MARK: - Public API
+
+    /// Appends to the outbound buffer through `body` (encode frames directly into it) and schedules the end-of-turn
+    /// flush. Ignored (`body` is not called) once the connection is closing or closed. `body` must not call `write`.
+    public func write(_ body: (inout ByteBuffer) -> Void) {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        guard state == .open else { return }
+        body(&outbound)
+        if isWritable && outbound.readableBytes > highWatermark { isWritable = false }
+        markDirty()
+    }
+
+    /// Flushes pending output, then shuts the socket down and closes it; `connectionClosed` follows once.
+    /// Reading stops at once and further writes are ignored. A peer that does not take the remaining output within
+    /// ten seconds is aborted.
+    public func close() {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        guard state == .open else { return }
+        state = .closing
+        closeTimer = eventLoop.scheduleTimer(after: Self.closeLinger) { [weak self] in
+            self?.closeTimer = nil
+            self?.abort()
+        }
+        markDirty()
+    }
+
+    /// Closes at once, dropping pending output; `connectionClosed` follows once (unless already closed).
+    public func abort() {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        closeNow()
+    }
+
+    /// Stops (`true`) or resumes reading from the socket: the backpressure that holds back a publisher.
+    ///
+    /// While paused `EPOLLIN` is not registered, so the kernel's receive window fills and the peer stops sending.
+    /// On resume, bytes already buffered are offered to the handler again later in the turn even if no more arrive.
+    public func setReadingPaused(_ paused: Bool) {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        guard paused != readingPaused else { return }
+        readingPaused = paused
+        guard state == .open else { return }
+        updateInterest()
+        if !paused && inbound.readableBytes > 0 {
+            eventLoop.enqueue { [self] in
+                if state == .open && !readingPaused { deliverInbound() }
+            }
+        }
+    }
+
+    // MARK: - Loop side
+
+    /// Registers with the loop's selector (reading) and tells the handler.
+    func activate() throws(TransportError) {
+        let interest = desiredInterest
+        registrationID = try eventLoop.register(.connection(self), fd: fd, interest: interest)
+        registeredInterest = interest
+        handler?.connectionActive(self)
+    }
+
+    /// Closes a socket that was never activated (the handler factory declined it).
+    func discard() {
+        state = .closed
+        _ = Glibc.close(fd)
+    }
+
+    func handle(events: UInt32) {
+        if events & gw_epollout != 0 && state != .closed {
+            flush()
+        }
+        guard state != .closed else { return }
+        let hangup = events & (gw_epollhup | gw_epollerr) != 0
+        if state == .open && !readingPaused && events & (gw_epollin | gw_epollrdhup | gw_epollhup | gw_epollerr) != 0 {
+            readAvailable()
+        } else if hangup {
+            closeNow()
+        }
+    }
+
+    func flushAtEndOfTurn() {
+        isDirty = false
+        guard state != .closed else { return }
+        flush()
+    }
+
+    // MARK: - Reading
+
+    /// Reads up to `maxReadsPerEvent` times, hands everything to the handler once, and closes on end of stream or error.
+    private func readAvailable() {
+        let scratch = eventLoop.readScratch
+        var received = 0
+        var peerClosed = false
+        reads: for _ in 0..<Self.maxReadsPerEvent {
+            let result: IOResult
+            do {
+                result = try SystemCall.nonBlocking("read") { Glibc.read(fd, scratch.baseAddress, scratch.count) }
+            } catch {
+                peerClosed = true
+                break reads
+            }
+            switch result {
+            case .wouldBlock:
+                break reads
+            case .processed(0):
+                peerClosed = true
+                break reads
+            case .processed(let count):
+                inbound.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                received += count
+                if count < scratch.count { break reads }
+            }
+        }
+        if received > 0 { deliverInbound() }
+        if peerClosed { closeNow() }
+    }
+
+    /// Calls the handler with the inbound buffer, then compacts it (reset when consumed, or move the unread tail to
+    /// the front once the reader index passed half of it).
+    private func deliverInbound() {
+        guard let handler else { return }
+        var buffer = ByteBuffer()
+        swap(&buffer, &inbound)
+        handler.connectionRead(self, &buffer)
+        guard state != .closed else { return }
+        if buffer.readableBytes == 0 {
+            if buffer.writerIndex > Self.retainedBufferLimit { buffer = ByteBuffer() } else { buffer.clear() }
+        } else if buffer.readerIndex > buffer.writerIndex / 2 {
+            buffer.discardReadBytes()
+        }
+        swap(&buffer, &inbound)
+    }
+
+    // MARK: - Writing
+
+    private func markDirty() {
+        guard !isDirty else { return }
+        isDirty = true
+        eventLoop.markDirty(self)
+    }
+
+    /// Writes what the kernel takes, keeps the rest, updates `EPOLLOUT` interest and writability, and completes a
+    /// pending `close()` once everything is out.
+    private func flush() {
+        var sends = 0
+        while outbound.readableBytes > 0 && sends < Self.maxWritesPerFlush {
+            sends += 1
+            let result: IOResult
+            do {
+                result = try SystemCall.nonBlocking("send") {
+                    outbound.withReadableBytes { gw_send(fd, $0.baseAddress, $0.count) }
+                }
+            } catch {
+                closeNow()
+                return
+            }
+            guard case .processed(let count) = result else { break }
+            outbound.moveReaderIndex(forwardBy: count)
+        }
+        if outbound.readableBytes == 0 {
+            if outbound.writerIndex > Self.retainedBufferLimit { outbound = ByteBuffer() } else { outbound.clear() }
+        } else if outbound.readerIndex > outbound.writerIndex / 2 {
+            outbound.discardReadBytes()
+        }
+        if state == .closing && outbound.readableBytes == 0 {
+            finishClose()
+            return
+        }
+        updateInterest()
+        updateWritability()
+    }
+
+    private func updateWritability() {
+        if !isWritable && outbound.readableBytes <= lowWatermark {
+            isWritable = true
+        } else if isWritable && outbound.readableBytes > highWatermark {
+            isWritable = false
+        }
+        guard isWritable != notifiedWritable else { return }
+        notifiedWritable = isWritable
+        handler?.connectionWritabilityChanged(self)
+    }
+
+    // MARK: - Interest and closing
+
+    private var desiredInterest: UInt32 {
+        var interest: UInt32 = 0
+        if state == .open && !readingPaused { interest |= gw_epollin | gw_epollrdhup }
+        if outbound.readableBytes > 0 { interest |= gw_epollout }
+        return interest
+    }
+
+    private func updateInterest() {
+        let interest = desiredInterest
+        guard interest != registeredInterest, state != .closed else { return }
+        do {
+            try eventLoop.modify(fd: fd, id: registrationID, interest: interest)
+            registeredInterest = interest
+        } catch {
+            closeNow()
+        }
+    }
+
+    /// Graceful end of `close()`: send FIN, discard unread input (closing with unread input would send RST and could
+    /// destroy the output the peer has not read yet), then close.
+    private func finishClose() {
+        _ = gw_shutdown_write(fd)
+        let scratch = eventLoop.readScratch
+        var reads = 0
+        while reads < Self.maxReadsPerEvent && Glibc.read(fd, scratch.baseAddress, scratch.count) > 0 { reads += 1 }
+        closeNow()
+    }
+
+    /// Deregisters and closes the socket, drops both buffers and queues the single `connectionClosed`.
+    private func closeNow() {
+        guard state != .closed else { return }
+        state = .closed
+        if let closeTimer {
+            eventLoop.cancelTimer(closeTimer)
+            self.closeTimer = nil
+        }
+        eventLoop.deregister(fd: fd)
+        _ = Glibc.close(fd)
+        inbound = ByteBuffer()
+        outbound = ByteBuffer()
+        eventLoop.enqueue { [self] in
+            handler?.connectionClosed(self)
+            handler = nil
+        }
+    }
+}

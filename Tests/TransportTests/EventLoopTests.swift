@@ -1,0 +1,139 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import Transport
+
+@Suite("EventLoop")
+struct EventLoopTests {
+    @Test("execute from another thread runs on the loop, in submission order")
+    func executeRunsOnLoopInOrder() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        #expect(!loop.inEventLoop)
+        for i in 0..<100 {
+            loop.execute { log.record(loop.inEventLoop ? "\(i)" : "off-loop \(i)") }
+        }
+        #expect(waitUntil { log.all.count == 100 })
+        #expect(log.all == (0..<100).map { "\($0)" })
+    }
+
+    @Test("10 000 execute calls from two threads all run, each thread's tasks in order")
+    func executeFromTwoThreads() throws {
+        let group = try EventLoopGroup(threads: 2)
+        defer { group.shutdown() }
+        let loop = group.next()
+        let seen = LoopLocal<[Int: Int]>([0: -1, 1: -1])
+        let ran = Atomic<Int>(0)
+        let outOfOrder = Atomic<Int>(0)
+        let threads = (0..<2).map { producer in
+            startThread {
+                for i in 0..<5_000 {
+                    loop.execute {
+                        if seen.value[producer]! != i - 1 { outOfOrder.add(1, ordering: .relaxed) }
+                        seen.value[producer] = i
+                        ran.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+        }
+        for thread in threads { pthread_join(thread, nil) }
+        #expect(waitUntil { ran.load(ordering: .relaxed) == 10_000 })
+        #expect(outOfOrder.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("execute on the loop itself runs later in the same loop, after the current task")
+    func executeOnLoopIsDeferred() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        loop.execute {
+            loop.execute { log.record("inner") }
+            log.record("outer")
+        }
+        #expect(waitUntil { log.all.count == 2 })
+        #expect(log.all == ["outer", "inner"])
+    }
+
+    @Test("timers fire in deadline order, never early, and a cancelled timer does not fire")
+    func timersFireInOrder() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        let early = Atomic<Int>(0)
+        loop.execute {
+            let scheduledAt = loop.now
+            @discardableResult func timer(_ name: String, _ milliseconds: Int) -> TimerID {
+                loop.scheduleTimer(after: .milliseconds(milliseconds)) {
+                    if loop.now - scheduledAt < UInt64(milliseconds) * 1_000_000 { early.add(1, ordering: .relaxed) }
+                    log.record(name)
+                }
+            }
+            timer("c", 30)
+            timer("a", 10)
+            let cancelled = timer("x", 15)
+            timer("b", 20)
+            timer("done", 40)
+            loop.cancelTimer(cancelled)
+        }
+        #expect(waitUntil { log.contains("done") })
+        #expect(log.all == ["a", "b", "c", "done"])
+        #expect(early.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("a timer scheduled from a timer fires too")
+    func timerFromTimer() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        loop.execute {
+            loop.scheduleTimer(after: .milliseconds(5)) {
+                log.record("first")
+                loop.scheduleTimer(after: .zero) { log.record("second") }
+            }
+        }
+        #expect(waitUntil { log.all.count == 2 })
+        #expect(log.all == ["first", "second"])
+    }
+
+    @Test("now is monotonic across turns")
+    func nowIsMonotonic() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let first = loop.now
+        let log = Recorder()
+        loop.execute {
+            loop.scheduleTimer(after: .milliseconds(2)) { log.record(loop.now >= first + 2_000_000 ? "later" : "not later") }
+        }
+        #expect(waitUntil { log.all.count == 1 })
+        #expect(log.all == ["later"])
+    }
+
+    @Test("shutdown runs the tasks already submitted, then stops; a second shutdown does nothing")
+    func shutdownRunsPendingTasks() throws {
+        let group = try EventLoopGroup(threads: 2)
+        let ran = Atomic<Int>(0)
+        for _ in 0..<1_000 {
+            group.next().execute { ran.add(1, ordering: .relaxed) }
+        }
+        group.shutdown()
+        #expect(ran.load(ordering: .relaxed) == 1_000)
+        group.shutdown()
+        group.loops[0].execute { ran.add(1, ordering: .relaxed) }
+        #expect(ran.load(ordering: .relaxed) == 1_000)
+    }
+
+    @Test("next() hands out the loops round-robin")
+    func nextIsRoundRobin() throws {
+        let group = try EventLoopGroup(threads: 3)
+        defer { group.shutdown() }
+        let picked = (0..<6).map { _ in ObjectIdentifier(group.next()) }
+        #expect(picked[0..<3] == picked[3..<6])
+        #expect(Set(picked).count == 3)
+    }
+}

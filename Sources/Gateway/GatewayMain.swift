@@ -40,7 +40,8 @@ enum GatewayMain {
     }
 
     static func fail(_ message: String) -> Never {
-        fputs(message + "\n", stderr)
+        let line = message + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
         exit(1)
     }
 }

@@ -39,7 +39,7 @@ final class GatewayServer {
             try DefinitionsImporter(broker: broker, source: path).apply(definitions)
             logger.info("imported definitions from \(path)")
         }
-        if broker.users.isEmpty { try createDefaultUser() }
+        if broker.users.isEmpty { try Self.createDefaultUser(broker: broker, main: configuration.main, logger: logger) }
 
         var amqpConfig = AMQPServerConfiguration()
         amqpConfig.frameMax = configuration.amqp.frameMax
@@ -82,9 +82,9 @@ final class GatewayServer {
         logger.info("stopped")
     }
 
-    private func createDefaultUser() throws(StartupError) {
-        let name = configuration.main.defaultUser
-        let hash = configuration.main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
+    private static func createDefaultUser(broker: Broker, main: MainSection, logger: Logger) throws(StartupError) {
+        let name = main.defaultUser
+        let hash = main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
         broker.users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
         do {
             try broker.users.setPermissions(user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
@@ -93,7 +93,7 @@ final class GatewayServer {
         }
         logger.info(
             "created default user '\(name)'"
-                + (configuration.main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
+                + (main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
     }
 
     private static func prepareDataDirectory(_ path: String) throws(StartupError) {

@@ -119,7 +119,7 @@ final class AMQPChannel {
 
     func handleContent(_ frame: Frame) throws(AMQPError) {
         if state == .closing { return }
-        guard let publish = publishing else {
+        guard let pending = publishing else {
             throw AMQPError.connection(
                 ReplyCode.unexpectedFrame, "content frame on channel \(number) without a preceding basic.publish")
         }
@@ -158,7 +158,7 @@ final class AMQPChannel {
             publishingHeader = nil
             let bytes = body
             body = []
-            try publish(publish, properties: header.properties, body: bytes)
+            try publish(pending, properties: header.properties, body: bytes)
         }
     }
 

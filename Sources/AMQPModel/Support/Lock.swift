@@ -24,7 +24,7 @@ public final class Lock<State>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the state.
-    @inlinable public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    @inlinable public func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)

@@ -108,7 +108,9 @@ public final class EventLoop: @unchecked Sendable {
     public func scheduleTimer(after: Duration, _ body: @escaping () -> Void) -> TimerID {
         precondition(inEventLoop, "EventLoop.scheduleTimer called off the loop thread")
         let (seconds, attoseconds) = after.components
-        let delay = seconds < 0 ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        // Negative delays fire on the next timer pass; absurdly long ones are capped at ~272 years to avoid overflow.
+        let delay =
+            seconds < 0 ? 0 : min(UInt64(seconds), 1 << 33) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         let deadline = gw_monotonic_ns() &+ delay
         let id = timers.schedule(deadline: deadline, body)
         if armedDeadline == 0 || deadline < armedDeadline { armTimer(deadline) }

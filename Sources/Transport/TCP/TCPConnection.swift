@@ -107,6 +107,7 @@ public final class TCPConnection {
     ///
     /// While paused `EPOLLIN` is not registered, so the kernel's receive window fills and the peer stops sending.
     /// On resume, bytes already buffered are offered to the handler again later in the turn even if no more arrive.
+    /// A peer that half-closes while reading is paused is noticed when reading resumes or a write fails.
     public func setReadingPaused(_ paused: Bool) {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
         guard paused != readingPaused else { return }

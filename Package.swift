@@ -17,19 +17,21 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
+        // The one lock type every module uses (a plain pthread mutex; see design §9).
+        .target(name: "Locks", swiftSettings: strict),
         // Growable byte buffer shared by transport, codecs and the core.
         .target(name: "Bytes", swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
-        .target(name: "Transport", dependencies: ["CLinux", "Bytes"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
         .target(
-            name: "AMQPModel", dependencies: ["Bytes", "COpenSSL", "CCrypt"],
+            name: "AMQPModel", dependencies: ["Bytes", "Locks", "COpenSSL", "CCrypt"],
             swiftSettings: strict),
         // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
         .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),
         // AMQP 0-9-1 server: connection and channel state machines on the core.
         .target(
-            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Transport", "Bytes"],
+            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Transport", "Bytes", "Locks"],
             swiftSettings: strict),
         // MQTT frontend (grows with the MQTT issue).
         .target(

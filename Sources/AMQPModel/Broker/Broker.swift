@@ -1,3 +1,4 @@
+import Locks
 import Synchronization
 
 /// The broker core: vhosts and the user store, shared by every frontend.

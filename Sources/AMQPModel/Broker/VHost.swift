@@ -1,3 +1,4 @@
+import Locks
 /// A virtual host: its own namespace of exchanges, queues and bindings.
 ///
 /// The registry (names to objects) is behind one lock, taken on declare/delete and on name lookups;

@@ -1,3 +1,4 @@
+import Locks
 /// An exchange: a name, a type and the bindings that decide which destinations a message reaches.
 ///
 /// Bindings change rarely and are read on every publish; they sit behind one lock held only while matching.

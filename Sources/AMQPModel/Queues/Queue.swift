@@ -1,3 +1,4 @@
+import Locks
 /// A queue: ready messages in order, the consumers subscribed to it, and its limits.
 ///
 /// Thread-safe: any loop thread may publish to it, and its consumers live on their own loops.

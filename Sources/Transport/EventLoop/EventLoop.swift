@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import Locks
 import Synchronization
 
 /// One thread running an epoll loop; it owns every connection registered with it for the connection's whole life,

@@ -139,4 +139,20 @@ struct TopicRoutingTests {
         #expect(table.destinations(for: ByteString(key)).isEmpty)
         #expect(table.destinations(for: ByteString(key + ".z")) == ["q"])
     }
+
+    @Test("patterns with many # separated by words route in bounded time, and stay exact")
+    func nestedHashes() {
+        var table = RoutingTable<String>(type: .topic)
+        table.bind("q", key: "#.a.#.a.#.a.#.a.#.a.#.a.#.b", arguments: [:])
+        table.bind("r", key: "#.a.#.a", arguments: [:])
+        let key = Array(repeating: "a", count: 127).joined(separator: ".")
+        #expect(table.destinations(for: ByteString(key)) == ["r"])
+        #expect(table.destinations(for: ByteString(key + ".b")) == ["q"])
+        #expect(table.destinations(for: "a.a.a.a.a.b").isEmpty)
+        #expect(table.destinations(for: "a.a.a.a.a.a.b") == ["q"])
+        table.unbind("r", key: "#.a.#.a", arguments: [:])
+        table.unbind("q", key: "#.a.#.a.#.a.#.a.#.a.#.a.#.b", arguments: [:])
+        #expect(table.count == 0)
+        #expect(table.destinations(for: "a.a").isEmpty)
+    }
 }

@@ -25,6 +25,8 @@ public struct RouteTargets<Destination: Hashable & Sendable>: Sendable, RandomAc
     var wordHashes: [Int] = []
     /// Pending (trie node, next word) states of the matcher.
     var stack: [(node: Int32, word: Int32)] = []
+    /// (node << 32 | word) states already expanded, when the topic matcher needs to remember them.
+    var visited: Set<Int> = []
 
     /// No targets.
     public init() {}

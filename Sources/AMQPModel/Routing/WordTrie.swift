@@ -43,6 +43,8 @@ struct WordTrie<Destination: Hashable & Sendable>: Sendable {
         var multi: Int32 = -1
         /// One per binding ending at this node.
         var entries: [(destination: Destination, qos: UInt8)] = []
+        /// A `#` node with another `#` above it (see `nestedMultiCount`).
+        var isNestedMulti = false
 
         var isUnused: Bool { entries.isEmpty && literals.isEmpty && single < 0 && multi < 0 }
     }
@@ -51,6 +53,11 @@ struct WordTrie<Destination: Hashable & Sendable>: Sendable {
     /// `nodes[0]` is the root; unused slots are listed in `freeSlots`.
     private(set) var nodes: [Node]
     private var freeSlots: [Int32] = []
+    /// Number of `#` nodes below another `#` node. With two or more `#` on one path a topic matcher could
+    /// reach the same (`#` node, word) state along combinatorially many paths (`#.a.#.a.#.a` against
+    /// `a.a.a.…`); while this is non-zero the matcher remembers visited states, bounding its work by
+    /// nodes × words.
+    private(set) var nestedMultiCount = 0
 
     init(flavor: Flavor) {
         self.flavor = flavor
@@ -70,8 +77,18 @@ struct WordTrie<Destination: Hashable & Sendable>: Sendable {
     /// Adds a binding entry for `key`.
     mutating func insert(key: ByteString, destination: Destination, qos: UInt8) {
         var node: Int32 = 0
+        var belowMulti = false
         for (word, kind) in edges(of: key) {
-            node = child(of: node, word: word, kind: kind) ?? addChild(to: node, word: word, kind: kind)
+            if let existing = child(of: node, word: word, kind: kind) {
+                node = existing
+            } else {
+                node = addChild(to: node, word: word, kind: kind)
+                if kind == .multi && belowMulti {
+                    nodes[Int(node)].isNestedMulti = true
+                    nestedMultiCount += 1
+                }
+            }
+            if kind == .multi { belowMulti = true }
         }
         nodes[Int(node)].entries.append((destination: destination, qos: qos))
     }
@@ -189,6 +206,7 @@ struct WordTrie<Destination: Hashable & Sendable>: Sendable {
                     if prev >= 0 { nodes[Int(prev)].nextSameHash = n.nextSameHash }
                 }
             }
+            if n.isNestedMulti { nestedMultiCount -= 1 }
             nodes[Int(node)] = Node(word: [], wordHash: 0, kind: .literal, parent: -1)
             freeSlots.append(node)
             node = parent

@@ -158,7 +158,9 @@ final class AMQPChannel {
             publishingHeader = nil
             let bytes = body
             body = []
-            try publish(pending, properties: header.properties, body: bytes)
+            do { try publish(pending, properties: header.properties, body: bytes) } catch {
+                throw error.classId == 0 ? error.during(classId: 60, methodId: 40) : error
+            }
         }
     }
 

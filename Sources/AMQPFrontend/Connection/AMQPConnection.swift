@@ -92,9 +92,11 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
                 guard let f = try FrameDecoder.decode(&buffer, maxFrameSize: frameMax) else { break }
                 frame = f
             } catch {
+                // The byte stream can no longer be framed: say why, then close without waiting for close-ok.
                 discardInput = true
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                 fail(AMQPError(error))
+                connection.close()
                 break
             }
             do {
@@ -165,7 +167,10 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         case .method:
             var payload = frame.payload
             let method: AMQPMethod
-            do { method = try AMQPMethod.decode(&payload) } catch { throw AMQPError(error) }
+            do { method = try AMQPMethod.decode(&payload) } catch {
+                let ids = (frame.payload.peekInteger(at: 0, as: UInt16.self), frame.payload.peekInteger(at: 2, as: UInt16.self))
+                throw AMQPError(error).during(classId: ids.0 ?? 0, methodId: ids.1 ?? 0)
+            }
             if frame.channel == 0 {
                 try handleConnectionMethod(method)
             } else {

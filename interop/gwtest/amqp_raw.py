@@ -67,6 +67,15 @@ def longstr(b: bytes) -> bytes:
 EMPTY_TABLE = struct.pack(">I", 0)
 
 
+def table(fields: bytes) -> bytes:
+    return struct.pack(">I", len(fields)) + fields
+
+
+# client-properties = {capabilities: {authentication_failure_close: true}}, as pika and rabbitmq-c announce:
+# it asks the server for connection.close 403 on a failed login instead of a silent socket close.
+CLIENT_PROPERTIES = table(shortstr("capabilities") + b"F" + table(shortstr("authentication_failure_close") + b"t\x01"))
+
+
 def frame(frame_type: int, channel: int, payload: bytes, end: int = FRAME_END) -> bytes:
     return struct.pack(">BHI", frame_type, channel, len(payload)) + payload + bytes([end])
 
@@ -264,15 +273,19 @@ class RawAMQP:
                     pass
                 return close
 
-    def handshake(self, user: str = "guest", password: str = "guest", vhost: str = "/",
-                  frame_max: int | None = None) -> None:
-        """Protocol header, start-ok (PLAIN), tune-ok (heartbeat 0), open; returns in the open state.
-        frame_max: what to announce in tune-ok (default: the server's proposal, or 131072 if it proposes no limit)."""
+    def start_ok(self, user: str, password: str) -> None:
+        """Protocol header, wait for connection.start, send start-ok with PLAIN credentials."""
         self.send(PROTOCOL_HEADER)
         self.expect_method(CONNECTION_START)
         response = b"\x00" + user.encode() + b"\x00" + password.encode()
         self.send(method_frame(0, CONNECTION_START_OK,
-                               EMPTY_TABLE + shortstr("PLAIN") + longstr(response) + shortstr("en_US")))
+                               CLIENT_PROPERTIES + shortstr("PLAIN") + longstr(response) + shortstr("en_US")))
+
+    def handshake(self, user: str = "guest", password: str = "guest", vhost: str = "/",
+                  frame_max: int | None = None) -> None:
+        """Protocol header, start-ok (PLAIN), tune-ok (heartbeat 0), open; returns in the open state.
+        frame_max: what to announce in tune-ok (default: the server's proposal, or 131072 if it proposes no limit)."""
+        self.start_ok(user, password)
         tune = self.expect_method(CONNECTION_TUNE)
         channel_max, server_frame_max, _heartbeat = struct.unpack(">HIH", tune.args[:8])
         if frame_max is None:

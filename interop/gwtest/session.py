@@ -48,10 +48,12 @@ def running_broker(workdir: Path, definitions: dict | None = None, bind: str = "
 
 
 def _or_fail(fn):
+    """Runs `fn`; a BrokerStartError becomes a plain test failure carrying the broker's output."""
     try:
         return fn()
     except BrokerStartError as e:
-        pytest.fail(str(e), pytrace=False)
+        message = str(e)
+    pytest.fail(message, pytrace=False)
 
 
 def gateway_only(reason: str):

@@ -17,7 +17,8 @@ import pytest
 from gwtest.broker import Target, is_rabbitmq, target_mode
 from gwtest.session import RUNNING, running_broker
 
-TEST_CALL_TIMEOUT_S = 120
+WATCHDOG_S = 60
+"""Default per-test limit; `@pytest.mark.watchdog(seconds)` raises it for a test that legitimately runs longer."""
 
 
 def pytest_report_header(config):
@@ -47,19 +48,25 @@ def start_broker(tmp_path) -> Iterator:
         yield start
 
 
-class _TestTimeout(Exception):
+class WatchdogTimeout(Exception):
     pass
-
-
-def _on_alarm(signum, frame):
-    raise _TestTimeout(f"test did not finish within {TEST_CALL_TIMEOUT_S} s (per-test watchdog)")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """Watchdog: a test blocked on a broker that never answers fails instead of hanging the suite."""
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(TEST_CALL_TIMEOUT_S)
+    """Watchdog: a test blocked on a broker that never answers fails instead of hanging the suite. The gateways
+    running at that moment are marked hung and stopped after the report (with their logs) is made, so the
+    remaining tests of the module fail fast instead of each waiting for the watchdog."""
+    marker = item.get_closest_marker("watchdog")
+    seconds = int(marker.args[0]) if marker else WATCHDOG_S
+
+    def on_alarm(signum, frame):
+        for gw in RUNNING:
+            gw.hung = True
+        raise WatchdogTimeout(f"test did not finish within {seconds} s (per-test watchdog); broker marked hung")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
     try:
         yield
     finally:
@@ -77,6 +84,9 @@ def pytest_runtest_makereport(item, call):
             state = "running" if gw.crashed() is None else f"exited with code {gw.crashed()}"
             report.sections.append((f"gateway log ({gw.workdir.name}, pid {gw.proc.pid}, {state})",
                                     gw.log_text(limit=32 * 1024)))
+    for gw in RUNNING:
+        if gw.hung:
+            gw.stop()
 
 
 def pytest_configure(config):

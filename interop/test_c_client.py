@@ -29,9 +29,10 @@ def roundtrip_binary() -> Path:
     return BINARY
 
 
+@pytest.mark.watchdog(150)
 def test_librabbitmq_confirmed_publish_and_consume_10000_in_order(broker, roundtrip_binary):
     run = subprocess.run([str(roundtrip_binary), broker.host, str(broker.amqp_port), "10000"],
-                         capture_output=True, text=True, timeout=110)
+                         capture_output=True, text=True, timeout=140)
     assert run.returncode == 0, f"roundtrip failed (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
     lines = run.stdout.strip().splitlines()
     assert lines[0] == "published 10000, confirmed 10000"

@@ -102,6 +102,8 @@ class GatewayProcess:
     extra_args: list[str] = field(default_factory=list)
     proc: subprocess.Popen | None = None
     target: Target | None = None
+    hung: bool = False
+    """Set by the per-test watchdog: the broker stopped answering and was stopped on purpose."""
 
     @property
     def log_path(self) -> Path:

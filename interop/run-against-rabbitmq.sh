@@ -20,7 +20,7 @@ fi
 export LG_RUN=${LG_RUN:-/tmp/interop-rmq}
 # shellcheck source=/dev/null
 source "$brokers"
-trap rmq_stop EXIT
+trap 'rc=$?; set +e; rmq_stop; exit $rc' EXIT  # brokers.sh functions are not written for set -e
 rmq_start
 echo "RabbitMQ on 127.0.0.1:$RMQ_AMQP_PORT (pid $RMQ_PID)"
 

@@ -71,7 +71,7 @@ def test_definitions_create_exchange_queue_and_binding(perm_broker):
         ch.queue_purge(DEF_QUEUE)
         ch.confirm_delivery()
         ch.basic_publish(EXCHANGE, "defined-key", b"via definitions", mandatory=True)
-        method, _, body = ch.basic_get(DEF_QUEUE, auto_ack=True)
+        _, _, body = ch.basic_get(DEF_QUEUE, auto_ack=True)
         assert body == b"via definitions"
     finally:
         conn.close()

@@ -132,7 +132,7 @@ def test_tx_commit_and_rollback_of_publishes(conn):
     assert ready_count(conn, queue) == 0, "an uncommitted publish must not be visible"
     ch.tx_commit()
     assert ready_count(conn, queue) == 1
-    method, _, body = ch.basic_get(queue, auto_ack=True)
+    _, _, body = ch.basic_get(queue, auto_ack=True)
     ch.tx_commit()
     assert body == b"committed"
     assert ch.basic_get(queue) == (None, None, None)
@@ -235,7 +235,7 @@ def test_100_channels_on_one_connection(conn):
         ch.basic_publish("", queue, f"from channel {i}".encode())
     for i, (ch, queue) in enumerate(zip(channels, queues)):
         wait_until(lambda: ready_count(conn, queue) == 1, 5, f"message on channel {i}")
-        method, _, body = ch.basic_get(queue, auto_ack=True)
+        _, _, body = ch.basic_get(queue, auto_ack=True)
         assert body == f"from channel {i}".encode()
     for ch in channels:
         ch.close()

@@ -98,7 +98,7 @@ def test_per_message_expiration(conn):
     death = x_death(props)[0]
     assert death["reason"] == "expired"
     wait_until(lambda: ready_count(conn, source) == 1, 5, "only the message without expiration is left")
-    method, _, body = ch.basic_get(source, auto_ack=True)
+    _, _, body = ch.basic_get(source, auto_ack=True)
     assert body == b"forever"
 
 

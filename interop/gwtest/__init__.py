@@ -1,0 +1,1 @@
+"""Support code for the interop suite: broker processes, definitions, pika helpers, a raw AMQP client."""

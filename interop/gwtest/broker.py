@@ -1,0 +1,213 @@
+"""Brokers under test: the real `gateway` binary started as a subprocess, or an already-running RabbitMQ.
+
+The suite talks to a broker only through `Target` (host, ports, pid). In gateway mode every `Target` is a fresh
+`gateway` process on free ports with its own data dir; in rabbitmq mode (`INTEROP_TARGET=rabbitmq`) every `Target`
+is the one RabbitMQ named by `INTEROP_AMQP_PORT`, and users/vhosts a test needs are imported with
+`rabbitmqctl import_definitions`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+READY_DEADLINE_S = 30.0
+STOP_DEADLINE_S = 10.0
+
+
+def target_mode() -> str:
+    """`gateway` (default) or `rabbitmq`, from INTEROP_TARGET."""
+    mode = os.environ.get("INTEROP_TARGET", "gateway").strip().lower()
+    if mode not in ("gateway", "rabbitmq"):
+        raise RuntimeError(f"INTEROP_TARGET must be 'gateway' or 'rabbitmq', not {mode!r}")
+    return mode
+
+
+def is_rabbitmq() -> bool:
+    return target_mode() == "rabbitmq"
+
+
+def gateway_binary() -> Path:
+    """The broker binary: $GATEWAY_BIN, else <repo>/.build/debug/gateway (relative paths are taken from the repo root)."""
+    raw = os.environ.get("GATEWAY_BIN")
+    path = Path(raw) if raw else REPO_ROOT / ".build" / "debug" / "gateway"
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free on `host` a moment ago (bind port 0, read it back, release it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def tcp_connects(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of `pid` from /proc/<pid>/status (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+@dataclass
+class Target:
+    """Where a test connects: AMQP host/port, and the broker's pid when the suite knows it (for RSS checks)."""
+
+    host: str
+    amqp_port: int
+    mqtt_port: int | None = None
+    http_port: int | None = None
+    pid: int | None = None
+    kind: str = "gateway"
+
+    def url(self, user: str = "guest", password: str = "guest", vhost: str = "/") -> str:
+        from urllib.parse import quote
+
+        return f"amqp://{quote(user, safe='')}:{quote(password, safe='')}@{self.host}:{self.amqp_port}/{quote(vhost, safe='')}"
+
+
+class BrokerStartError(Exception):
+    pass
+
+
+@dataclass
+class GatewayProcess:
+    """One `gateway` subprocess: started on free ports, ready when its AMQP port accepts a TCP connection.
+
+    stdout and stderr go to a log file (never a pipe: a debug-logging broker must not block on a full pipe).
+    """
+
+    workdir: Path
+    bind: str = "127.0.0.1"
+    config: Path | None = None
+    extra_args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen | None = None
+    target: Target | None = None
+    hung: bool = False
+    """Set by the per-test watchdog: the broker stopped answering and was stopped on purpose."""
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "gateway.log"
+
+    def log_text(self, limit: int = 64 * 1024) -> str:
+        try:
+            data = self.log_path.read_bytes()
+        except FileNotFoundError:
+            return "(no log file)"
+        if len(data) > limit:
+            data = b"...(truncated)...\n" + data[-limit:]
+        return data.decode("utf-8", "replace")
+
+    def command(self, amqp: int, mqtt: int, http: int) -> list[str]:
+        cmd = [
+            str(gateway_binary()),
+            "-D", str(self.workdir / "data"),
+            "-b", self.bind,
+            "--amqp-port", str(amqp),
+            "--mqtt-port", str(mqtt),
+            "--http-port", str(http),
+            "-l", "debug",
+        ]
+        if self.config is not None:
+            cmd += ["-c", str(self.config)]
+        return cmd + self.extra_args
+
+    def start(self) -> Target:
+        binary = gateway_binary()
+        if not binary.exists():
+            raise BrokerStartError(
+                f"gateway binary not found at {binary} (build it with `swift build`, or set GATEWAY_BIN)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        amqp, mqtt, http = free_port(self.bind), free_port(self.bind), free_port(self.bind)
+        cmd = self.command(amqp, mqtt, http)
+        with open(self.log_path, "wb") as log:
+            log.write(("$ " + shlex.join(cmd) + "\n").encode())
+            log.flush()
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         cwd=self.workdir, start_new_session=True)
+        deadline = time.monotonic() + READY_DEADLINE_S
+        while True:
+            code = self.proc.poll()
+            if code is not None:
+                raise BrokerStartError(
+                    f"gateway exited with code {code} before accepting AMQP connections on "
+                    f"{self.bind}:{amqp}.\n--- gateway output ---\n{self.log_text()}")
+            if tcp_connects(self.bind, amqp, timeout=0.2):
+                break
+            if time.monotonic() > deadline:
+                self.stop()
+                raise BrokerStartError(
+                    f"gateway did not accept AMQP connections on {self.bind}:{amqp} within "
+                    f"{READY_DEADLINE_S:.0f} s.\n--- gateway output ---\n{self.log_text()}")
+            time.sleep(0.05)
+        self.target = Target(self.bind, amqp, mqtt, http, self.proc.pid, "gateway")
+        return self.target
+
+    def crashed(self) -> int | None:
+        """The exit code if the process ended on its own, else None."""
+        return None if self.proc is None else self.proc.poll()
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait up to STOP_DEADLINE_S, then SIGKILL. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_DEADLINE_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_DEADLINE_S)
+        return self.proc.returncode
+
+
+def rabbitmq_target() -> Target:
+    """The already-running RabbitMQ: INTEROP_AMQP_HOST (default 127.0.0.1), INTEROP_AMQP_PORT (default 5672),
+    INTEROP_BROKER_PID (optional, enables RSS checks)."""
+    host = os.environ.get("INTEROP_AMQP_HOST", "127.0.0.1")
+    port = int(os.environ.get("INTEROP_AMQP_PORT", "5672"))
+    pid = os.environ.get("INTEROP_BROKER_PID")
+    if not tcp_connects(host, port, timeout=2.0):
+        raise BrokerStartError(f"INTEROP_TARGET=rabbitmq but nothing accepts connections on {host}:{port}")
+    return Target(host, port, None, None, int(pid) if pid else None, "rabbitmq")
+
+
+def rabbitmqctl_command() -> list[str] | None:
+    """The rabbitmqctl command for the running RabbitMQ (INTEROP_RABBITMQCTL, split like a shell would), or None."""
+    raw = os.environ.get("INTEROP_RABBITMQCTL")
+    return shlex.split(raw) if raw else None
+
+
+def rabbitmq_import_definitions(definitions: dict, workdir: Path) -> None:
+    """Import `definitions` into the running RabbitMQ with `rabbitmqctl import_definitions` (additive, like gateway's
+    `load_definitions`)."""
+    ctl = rabbitmqctl_command()
+    if ctl is None:
+        raise BrokerStartError("INTEROP_RABBITMQCTL is not set: cannot import definitions into RabbitMQ")
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "definitions.json"
+    path.write_text(json.dumps(definitions, indent=2))
+    result = subprocess.run(ctl + ["import_definitions", str(path)], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise BrokerStartError(
+            f"rabbitmqctl import_definitions failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -1,0 +1,59 @@
+"""RabbitMQ-format definitions (users, vhosts, permissions, exchanges, queues, bindings) and the INI that loads them.
+
+The same JSON is given to gateway through `[main] load_definitions` and to RabbitMQ through
+`rabbitmqctl import_definitions`, so one document describes a test's users for both brokers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+
+SHA256_ALGORITHM = "rabbit_password_hashing_sha256"
+
+
+def rabbit_sha256_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's password_hash: base64(salt4 ‖ sha256(salt4 ‖ utf8(password)))."""
+    salt = os.urandom(4) if salt is None else salt
+    if len(salt) != 4:
+        raise ValueError("RabbitMQ password salts are 4 bytes")
+    digest = hashlib.sha256(salt + password.encode("utf-8")).digest()
+    return base64.b64encode(salt + digest).decode("ascii")
+
+
+def user(name: str, password: str, tags: list[str] | None = None) -> dict:
+    return {
+        "name": name,
+        "password_hash": rabbit_sha256_hash(password),
+        "hashing_algorithm": SHA256_ALGORITHM,
+        "tags": tags or [],
+    }
+
+
+def permission(user_name: str, vhost: str, configure: str, write: str, read: str) -> dict:
+    return {"user": user_name, "vhost": vhost, "configure": configure, "write": write, "read": read}
+
+
+def definitions(users: list[dict], vhosts: list[str], permissions: list[dict], exchanges: list[dict] | None = None,
+                queues: list[dict] | None = None, bindings: list[dict] | None = None) -> dict:
+    return {
+        "users": users,
+        "vhosts": [{"name": v} for v in vhosts],
+        "permissions": permissions,
+        "exchanges": exchanges or [],
+        "queues": queues or [],
+        "bindings": bindings or [],
+    }
+
+
+def write_gateway_config(workdir: Path, defs: dict) -> Path:
+    """Writes <workdir>/definitions.json and <workdir>/gateway.ini (`[main] load_definitions = ...`); returns the INI."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    defs_path = workdir / "definitions.json"
+    defs_path.write_text(json.dumps(defs, indent=2))
+    ini = workdir / "gateway.ini"
+    ini.write_text(f"[main]\nload_definitions = {defs_path}\n")
+    return ini

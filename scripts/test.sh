@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The project's test command (run from anywhere; works as root on a fresh Debian machine with the Swift toolchain):
+#   1. installs the Debian packages the build and the interop suite need (only those missing),
+#   2. creates/reuses the interop venv (interop/.venv) from interop/requirements.txt,
+#   3. swift build && swift test,
+#   4. builds the librabbitmq test client (interop/build/roundtrip),
+#   5. runs the black-box interop suite against .build/debug/gateway.
+# Exits non-zero if any step fails; the last line is the interop suite's pytest summary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev mosquitto-clients python3-venv gcc)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+step "python venv interop/.venv"
+if ! interop/.venv/bin/python -c 'import sys' 2>/dev/null; then
+  rm -rf interop/.venv
+  python3 -m venv interop/.venv
+fi
+interop/.venv/bin/python -m pip install -q --disable-pip-version-check -r interop/requirements.txt
+
+step "swift build"
+swift build
+
+failed=()
+step "swift test"
+swift test || failed+=("swift test")
+
+step "build interop/build/roundtrip (librabbitmq)"
+mkdir -p interop/build
+cc -O2 -Wall -o interop/build/roundtrip interop/c/roundtrip.c -lrabbitmq
+
+step "interop suite (pytest) against .build/debug/gateway"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+GATEWAY_BIN=.build/debug/gateway INTEROP_TARGET=gateway interop/.venv/bin/pytest -q interop 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+((rc == 0)) || failed+=("interop (pytest exit $rc)")
+
+if ((${#failed[@]})); then
+  printf '\nFAILED: %s\n' "${failed[*]}"
+fi
+summary=$(grep -E '^[0-9]+ (passed|failed|error|skipped)|^(=+ )?[0-9]+ (passed|failed)|no tests ran' "$log" | tail -1)
+echo "interop: ${summary:-no pytest summary line}"
+((${#failed[@]} == 0))

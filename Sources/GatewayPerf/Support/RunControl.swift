@@ -1,0 +1,28 @@
+import Synchronization
+
+/// What the main thread and the workers of one run share: the stop signal and the first failure.
+///
+/// A worker that fails records its error and stops the run; the main thread reports that error once every
+/// worker has finished. Both flags are polled (at least every 100 ms by blocked workers), never waited on.
+final class RunControl: Sendable {
+    /// Set when the workers must wind down: the run is over or one of them failed.
+    let stop = Atomic<Bool>(false)
+    /// Set when a worker failed.
+    let failed = Atomic<Bool>(false)
+    private let firstError = Mutex<PerfError?>(nil)
+
+    init() {}
+
+    /// True once the workers should stop.
+    var isStopping: Bool { stop.load(ordering: .relaxed) }
+
+    /// Records `error` (only the first one is kept) and stops the run.
+    func fail(_ error: PerfError) {
+        firstError.withLock { if $0 == nil { $0 = error } }
+        failed.store(true, ordering: .relaxed)
+        stop.store(true, ordering: .relaxed)
+    }
+
+    /// The first failure, if any.
+    var error: PerfError? { firstError.withLock { $0 } }
+}

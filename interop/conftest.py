@@ -38,12 +38,15 @@ def broker(tmp_path_factory) -> Iterator[Target]:
 
 @pytest.fixture
 def start_broker(tmp_path) -> Iterator:
-    """Factory for a per-test broker: `start_broker(definitions=None, bind="127.0.0.1") -> Target`."""
+    """Factory for a per-test broker: `start_broker(definitions=None, bind="127.0.0.1", settings=None) -> Target`;
+    `settings` ({section: {key: value}}) go into the broker's INI file (gateway mode only)."""
     with contextlib.ExitStack() as stack:
         counter = iter(range(1000))
 
-        def start(definitions: dict | None = None, bind: str = "127.0.0.1") -> Target:
-            return stack.enter_context(running_broker(tmp_path / f"broker{next(counter)}", definitions, bind))
+        def start(definitions: dict | None = None, bind: str = "127.0.0.1",
+                  settings: dict[str, dict[str, str]] | None = None) -> Target:
+            return stack.enter_context(
+                running_broker(tmp_path / f"broker{next(counter)}", definitions, bind, settings))
 
         yield start
 

@@ -29,6 +29,7 @@ final class GatewayServer {
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
+        MessageMemory.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxMessageMemory))
         broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]))
         broker.addVHost("/")
         if let path = configuration.main.loadDefinitions {
@@ -94,6 +95,15 @@ final class GatewayServer {
         logger.info(
             "created default user '\(name)'"
                 + (main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
+    }
+
+    /// `max_message_memory`, or 40 % of physical memory when it is 0 (RabbitMQ's default watermark).
+    private static func messageMemoryLimit(_ configured: Int64) -> Int {
+        if configured > 0 { return Int(clamping: configured) }
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 4 << 30 }
+        return pages * pageSize / 10 * 4
     }
 
     private static func prepareDataDirectory(_ path: String) throws(StartupError) {

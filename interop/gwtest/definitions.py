@@ -49,11 +49,16 @@ def definitions(users: list[dict], vhosts: list[str], permissions: list[dict], e
     }
 
 
-def write_gateway_config(workdir: Path, defs: dict) -> Path:
-    """Writes <workdir>/definitions.json and <workdir>/gateway.ini (`[main] load_definitions = ...`); returns the INI."""
+def write_gateway_config(workdir: Path, defs: dict | None, settings: dict[str, dict[str, str]] | None = None) -> Path:
+    """Writes <workdir>/gateway.ini with `settings` ({section: {key: value}}) and, when `defs` is given,
+    <workdir>/definitions.json loaded through `[main] load_definitions`; returns the INI path."""
     workdir.mkdir(parents=True, exist_ok=True)
-    defs_path = workdir / "definitions.json"
-    defs_path.write_text(json.dumps(defs, indent=2))
+    sections: dict[str, dict[str, str]] = {k: dict(v) for k, v in (settings or {}).items()}
+    if defs is not None:
+        defs_path = workdir / "definitions.json"
+        defs_path.write_text(json.dumps(defs, indent=2))
+        sections.setdefault("main", {})["load_definitions"] = str(defs_path)
     ini = workdir / "gateway.ini"
-    ini.write_text(f"[main]\nload_definitions = {defs_path}\n")
+    ini.write_text("".join(
+        f"[{section}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items()) for section, keys in sections.items()))
     return ini

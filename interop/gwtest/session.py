@@ -17,7 +17,8 @@ RUNNING: list[GatewayProcess] = []
 
 
 @contextlib.contextmanager
-def running_broker(workdir: Path, definitions: dict | None = None, bind: str = "127.0.0.1") -> Iterator[Target]:
+def running_broker(workdir: Path, definitions: dict | None = None, bind: str = "127.0.0.1",
+                   settings: dict[str, dict[str, str]] | None = None) -> Iterator[Target]:
     """A broker for the duration of the block. Gateway: a fresh process (with `definitions` loaded through
     `[main] load_definitions` when given). RabbitMQ: the running one, with `definitions` imported."""
     if is_rabbitmq():
@@ -28,7 +29,8 @@ def running_broker(workdir: Path, definitions: dict | None = None, bind: str = "
             _or_fail(lambda: rabbitmq_import_definitions(definitions, workdir))
         yield target
         return
-    config = write_gateway_config(workdir, definitions) if definitions is not None else None
+    needs_config = definitions is not None or settings
+    config = write_gateway_config(workdir, definitions, settings) if needs_config else None
     gw = GatewayProcess(workdir=workdir, bind=bind, config=config)
     try:
         target = _or_fail(gw.start)

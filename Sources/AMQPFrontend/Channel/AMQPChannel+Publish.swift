@@ -42,6 +42,7 @@ extension AMQPChannel {
             nextPublishSequence += 1
             if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
         }
+        if MessageMemory.isAlarmed { connection.blockPublishing() }
     }
 
     private func sendReturn(_ message: Message) {

@@ -147,7 +147,7 @@ extension AMQPConnection {
             heartbeatTimer = eventLoop.scheduleTimer(after: tick) { [weak self] in
                 guard let self, self.phase != .closed else { return }
                 let now = self.eventLoop.now
-                if now &- self.lastReadAt > 2 * intervalNs {
+                if !self.blockedByAlarm && now &- self.lastReadAt > 2 * intervalNs {
                     self.logger.warning(
                         "closing connection \(self.id) (\(self.name)): missed heartbeats from client, timeout \(self.heartbeat) s")
                     self.connection.abort()

@@ -34,6 +34,8 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var channels: [UInt16: AMQPChannel] = [:]
     /// Set after a framing error: the byte stream can no longer be trusted, so input is dropped.
     var discardInput = false
+    /// Reading is paused by the memory alarm (connection.blocked sent).
+    var blockedByAlarm = false
 
     var lastReadAt: UInt64 = 0
     var lastWriteAt: UInt64 = 0

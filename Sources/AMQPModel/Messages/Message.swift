@@ -16,6 +16,11 @@ public final class Message: Sendable {
         self.routingKey = routingKey
         self.properties = properties
         self.body = body
+        MessageMemory.add(body.count + MessageMemory.overheadPerMessage)
+    }
+
+    deinit {
+        MessageMemory.remove(body.count + MessageMemory.overheadPerMessage)
     }
 
     /// Body size in bytes.

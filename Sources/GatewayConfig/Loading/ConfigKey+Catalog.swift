@@ -1,4 +1,4 @@
-/// Every configuration key, in the order of design §7 (plus `[main] io_threads` and `segment_size`).
+/// Every configuration key, in the order of design §7 (plus `[main] io_threads`, `max_message_memory` and `segment_size`).
 /// Each closure gets the configuration `c` and the value text `v`.
 extension ConfigKey {
     static let all: [ConfigKey] = [
@@ -31,6 +31,9 @@ extension ConfigKey {
         key("main", "sync") { (c, v) throws(ValueError) in c.main.sync = try ValueParser.bool(v) },
         key("main", "free_disk_min") { (c, v) throws(ValueError) in
             c.main.freeDiskMin = try ValueParser.byteSize(v, in: 0...Int64.max)
+        },
+        key("main", "max_message_memory") { (c, v) throws(ValueError) in
+            c.main.maxMessageMemory = try ValueParser.byteSize(v, in: 0...Int64.max)
         },
         key("main", "segment_size") { (c, v) throws(ValueError) in
             c.main.segmentSize = Int(try ValueParser.byteSize(v, in: 4096...(1 << 31)))

@@ -1,0 +1,35 @@
+import AMQPModel
+import AMQPWire
+import Transport
+
+/// Publisher flow control under the memory alarm (RabbitMQ's connection.blocked / connection.unblocked).
+extension AMQPConnection {
+    /// The memory alarm is on: stop reading from this publishing connection until it clears.
+    func blockPublishing() {
+        guard !blockedByAlarm, phase == .open else { return }
+        blockedByAlarm = true
+        logger.warning(
+            "connection \(id) (\(name)) blocked: messages hold \(MessageMemory.liveBytes) bytes, "
+                + "above max_message_memory \(MessageMemory.highWatermark)")
+        if capabilities.connectionBlocked {
+            send(.connectionBlocked(ConnectionBlocked(reason: "low on memory")), channel: 0)
+        }
+        connection.setReadingPaused(true)
+        let loop = eventLoop
+        let ref = AMQPConnectionRef(self)
+        MessageMemory.whenCleared { loop.execute { ref.connection?.unblockPublishing() } }
+    }
+
+    /// The memory alarm cleared: resume reading.
+    func unblockPublishing() {
+        guard blockedByAlarm else { return }
+        blockedByAlarm = false
+        guard phase == .open || phase == .closing else { return }
+        lastReadAt = eventLoop.now
+        if capabilities.connectionBlocked && phase == .open {
+            send(.connectionUnblocked(ConnectionUnblocked()), channel: 0)
+        }
+        connection.setReadingPaused(false)
+        logger.info("connection \(id) (\(name)) unblocked")
+    }
+}

@@ -64,8 +64,11 @@ public final class Queue: @unchecked Sendable, Hashable {
 
     /// Ready messages (what queue.declare-ok reports).
     public var messageCount: Int { state.withLock { $0.store.count } }
-    /// Delivered but not yet acknowledged, plus assigned and not yet written.
-    public var unackedCount: Int { state.withLock { s in s.unacked + s.slots.reduce(0) { $0 + $1.pending.count } } }
+    /// Delivered but not yet acknowledged, plus assigned and not yet written. `unacked` already counts what
+    /// ack-mode consumers have pending; only the pending messages of no-ack consumers are added.
+    public var unackedCount: Int {
+        state.withLock { s in s.unacked + s.slots.reduce(0) { $0 + ($1.handle.noAck ? $1.pending.count : 0) } }
+    }
     /// Subscribed consumers.
     public var consumerCount: Int { state.withLock { $0.slots.count } }
     /// Ready body bytes.

@@ -157,6 +157,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func addConsumer(_ handle: ConsumerHandle) throws(BrokerError) {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         try state.withLock { (s: inout State) throws(BrokerError) in
             if s.deleted { throw BrokerError(.notFound, "queue '\(name)' in vhost '\(vhostName)' was deleted") }
             if s.slots.contains(where: { $0.handle.exclusive }) {
@@ -169,9 +170,9 @@ public final class Queue: @unchecked Sendable, Hashable {
             }
             s.slots.append(Slot(handle: handle))
             s.hadConsumer = true
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
     /// Unsubscribes a consumer. Messages assigned to it but not yet taken go back to the front of the queue.
@@ -179,6 +180,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func removeConsumer(_ handle: ConsumerHandle) {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         let autoDeleteNow: Bool = state.withLock { s in
             guard let i = s.slots.firstIndex(where: { $0.handle === handle }) else { return false }
             let slot = s.slots.remove(at: i)
@@ -191,10 +193,10 @@ public final class Queue: @unchecked Sendable, Hashable {
                 s.store.returnToFront(slot.pending)
             }
             s.lastUsed = MonotonicClock.milliseconds()
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
             return autoDelete && s.hadConsumer && s.slots.isEmpty && !s.deleted
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
         if autoDeleteNow {
             vhost?.removeQueue(self)
         } else {
@@ -215,11 +217,15 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func creditAvailable() {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
-        state.withLock { s in fill(&s, notify: &notify, expired: &expired) }
-        finish(notify: notify, expired: expired)
+        var expiry: Int64?
+        state.withLock { s in fill(&s, notify: &notify, expired: &expired, expiry: &expiry) }
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
-    private func fill(_ s: inout State, notify: inout [ConsumerHandle], expired: inout [QueueEntry]) {
+    private func fill(
+        _ s: inout State, notify: inout [ConsumerHandle], expired: inout [QueueEntry], expiry: inout Int64?
+    ) {
+        defer { expiry = armHeadExpiry(&s) }
         guard !s.slots.isEmpty, s.store.count > 0 else { return }
         let now = MonotonicClock.milliseconds()
         while let head = s.store.first {
@@ -236,9 +242,18 @@ public final class Queue: @unchecked Sendable, Hashable {
         }
     }
 
-    private func finish(notify: [ConsumerHandle], expired: [QueueEntry]) {
+    private func finish(notify: [ConsumerHandle], expired: [QueueEntry], expiry: Int64?) {
         for h in notify { h.consumer?.pendingAvailable(h) }
         if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if let expiry { scheduleExpiry(at: expiry, now: MonotonicClock.milliseconds()) }
+    }
+
+    /// The head changed (taken, requeued): when it expires before the armed timer, or no timer is armed
+    /// (the last one found a head that never expires), arm one for it. Returns when to schedule it.
+    private func armHeadExpiry(_ s: inout State) -> Int64? {
+        guard let head = s.store.first, head.expiresAt != .max, head.expiresAt < s.expiryTimerAt else { return nil }
+        s.expiryTimerAt = head.expiresAt
+        return head.expiresAt
     }
 
     // MARK: - Settlement
@@ -253,13 +268,14 @@ public final class Queue: @unchecked Sendable, Hashable {
         guard !entries.isEmpty else { return }
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         state.withLock { s in
             s.unacked -= entries.count
             guard !s.deleted else { return }
             s.store.returnToFront(entries.map { var e = $0; e.redelivered = true; return e })
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
     /// Delivered messages were rejected without requeue: dead-letter them if the queue has a DLX.
@@ -275,6 +291,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Returns the entry and how many ready messages remain.
     public func get(noAck: Bool) -> (entry: QueueEntry, remaining: Int)? {
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         let now = MonotonicClock.milliseconds()
         let result: (QueueEntry, Int)? = state.withLock { s in
             s.lastUsed = now
@@ -284,11 +301,13 @@ public final class Queue: @unchecked Sendable, Hashable {
                     continue
                 }
                 if !noAck { s.unacked += 1 }
+                expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
             return nil
         }
         if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if let expiry { scheduleExpiry(at: expiry, now: now) }
         if result == nil { scheduleExpiresCheck() }
         return result.map { (entry: $0.0, remaining: $0.1) }
     }

@@ -273,4 +273,13 @@ struct QueueLimitsTests {
         #expect(f.vhost.queue(named: "temp") === q)
         #expect(waitUntil(firing: f.scheduler) { f.vhost.queue(named: "temp") == nil })
     }
+
+    @Test("polling an empty x-expires queue keeps one expiry check armed, not one per basic.get")
+    func expiresTimerNotPerGet() throws {
+        let f = CoreFixture()
+        let q = try f.queue("polled", arguments: ["x-expires": .int32(60_000)])
+        for _ in 0..<100 { _ = q.get(noAck: true) }
+        for _ in 0..<10 { try f.queue("polled", arguments: ["x-expires": .int32(60_000)]) }
+        #expect(f.scheduler.scheduledCount == 1)
+    }
 }

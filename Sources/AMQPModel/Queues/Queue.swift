@@ -39,6 +39,8 @@ public final class Queue: @unchecked Sendable, Hashable {
         var hadConsumer = false
         var lastUsed: Int64
         var expiryTimerAt = Int64.max
+        /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
+        var expiresCheckArmed = false
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -376,6 +378,12 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Arms the x-expires check if the queue is unused.
     func scheduleExpiresCheck() {
         guard let expires = limits.expires, let scheduler = vhost?.scheduler else { return }
+        let arm: Bool = state.withLock { s in
+            if s.expiresCheckArmed { return false }
+            s.expiresCheckArmed = true
+            return true
+        }
+        guard arm else { return }
         scheduler.schedule(afterMilliseconds: expires) { [weak self] in self?.checkExpires() }
     }
 
@@ -383,13 +391,16 @@ public final class Queue: @unchecked Sendable, Hashable {
         guard let expires = limits.expires else { return }
         let now = MonotonicClock.milliseconds()
         let (unused, remaining): (Bool, Int64) = state.withLock { s in
+            s.expiresCheckArmed = false
             guard !s.deleted, s.slots.isEmpty else { return (false, 0) }
             let idle = now - s.lastUsed
-            return (idle >= expires, expires - idle)
+            if idle >= expires { return (true, 0) }
+            s.expiresCheckArmed = true
+            return (false, expires - idle)
         }
         if unused {
             vhost?.removeQueue(self)
-        } else if remaining > 0, let scheduler = vhost?.scheduler, consumerCount == 0 {
+        } else if remaining > 0, let scheduler = vhost?.scheduler {
             scheduler.schedule(afterMilliseconds: remaining) { [weak self] in self?.checkExpires() }
         }
     }

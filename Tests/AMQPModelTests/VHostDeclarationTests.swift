@@ -233,7 +233,7 @@ struct VHostDeclarationTests {
         #expect(f.vhost.exchange(named: "amq.direct")?.bindingCount == 0)
     }
 
-    @Test("binding to or from the default exchange is refused (403); a missing exchange is 404")
+    @Test("binding from the default exchange, or to it as a destination, is refused (403); a missing exchange is 404")
     func bindErrors() throws {
         let f = CoreFixture()
         let q = try f.queue("q")
@@ -243,6 +243,14 @@ struct VHostDeclarationTests {
         } catch {
             #expect(error.kind == .accessRefused)
         }
+        do {
+            let defaultExchange = try #require(f.vhost.exchange(named: ""))
+            try f.vhost.bind(.exchange(defaultExchange), to: "amq.fanout", key: "", arguments: [:])
+            Issue.record("bound the default exchange as a destination")
+        } catch let error as BrokerError {
+            #expect(error.kind == .accessRefused)
+        }
+        #expect(f.vhost.exchange(named: "amq.fanout")?.bindingCount == 0)
         do {
             try f.vhost.bind(.queue(q), to: "missing", key: "q", arguments: [:])
             Issue.record("bound to a missing exchange")

@@ -238,4 +238,81 @@ struct BasicFlowTests {
         let content = try client.readContent(after: .basicReturn(ret))
         #expect(content.body == Array("lost".utf8))
     }
+
+    @Test("two loops: a consumer connection receives, in order, what a publisher connection on the other loop sends")
+    func crossLoopDelivery() throws {
+        let fixture = try ServerFixture(threads: 2)
+        defer { fixture.shutdown() }
+        let consumer = try fixture.connectOpen()
+        let publisher = try fixture.connectOpen()
+        try consumer.openChannel(1)
+        _ = try consumer.declareQueue("x")
+        try consumer.send(.basicConsume(BasicConsume(queue: "x", consumerTag: "c", noAck: true)), channel: 1)
+        _ = try consumer.next("basic.consume-ok") { if case .basicConsumeOk = $0 { true } else { nil } }
+        try publisher.openChannel(1)
+        for i in 0..<200 { try publisher.publish(channel: 1, routingKey: "x", text: "m\(i)") }
+        var bodies: [String] = []
+        for _ in 0..<200 {
+            let d = try consumer.next("basic.deliver") { if case .basicDeliver(let m) = $0 { m } else { nil } }
+            bodies.append(String(decoding: try consumer.readContent(after: .basicDeliver(d)).body, as: UTF8.self))
+        }
+        #expect(bodies == (0..<200).map { "m\($0)" })
+    }
+
+    @Test("an ack inside a transaction is undone by tx.rollback: the delivery can be acked again")
+    func rollbackAck() throws {
+        let fixture = try ServerFixture()
+        defer { fixture.shutdown() }
+        let client = try fixture.connectOpen()
+        try client.openChannel(1)
+        _ = try client.declareQueue("t")
+        try client.publish(channel: 1, routingKey: "t", text: "m")
+        try client.send(.txSelect(TxSelect()), channel: 1)
+        _ = try client.next("tx.select-ok") { if case .txSelectOk = $0 { true } else { nil } }
+        try client.send(.basicGet(BasicGet(queue: "t")), channel: 1)
+        let getOk = try client.next("basic.get-ok") { if case .basicGetOk(let m) = $0 { m } else { nil } }
+        _ = try client.readContent(after: .basicGetOk(getOk))
+        try client.send(.basicAck(BasicAck(deliveryTag: getOk.deliveryTag)), channel: 1)
+        try client.send(.txRollback(TxRollback()), channel: 1)
+        _ = try client.next("tx.rollback-ok") { if case .txRollbackOk = $0 { true } else { nil } }
+        let q = fixture.broker.vhost(named: "/")?.queue(named: "t")
+        #expect(q?.unackedCount == 1)
+        try client.send(.basicAck(BasicAck(deliveryTag: getOk.deliveryTag)), channel: 1)
+        try client.send(.txCommit(TxCommit()), channel: 1)
+        _ = try client.next("tx.commit-ok") { if case .txCommitOk = $0 { true } else { nil } }
+        #expect(q?.unackedCount == 0)
+    }
+
+    @Test("basic.reject without requeue dead-letters through the queue's DLX")
+    func rejectToDLX() throws {
+        let fixture = try ServerFixture()
+        defer { fixture.shutdown() }
+        let client = try fixture.connectOpen()
+        try client.openChannel(1)
+        _ = try client.declareQueue("dead")
+        try client.send(
+            .queueDeclare(
+                QueueDeclare(
+                    queue: "live2",
+                    arguments: ["x-dead-letter-exchange": .string(""), "x-dead-letter-routing-key": .string("dead")])),
+            channel: 1)
+        _ = try client.next("queue.declare-ok") { if case .queueDeclareOk = $0 { true } else { nil } }
+        try client.publish(channel: 1, routingKey: "live2", text: "bad")
+        try client.send(.basicGet(BasicGet(queue: "live2")), channel: 1)
+        let getOk = try client.next("basic.get-ok") { if case .basicGetOk(let m) = $0 { m } else { nil } }
+        _ = try client.readContent(after: .basicGetOk(getOk))
+        try client.send(.basicReject(BasicReject(deliveryTag: getOk.deliveryTag, requeue: false)), channel: 1)
+        try client.send(.basicGet(BasicGet(queue: "dead", noAck: true)), channel: 1)
+        let dead = try client.next("basic.get-ok") { if case .basicGetOk(let m) = $0 { m } else { nil } }
+        let content = try client.readContent(after: .basicGetOk(dead))
+        #expect(String(decoding: content.body, as: UTF8.self) == "bad")
+        #expect(dead.routingKey == "dead")
+        guard case .array(let deaths)? = content.properties.headers?["x-death"], case .table(let death)? = deaths.first
+        else {
+            Issue.record("no x-death header")
+            return
+        }
+        #expect(death["reason"] == .string("rejected"))
+        #expect(death["queue"] == .string("live2"))
+    }
 }

@@ -69,10 +69,11 @@ struct QueueConsumerTests {
             channelCredit: shared, channelID: 1, consumer: keep2)
         try q.addConsumer(h1)
         try q.addConsumer(h2)
-        for i in 0..<5 { f.publish("m\(i)", key: "q") }
+        withExtendedLifetime((keep1, keep2)) {
+            for i in 0..<5 { f.publish("m\(i)", key: "q") }
+        }
         #expect(q.messageCount == 2)
         #expect(q.unackedCount == 3)
-        _ = (keep1, keep2)
     }
 
     @Test("unackedCount counts a message assigned to an ack-mode consumer once, before and after it is taken")

@@ -193,11 +193,15 @@ public final class VHost: @unchecked Sendable {
     // MARK: - Bindings
 
     /// Binds `destination` to the exchange `source` with `key`. Idempotent.
+    /// The default exchange can be neither source nor destination: it routes by queue name only (RabbitMQ: 403).
     public func bind(_ destination: Destination, to source: ByteString, key: ByteString, arguments: FieldTable) throws(BrokerError) {
         guard let e = exchange(named: source) else {
             throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
         }
         if source.isEmpty {
+            throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
+        }
+        if case .exchange(let d) = destination, d.name.isEmpty {
             throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
         }
         _ = e.bind(destination, key: key, arguments: arguments)

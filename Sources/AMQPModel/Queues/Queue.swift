@@ -40,6 +40,8 @@ public final class Queue: @unchecked Sendable, Hashable {
         var hadConsumer = false
         var lastUsed: Int64
         var expiryTimerAt = Int64.max
+        /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
+        var expiresCheckArmed = false
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -65,8 +67,11 @@ public final class Queue: @unchecked Sendable, Hashable {
 
     /// Ready messages (what queue.declare-ok reports).
     public var messageCount: Int { state.withLock { $0.store.count } }
-    /// Delivered but not yet acknowledged, plus assigned and not yet written.
-    public var unackedCount: Int { state.withLock { s in s.unacked + s.slots.reduce(0) { $0 + $1.pending.count } } }
+    /// Delivered but not yet acknowledged, plus assigned and not yet written. `unacked` already counts what
+    /// ack-mode consumers have pending; only the pending messages of no-ack consumers are added.
+    public var unackedCount: Int {
+        state.withLock { s in s.unacked + s.slots.reduce(0) { $0 + ($1.handle.noAck ? $1.pending.count : 0) } }
+    }
     /// Subscribed consumers.
     public var consumerCount: Int { state.withLock { $0.slots.count } }
     /// Ready body bytes.
@@ -155,6 +160,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func addConsumer(_ handle: ConsumerHandle) throws(BrokerError) {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         try state.withLock { (s: inout State) throws(BrokerError) in
             if s.deleted { throw BrokerError(.notFound, "queue '\(name)' in vhost '\(vhostName)' was deleted") }
             if s.slots.contains(where: { $0.handle.exclusive }) {
@@ -167,9 +173,9 @@ public final class Queue: @unchecked Sendable, Hashable {
             }
             s.slots.append(Slot(handle: handle))
             s.hadConsumer = true
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
     /// Unsubscribes a consumer. Messages assigned to it but not yet taken go back to the front of the queue.
@@ -177,6 +183,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func removeConsumer(_ handle: ConsumerHandle) {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         let autoDeleteNow: Bool = state.withLock { s in
             guard let i = s.slots.firstIndex(where: { $0.handle === handle }) else { return false }
             let slot = s.slots.remove(at: i)
@@ -189,10 +196,10 @@ public final class Queue: @unchecked Sendable, Hashable {
                 s.store.returnToFront(slot.pending)
             }
             s.lastUsed = MonotonicClock.milliseconds()
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
             return autoDelete && s.hadConsumer && s.slots.isEmpty && !s.deleted
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
         if autoDeleteNow {
             vhost?.removeQueue(self)
         } else {
@@ -213,11 +220,15 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func creditAvailable() {
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
-        state.withLock { s in fill(&s, notify: &notify, expired: &expired) }
-        finish(notify: notify, expired: expired)
+        var expiry: Int64?
+        state.withLock { s in fill(&s, notify: &notify, expired: &expired, expiry: &expiry) }
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
-    private func fill(_ s: inout State, notify: inout [ConsumerHandle], expired: inout [QueueEntry]) {
+    private func fill(
+        _ s: inout State, notify: inout [ConsumerHandle], expired: inout [QueueEntry], expiry: inout Int64?
+    ) {
+        defer { expiry = armHeadExpiry(&s) }
         guard !s.slots.isEmpty, s.store.count > 0 else { return }
         let now = MonotonicClock.milliseconds()
         while let head = s.store.first {
@@ -234,9 +245,18 @@ public final class Queue: @unchecked Sendable, Hashable {
         }
     }
 
-    private func finish(notify: [ConsumerHandle], expired: [QueueEntry]) {
+    private func finish(notify: [ConsumerHandle], expired: [QueueEntry], expiry: Int64?) {
         for h in notify { h.consumer?.pendingAvailable(h) }
         if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if let expiry { scheduleExpiry(at: expiry, now: MonotonicClock.milliseconds()) }
+    }
+
+    /// The head changed (taken, requeued): when it expires before the armed timer, or no timer is armed
+    /// (the last one found a head that never expires), arm one for it. Returns when to schedule it.
+    private func armHeadExpiry(_ s: inout State) -> Int64? {
+        guard let head = s.store.first, head.expiresAt != .max, head.expiresAt < s.expiryTimerAt else { return nil }
+        s.expiryTimerAt = head.expiresAt
+        return head.expiresAt
     }
 
     // MARK: - Settlement
@@ -251,13 +271,14 @@ public final class Queue: @unchecked Sendable, Hashable {
         guard !entries.isEmpty else { return }
         var notify: [ConsumerHandle] = []
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         state.withLock { s in
             s.unacked -= entries.count
             guard !s.deleted else { return }
             s.store.returnToFront(entries.map { var e = $0; e.redelivered = true; return e })
-            fill(&s, notify: &notify, expired: &expired)
+            fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
         }
-        finish(notify: notify, expired: expired)
+        finish(notify: notify, expired: expired, expiry: expiry)
     }
 
     /// Delivered messages were rejected without requeue: dead-letter them if the queue has a DLX.
@@ -273,6 +294,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Returns the entry and how many ready messages remain.
     public func get(noAck: Bool) -> (entry: QueueEntry, remaining: Int)? {
         var expired: [QueueEntry] = []
+        var expiry: Int64?
         let now = MonotonicClock.milliseconds()
         let result: (QueueEntry, Int)? = state.withLock { s in
             s.lastUsed = now
@@ -282,11 +304,13 @@ public final class Queue: @unchecked Sendable, Hashable {
                     continue
                 }
                 if !noAck { s.unacked += 1 }
+                expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
             return nil
         }
         if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if let expiry { scheduleExpiry(at: expiry, now: now) }
         if result == nil { scheduleExpiresCheck() }
         return result.map { (entry: $0.0, remaining: $0.1) }
     }
@@ -355,6 +379,12 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Arms the x-expires check if the queue is unused.
     func scheduleExpiresCheck() {
         guard let expires = limits.expires, let scheduler = vhost?.scheduler else { return }
+        let arm: Bool = state.withLock { s in
+            if s.expiresCheckArmed { return false }
+            s.expiresCheckArmed = true
+            return true
+        }
+        guard arm else { return }
         scheduler.schedule(afterMilliseconds: expires) { [weak self] in self?.checkExpires() }
     }
 
@@ -362,13 +392,16 @@ public final class Queue: @unchecked Sendable, Hashable {
         guard let expires = limits.expires else { return }
         let now = MonotonicClock.milliseconds()
         let (unused, remaining): (Bool, Int64) = state.withLock { s in
+            s.expiresCheckArmed = false
             guard !s.deleted, s.slots.isEmpty else { return (false, 0) }
             let idle = now - s.lastUsed
-            return (idle >= expires, expires - idle)
+            if idle >= expires { return (true, 0) }
+            s.expiresCheckArmed = true
+            return (false, expires - idle)
         }
         if unused {
             vhost?.removeQueue(self)
-        } else if remaining > 0, let scheduler = vhost?.scheduler, consumerCount == 0 {
+        } else if remaining > 0, let scheduler = vhost?.scheduler {
             scheduler.schedule(afterMilliseconds: remaining) { [weak self] in self?.checkExpires() }
         }
     }

@@ -49,10 +49,10 @@ let package = Package(
 
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes"], swiftSettings: strict),
-        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel"], swiftSettings: strict),
+        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(
-            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport"],
+            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
             swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
     ]

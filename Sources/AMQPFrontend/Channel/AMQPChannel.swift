@@ -142,7 +142,8 @@ final class AMQPChannel {
             }
             publishingHeader = header
             body = []
-            body.reserveCapacity(Int(header.bodySize))
+            // Reserve at most 1 MiB up front: a header alone must not make us commit max_message_size bytes.
+            body.reserveCapacity(min(Int(header.bodySize), 1 << 20))
         } else {
             guard let header = publishingHeader else {
                 throw AMQPError.connection(ReplyCode.unexpectedFrame, "content body on channel \(number) before its header")

@@ -65,7 +65,8 @@ public final class VHost: @unchecked Sendable {
         }
         return try registry.withLock { (r: inout Registry) throws(BrokerError) -> Exchange in
             if let e = r.exchanges[name] {
-                guard e.type == type, e.durable == durable, e.autoDelete == autoDelete, e.isInternal == isInternal
+                guard e.type == type, e.durable == durable, e.autoDelete == autoDelete, e.isInternal == isInternal,
+                    e.arguments == arguments || Self.isReservedExchangeName(name)
                 else {
                     throw BrokerError(
                         .preconditionFailed,

@@ -1,3 +1,4 @@
+import Locks
 @testable import AMQPModel
 
 /// A `QueueConsumer` that records the queue's notifications; the test drains pending messages itself.

@@ -1,3 +1,4 @@
+import Locks
 @testable import AMQPModel
 
 /// A `BrokerScheduler` that runs nothing by itself: it records each scheduled closure with the monotonic

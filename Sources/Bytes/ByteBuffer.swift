@@ -4,42 +4,49 @@
 /// at `writerIndex`. All multi-byte integers are big-endian (network order), which is what both
 /// AMQP 0-9-1 and MQTT use. Reads that would run past the readable region return `nil` and
 /// leave the reader index unchanged, so a decoder can stop and wait for more bytes.
+///
+/// `readSlice` shares storage with the buffer it was cut from (copy-on-write), so cutting a frame
+/// payload out of a connection's receive buffer copies nothing.
 public struct ByteBuffer: Sendable, Equatable {
-    /// Backing storage; bytes before `readerIndex` are consumed, bytes from `writerIndex` on are unused.
+    /// Backing storage; bytes before `readerIndex` are consumed, bytes from `writerIndex` on belong to
+    /// whoever else shares the storage (a slice ends before the end of its storage).
     @usableFromInline var storage: [UInt8]
     /// Position of the next byte to read.
     public var readerIndex: Int
-    /// Position where the next write appends. Always equals `storage.count`.
-    @inlinable public var writerIndex: Int { storage.count }
+    /// Position where the next write appends (the end of the readable bytes).
+    @inlinable public var writerIndex: Int { end }
+    @usableFromInline var end: Int
 
     /// Creates an empty buffer with room for `capacity` bytes.
     @inlinable public init(capacity: Int = 0) {
         storage = []
         storage.reserveCapacity(capacity)
         readerIndex = 0
+        end = 0
     }
 
     /// Creates a buffer whose readable bytes are `bytes`.
     @inlinable public init<S: Sequence>(bytes: S) where S.Element == UInt8 {
         storage = Array(bytes)
         readerIndex = 0
+        end = storage.count
     }
 
     /// Two buffers are equal when their readable bytes are equal.
     @inlinable public static func == (lhs: ByteBuffer, rhs: ByteBuffer) -> Bool {
-        lhs.storage[lhs.readerIndex...] == rhs.storage[rhs.readerIndex...]
+        lhs.storage[lhs.readerIndex..<lhs.writerIndex] == rhs.storage[rhs.readerIndex..<rhs.writerIndex]
     }
 
     /// Number of bytes that can still be read.
-    @inlinable public var readableBytes: Int { storage.count - readerIndex }
+    @inlinable public var readableBytes: Int { writerIndex - readerIndex }
 
     /// A copy of the readable bytes.
-    @inlinable public var readableBytesArray: [UInt8] { Array(storage[readerIndex...]) }
+    @inlinable public var readableBytesArray: [UInt8] { Array(storage[readerIndex..<writerIndex]) }
 
     /// Calls `body` with the readable region.
     @inlinable public func withReadableBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try storage.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[readerIndex...]))
+            try body(UnsafeRawBufferPointer(rebasing: raw[readerIndex..<writerIndex]))
         }
     }
 
@@ -47,17 +54,25 @@ public struct ByteBuffer: Sendable, Equatable {
     @inlinable public mutating func clear() {
         storage.removeAll(keepingCapacity: true)
         readerIndex = 0
+        end = 0
     }
 
     /// Moves the readable bytes to the front so consumed space is reused.
     @inlinable public mutating func discardReadBytes() {
         guard readerIndex > 0 else { return }
+        makeWritable()
         if readerIndex == storage.count {
             storage.removeAll(keepingCapacity: true)
         } else {
             storage.removeSubrange(0..<readerIndex)
         }
         readerIndex = 0
+        end = storage.count
+    }
+
+    /// Drops bytes past `writerIndex` that only a shared slice's storage had, so appends land at `writerIndex`.
+    @inlinable mutating func makeWritable() {
+        if writerIndex != storage.count { storage.removeSubrange(writerIndex...) }
     }
 
     /// Marks `count` readable bytes as consumed.
@@ -68,6 +83,7 @@ public struct ByteBuffer: Sendable, Equatable {
 
     /// Reserves room for `count` more bytes, growing geometrically so repeated calls stay amortised O(1).
     @inlinable public mutating func reserveCapacity(minimumWritableBytes count: Int) {
+        makeWritable()
         let needed = storage.count + count
         if storage.capacity < needed { storage.reserveCapacity(Swift.max(needed, storage.capacity * 2)) }
     }
@@ -77,14 +93,14 @@ public struct ByteBuffer: Sendable, Equatable {
     /// Byte at `readerIndex + offset`, or nil when not yet readable.
     @inlinable public func peekUInt8(at offset: Int = 0) -> UInt8? {
         let i = readerIndex + offset
-        guard offset >= 0, i < storage.count else { return nil }
+        guard offset >= 0, i < writerIndex else { return nil }
         return storage[i]
     }
 
     /// Big-endian integer at `readerIndex + offset`, or nil when not yet readable.
     @inlinable public func peekInteger<T: FixedWidthInteger>(at offset: Int = 0, as: T.Type = T.self) -> T? {
         let i = readerIndex + offset
-        guard offset >= 0, i + MemoryLayout<T>.size <= storage.count else { return nil }
+        guard offset >= 0, i + MemoryLayout<T>.size <= writerIndex else { return nil }
         return storage.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: i, as: T.self)) }
     }
 
@@ -92,7 +108,7 @@ public struct ByteBuffer: Sendable, Equatable {
 
     /// Reads one byte.
     @inlinable public mutating func readUInt8() -> UInt8? {
-        guard readerIndex < storage.count else { return nil }
+        guard readerIndex < writerIndex else { return nil }
         defer { readerIndex += 1 }
         return storage[readerIndex]
     }
@@ -111,54 +127,68 @@ public struct ByteBuffer: Sendable, Equatable {
         return Array(storage[readerIndex..<readerIndex + count])
     }
 
-    /// Reads `count` bytes into a new buffer.
+    /// Reads `count` bytes as a buffer that shares this one's storage (no copy).
     @inlinable public mutating func readSlice(_ count: Int) -> ByteBuffer? {
-        guard let bytes = readBytes(count) else { return nil }
-        return ByteBuffer(storage: bytes)
+        guard count >= 0, count <= readableBytes else { return nil }
+        defer { readerIndex += count }
+        return ByteBuffer(storage: storage, readerIndex: readerIndex, writerIndex: readerIndex + count)
     }
 
-    @inlinable init(storage: [UInt8]) {
+    @inlinable init(storage: [UInt8], readerIndex: Int, writerIndex: Int) {
         self.storage = storage
-        self.readerIndex = 0
+        self.readerIndex = readerIndex
+        self.end = writerIndex
     }
 
     // MARK: - Writing
 
     /// Appends one byte.
     @inlinable public mutating func writeUInt8(_ v: UInt8) {
+        makeWritable()
         storage.append(v)
+        end += 1
     }
 
     /// Appends a big-endian integer.
     @inlinable public mutating func writeInteger<T: FixedWidthInteger>(_ v: T) {
+        makeWritable()
         withUnsafeBytes(of: v.bigEndian) { storage.append(contentsOf: $0) }
+        end = storage.count
     }
 
     /// Appends bytes.
     @inlinable public mutating func writeBytes<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        makeWritable()
         storage.append(contentsOf: bytes)
+        end = storage.count
     }
 
     /// Appends raw bytes.
     @inlinable public mutating func writeBytes(_ bytes: UnsafeRawBufferPointer) {
+        makeWritable()
         storage.append(contentsOf: bytes)
+        end = storage.count
     }
 
     /// Appends the readable bytes of another buffer.
     @inlinable public mutating func writeBuffer(_ other: ByteBuffer) {
-        storage.append(contentsOf: other.storage[other.readerIndex...])
+        makeWritable()
+        storage.append(contentsOf: other.storage[other.readerIndex..<other.writerIndex])
+        end = storage.count
     }
 
     /// Overwrites a big-endian integer at an absolute index below `writerIndex` (for length prefixes).
     @inlinable public mutating func setInteger<T: FixedWidthInteger>(_ v: T, at index: Int) {
-        precondition(index >= 0 && index + MemoryLayout<T>.size <= storage.count, "ByteBuffer: set past the end")
+        precondition(index >= 0 && index + MemoryLayout<T>.size <= writerIndex, "ByteBuffer: set past the end")
         storage.withUnsafeMutableBytes { $0.storeBytes(of: v.bigEndian, toByteOffset: index, as: T.self) }
     }
 
     /// Appends `count` zero bytes and returns the index of the first one (to patch later with `setInteger`).
     @inlinable public mutating func reserveBytes(_ count: Int) -> Int {
+        makeWritable()
         let at = storage.count
         storage.append(contentsOf: repeatElement(0, count: count))
+        end = storage.count
         return at
     }
 
@@ -167,10 +197,14 @@ public struct ByteBuffer: Sendable, Equatable {
     @inlinable public mutating func writeWithUnsafeMutableBytes(
         maximum: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Int
     ) rethrows -> Int {
+        makeWritable()
         let start = storage.count
         storage.append(contentsOf: repeatElement(0, count: maximum))
         var written = 0
-        defer { storage.removeLast(maximum - written) }
+        defer {
+            storage.removeLast(maximum - written)
+            end = storage.count
+        }
         written = try storage.withUnsafeMutableBytes { raw in
             try body(UnsafeMutableRawBufferPointer(rebasing: raw[start..<start + maximum]))
         }

@@ -48,4 +48,18 @@ import Testing
         #expect(n == 2)
         #expect(b.readableBytesArray == [7, 8])
     }
+
+    @Test func sliceSeesOnlyItsBytesAndWritesDoNotLeakBetweenBuffers() {
+        var b = ByteBuffer(bytes: [1, 2, 3, 4, 5])
+        var slice = b.readSlice(2)!
+        #expect(slice.readableBytesArray == [1, 2])
+        #expect(slice.readInteger(as: UInt32.self) == nil)
+        slice.writeUInt8(9)
+        #expect(slice.readableBytesArray == [1, 2, 9])
+        #expect(b.readableBytesArray == [3, 4, 5])
+        b.writeUInt8(6)
+        b.discardReadBytes()
+        #expect(b.readableBytesArray == [3, 4, 5, 6])
+        #expect(slice.readableBytesArray == [1, 2, 9])
+    }
 }

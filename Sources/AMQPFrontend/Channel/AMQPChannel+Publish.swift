@@ -12,12 +12,7 @@ extension AMQPChannel {
 
     /// A completed basic.publish with its content: checks, then routes (or buffers it in a transaction).
     func publish(_ m: BasicPublish, properties: BasicProperties, body: [UInt8]) throws(AMQPError) {
-        let ex = try exchange(m.exchange)
-        if ex.isInternal {
-            throw .channel(
-                ReplyCode.accessRefused, "cannot publish to internal exchange '\(m.exchange)' in vhost '\(vhost.name)'")
-        }
-        try requirePermission(.write, "exchange", m.exchange)
+        let ex = try publishTarget(m.exchange)
         try requireTopicPermission(.write, exchange: ex, key: m.routingKey)
         if let uid = properties.userId, uid.string != userName {
             throw .channel(
@@ -30,6 +25,23 @@ extension AMQPChannel {
         } else {
             route(message, through: ex, mandatory: m.mandatory)
         }
+    }
+
+    /// The exchange to publish to, checked for existence, internal flag and write permission; cached while
+    /// the channel keeps publishing to the same exchange and permissions do not change.
+    private func publishTarget(_ name: ByteString) throws(AMQPError) -> Exchange {
+        let revision = connection.server.broker.users.revision
+        if let c = publishCache, c.revision == revision, c.exchange.name == name, !c.exchange.isDeleted {
+            return c.exchange
+        }
+        let ex = try exchange(name)
+        if ex.isInternal {
+            throw .channel(
+                ReplyCode.accessRefused, "cannot publish to internal exchange '\(name)' in vhost '\(vhost.name)'")
+        }
+        try requirePermission(.write, "exchange", name)
+        publishCache = (ex, revision)
+        return ex
     }
 
     private func route(_ message: Message, through ex: Exchange, mandatory: Bool) {

@@ -95,6 +95,7 @@ public final class VHost: @unchecked Sendable {
             r.exchanges[name] = nil
             return e
         }
+        removed.markDeleted()
         detach(.exchange(removed))
     }
 

@@ -1,4 +1,6 @@
 import Locks
+import Synchronization
+
 /// An exchange: a name, a type and the bindings that decide which destinations a message reaches.
 ///
 /// Bindings change rarely and are read on every publish; they sit behind one lock held only while matching.
@@ -17,6 +19,7 @@ public final class Exchange: @unchecked Sendable, Hashable {
     public let arguments: FieldTable
 
     private let table: Lock<RoutingTable<Destination>>
+    private let deleted = Atomic<Bool>(false)
 
     /// Creates an exchange; use `VHost.declareExchange`, which registers it.
     init(name: ByteString, type: ExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: FieldTable) {
@@ -28,6 +31,11 @@ public final class Exchange: @unchecked Sendable, Hashable {
         self.arguments = arguments
         self.table = Lock(RoutingTable(type: type))
     }
+
+    /// True once the exchange was deleted from its vhost (frontends drop cached references).
+    public var isDeleted: Bool { deleted.load(ordering: .relaxed) }
+
+    func markDeleted() { deleted.store(true, ordering: .relaxed) }
 
     public static func == (lhs: Exchange, rhs: Exchange) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }

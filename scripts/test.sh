@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev mosquitto-clients python3-venv gcc)
+PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -57,11 +57,21 @@ final class AMQPClientConnection: @unchecked Sendable {
         try result.get()
     }
 
+    /// Sends what the socket takes of `count` bytes within its send timeout; returns how many it took.
+    /// - Throws: `PerfError.disconnected` naming this connection's role, or a socket error.
+    func send(_ bytes: UnsafeRawPointer, count: Int) throws(PerfError) -> Int {
+        do {
+            return try socket.send(bytes, count: count)
+        } catch .disconnected(let during) {
+            throw .disconnected(during: "\(during) (\(role))")
+        }
+    }
+
     /// Sends every byte of `bytes`, waiting up to `deadline` (monotonic ns).
     func sendAll(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(PerfError) {
         var sent = 0
         while sent < bytes.count {
-            sent += try socket.send(bytes.baseAddress! + sent, count: bytes.count - sent)
+            sent += try send(bytes.baseAddress! + sent, count: bytes.count - sent)
             if sent < bytes.count, Nanoseconds.now() > deadline {
                 throw .timeout("sending to the broker (\(role)): it stopped reading")
             }
@@ -97,9 +107,13 @@ final class AMQPClientConnection: @unchecked Sendable {
     /// after setup). Returns whether any bytes arrived.
     func fill(wait: Bool) throws(PerfError) -> Bool {
         let (pointer, room) = receive.prepareForWrite(minimum: max(frameMax, 64 << 10))
-        guard let count = try socket.receive(into: pointer, count: room, wait: wait) else { return false }
-        receive.didWrite(count)
-        return true
+        do {
+            guard let count = try socket.receive(into: pointer, count: room, wait: wait) else { return false }
+            receive.didWrite(count)
+            return true
+        } catch .disconnected(let during) {
+            throw .disconnected(during: "\(during) (\(role))")
+        }
     }
 
     /// Closes cleanly: connection.close, then waits for close-ok (dropping anything else) until `deadline`.

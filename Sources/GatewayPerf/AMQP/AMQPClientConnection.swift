@@ -6,7 +6,7 @@ import Bytes
 ///
 /// It owns the socket, the receive buffer and an outgoing buffer for control methods. Setup (handshake,
 /// declarations) runs request/response through `call`; the hot loops read with `fill` and `nextEvent` and
-/// write their own batches through `socket`. Frames come from `AMQPWire`: `FrameEncoder` for everything sent,
+/// write their own batches through `send`. Frames come from `AMQPWire`: `FrameEncoder` for everything sent,
 /// `AMQPMethod.decode` for every method received except the per-message ones (see `InboundEvent`).
 ///
 /// Used by one thread at a time (main thread for setup, then its worker), hence `@unchecked Sendable`.
@@ -31,12 +31,8 @@ final class AMQPClientConnection: @unchecked Sendable {
         self.role = role
         socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5)
         socket.setTimeouts(milliseconds: 10_000)
-        do {
-            try handshake(uri: uri)
-        } catch {
-            socket.close()
-            throw error
-        }
+        // On failure the instance is already complete, so deinit closes the socket.
+        try handshake(uri: uri)
         socket.setTimeouts(milliseconds: 100)
     }
 

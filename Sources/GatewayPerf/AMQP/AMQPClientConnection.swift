@@ -6,7 +6,7 @@ import Bytes
 ///
 /// It owns the socket, the receive buffer and an outgoing buffer for control methods. Setup (handshake,
 /// declarations) runs request/response through `call`; the hot loops read with `fill` and `nextEvent` and
-/// write their own batches through `socket`. Frames come from `AMQPWire`: `FrameEncoder` for everything sent,
+/// write their own batches through `send`. Frames come from `AMQPWire`: `FrameEncoder` for everything sent,
 /// `AMQPMethod.decode` for every method received except the per-message ones (see `InboundEvent`).
 ///
 /// Used by one thread at a time (main thread for setup, then its worker), hence `@unchecked Sendable`.
@@ -31,12 +31,8 @@ final class AMQPClientConnection: @unchecked Sendable {
         self.role = role
         socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5)
         socket.setTimeouts(milliseconds: 10_000)
-        do {
-            try handshake(uri: uri)
-        } catch {
-            socket.close()
-            throw error
-        }
+        // On failure the instance is already complete, so deinit closes the socket.
+        try handshake(uri: uri)
         socket.setTimeouts(milliseconds: 100)
     }
 
@@ -57,11 +53,21 @@ final class AMQPClientConnection: @unchecked Sendable {
         try result.get()
     }
 
+    /// Sends what the socket takes of `count` bytes within its send timeout; returns how many it took.
+    /// - Throws: `PerfError.disconnected` naming this connection's role, or a socket error.
+    func send(_ bytes: UnsafeRawPointer, count: Int) throws(PerfError) -> Int {
+        do {
+            return try socket.send(bytes, count: count)
+        } catch .disconnected(let during) {
+            throw .disconnected(during: "\(during) (\(role))")
+        }
+    }
+
     /// Sends every byte of `bytes`, waiting up to `deadline` (monotonic ns).
     func sendAll(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(PerfError) {
         var sent = 0
         while sent < bytes.count {
-            sent += try socket.send(bytes.baseAddress! + sent, count: bytes.count - sent)
+            sent += try send(bytes.baseAddress! + sent, count: bytes.count - sent)
             if sent < bytes.count, Nanoseconds.now() > deadline {
                 throw .timeout("sending to the broker (\(role)): it stopped reading")
             }
@@ -97,9 +103,13 @@ final class AMQPClientConnection: @unchecked Sendable {
     /// after setup). Returns whether any bytes arrived.
     func fill(wait: Bool) throws(PerfError) -> Bool {
         let (pointer, room) = receive.prepareForWrite(minimum: max(frameMax, 64 << 10))
-        guard let count = try socket.receive(into: pointer, count: room, wait: wait) else { return false }
-        receive.didWrite(count)
-        return true
+        do {
+            guard let count = try socket.receive(into: pointer, count: room, wait: wait) else { return false }
+            receive.didWrite(count)
+            return true
+        } catch .disconnected(let during) {
+            throw .disconnected(during: "\(during) (\(role))")
+        }
     }
 
     /// Closes cleanly: connection.close, then waits for close-ok (dropping anything else) until `deadline`.

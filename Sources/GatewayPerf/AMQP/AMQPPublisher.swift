@@ -89,7 +89,7 @@ final class AMQPPublisher: @unchecked Sendable {
         var sent = 0
         var giveUpAt = UInt64.max
         while sent < bytes.count {
-            sent += try connection.socket.send(bytes.baseAddress! + sent, count: bytes.count - sent)
+            sent += try connection.send(bytes.baseAddress! + sent, count: bytes.count - sent)
             guard sent < bytes.count else { break }
             try takeIncoming(wait: false)
             if control.isStopping {

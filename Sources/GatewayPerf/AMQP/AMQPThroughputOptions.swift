@@ -32,19 +32,19 @@ struct AMQPThroughputOptions {
         var reader = OptionReader(arguments)
         while let option = try reader.next() {
             switch option {
-            case "--uri", "-u": uri = try AMQPURI(parsing: try reader.value())
-            case "--publishers", "-x": publishers = try reader.integer(in: 0...10_000)
-            case "--consumers", "-y": consumers = try reader.integer(in: 0...10_000)
-            case "--size", "-s": size = try reader.integer(in: 0...(512 << 20))
-            case "--confirm", "-c": confirm = try reader.integer(in: 0...(1 << 24))
-            case "--prefetch", "-q": prefetch = try reader.integer(in: 0...65_535)
+            case "--uri": uri = try AMQPURI(parsing: try reader.value())
+            case "--publishers": publishers = try reader.integer(in: 0...10_000)
+            case "--consumers": consumers = try reader.integer(in: 0...10_000)
+            case "--size": size = try reader.integer(in: 0...(512 << 20))
+            case "--confirm": confirm = try reader.integer(in: 0...(1 << 24))
+            case "--prefetch": prefetch = try reader.integer(in: 0...65_535)
             case "--ack": ack = true
             case "--no-ack": ack = false
-            case "--duration", "-z": durationSeconds = try reader.number(minimum: 0.001)
+            case "--duration": durationSeconds = try reader.number(minimum: 0.001)
             case "--warmup": warmupSeconds = try reader.number(minimum: 0)
-            case "--rate", "-r": rate = try reader.number(minimum: 0)
+            case "--rate": rate = try reader.number(minimum: 0)
             case "--queue": queue = try reader.value()
-            case "--exchange", "-e": exchange = try reader.value()
+            case "--exchange": exchange = try reader.value()
             case "--persistent": persistent = true
             case "--json": json = true
             default: throw UsageError("unknown option \(option) for 'amqp throughput'; see --help")

@@ -55,7 +55,4 @@ struct OptionReader {
         }
         return number
     }
-
-    /// The current option name, for error messages.
-    var option: String { current }
 }

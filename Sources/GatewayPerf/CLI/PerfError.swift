@@ -25,7 +25,7 @@ enum PerfError: Error, CustomStringConvertible {
         case .closedByBroker(let channel, let code, let text, let classId, let methodId):
             let scope = channel == 0 ? "connection" : "channel \(channel)"
             let cause = classId == 0 ? "" : " (in reply to method \(classId).\(methodId))"
-            let hint = code == 403 && channel == 0 ? ": check the user, password and vhost in --uri" : ""
+            let hint = code == 403 && channel == 0 ? " (check the user, password and vhost in --uri)" : ""
             return "broker closed the \(scope): \(code) \(text)\(cause)\(hint)"
         case .timeout(let message):
             return "timed out \(message)"

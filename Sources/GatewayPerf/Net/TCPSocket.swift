@@ -81,7 +81,7 @@ struct TCPSocket {
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return 0
-            case EPIPE, ECONNRESET: throw .disconnected(during: "while we were sending")
+            case EPIPE, ECONNRESET: throw .disconnected(during: "while sending")
             default: throw .io("send failed: \(StandardError.describe(errno: errno))")
             }
         }
@@ -94,11 +94,11 @@ struct TCPSocket {
         while true {
             let n = recv(fd, buffer, count, wait ? 0 : Int32(MSG_DONTWAIT))
             if n > 0 { return n }
-            if n == 0 { throw .disconnected(during: "") }
+            if n == 0 { throw .disconnected(during: "while receiving") }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return nil
-            case ECONNRESET: throw .disconnected(during: "(connection reset)")
+            case ECONNRESET: throw .disconnected(during: "while receiving (connection reset)")
             default: throw .io("recv failed: \(StandardError.describe(errno: errno))")
             }
         }

@@ -15,16 +15,7 @@ enum Nanoseconds {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    /// Sleeps until `deadline` (monotonic nanoseconds), or returns at once if it has passed.
-    static func sleep(until deadline: UInt64) {
-        while true {
-            let now = now()
-            guard deadline > now else { return }
-            sleep(for: deadline - now)
-        }
-    }
-
-    /// Sleeps for `duration` nanoseconds (interrupted sleeps are resumed by `sleep(until:)`).
+    /// Sleeps for about `duration` nanoseconds (a signal may cut it short; callers re-check the clock).
     static func sleep(for duration: UInt64) {
         var ts = timespec(tv_sec: Int(duration / 1_000_000_000), tv_nsec: Int(duration % 1_000_000_000))
         _ = nanosleep(&ts, nil)

@@ -171,3 +171,26 @@ struct ContentTests {
         #expect(try ContentHeader.decode(&payload) == header)
     }
 }
+
+@Suite struct DeliverFastPathTests {
+    @Test("writeDeliver produces exactly what writeContent(.basicDeliver) produces")
+    func writeDeliverMatchesGenericEncoding() {
+        var props = BasicProperties()
+        props.contentType = "text/plain"
+        props.deliveryMode = 2
+        props.headers = ["k": .int32(7)]
+        let body = Array(repeating: UInt8(0x5A), count: 10_000)
+        var fast = ByteBuffer()
+        var generic = ByteBuffer()
+        body.withUnsafeBytes { raw in
+            FrameEncoder.writeDeliver(
+                consumerTag: "ctag", deliveryTag: 42, redelivered: true, exchange: "ex", routingKey: "rk",
+                properties: props, body: raw, channel: 3, frameMax: 4096, into: &fast)
+            FrameEncoder.writeContent(
+                .basicDeliver(
+                    BasicDeliver(consumerTag: "ctag", deliveryTag: 42, redelivered: true, exchange: "ex", routingKey: "rk")),
+                properties: props, body: raw, channel: 3, frameMax: 4096, into: &generic)
+        }
+        #expect(fast == generic)
+    }
+}

@@ -100,13 +100,11 @@ extension AMQPChannel {
                 nextDeliveryTag += 1
                 if !handle.noAck { unacked.append(tag: tag, queue: handle.queue, handle: handle, entry: e) }
                 let m = e.message
-                let method = AMQPMethod.basicDeliver(
-                    BasicDeliver(
-                        consumerTag: handle.tag, deliveryTag: tag, redelivered: e.redelivered, exchange: m.exchange,
-                        routingKey: m.routingKey))
                 m.body.withUnsafeBytes { body in
-                    FrameEncoder.writeContent(
-                        method, properties: m.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+                    FrameEncoder.writeDeliver(
+                        consumerTag: handle.tag, deliveryTag: tag, redelivered: e.redelivered, exchange: m.exchange,
+                        routingKey: m.routingKey, properties: m.properties, body: body, channel: channel,
+                        frameMax: frameMax, into: &out)
                 }
             }
         }
@@ -121,14 +119,51 @@ extension AMQPChannel {
 
     /// basic.ack / nack / reject. An unknown tag is a channel exception (406).
     func settle(tag: UInt64, multiple: Bool, outcome: Settlement) throws(AMQPError) {
-        guard let taken = unacked.take(tag: tag, multiple: multiple) else {
-            throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)")
-        }
         if transaction != nil {
+            guard let taken = unacked.take(tag: tag, multiple: multiple) else {
+                throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)")
+            }
             transaction!.settlements.append(contentsOf: taken.map { ($0, outcome) })
             return
         }
+        if outcome == .ack {
+            // The common case, once per ack: settle in place, no arrays of deliveries.
+            var run = AckRun()
+            let known = unacked.settle(tag: tag, multiple: multiple) { d in run.add(d) }
+            guard known else { throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)") }
+            run.finish()
+            return
+        }
+        guard let taken = unacked.take(tag: tag, multiple: multiple) else {
+            throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)")
+        }
         settleTaken(taken, outcome: outcome)
+    }
+
+    /// Accumulates acknowledged deliveries per queue and settles each run with one call.
+    struct AckRun {
+        var queue: Queue?
+        var count = 0
+        var fromConsumer = false
+
+        mutating func add(_ d: borrowing UnackedDeliveries.Delivery) {
+            if queue !== d.queue { finish() }
+            queue = d.queue
+            count += 1
+            if let h = d.handle {
+                h.releaseCredit()
+                fromConsumer = true
+            }
+        }
+
+        mutating func finish() {
+            guard let q = queue, count > 0 else { return }
+            q.acknowledged(count: count)
+            if fromConsumer { q.creditAvailable() }
+            queue = nil
+            count = 0
+            fromConsumer = false
+        }
     }
 
     /// Applies a settlement to deliveries, one call per run of deliveries from the same queue.

@@ -45,7 +45,12 @@ extension AMQPChannel {
     }
 
     private func route(_ message: Message, through ex: Exchange, mandatory: Bool) {
-        let result = vhost.publish(message, through: ex, targets: &routeTargets)
+        let result: VHost.PublishResult
+        if ex.name.isEmpty {
+            result = publishToDefaultExchange(message)
+        } else {
+            result = vhost.publish(message, through: ex, targets: &routeTargets)
+        }
         if mandatory && result.enqueued == 0 && result.rejected == 0 {
             sendReturn(message)
         }
@@ -55,6 +60,20 @@ extension AMQPChannel {
             if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
         }
         if MessageMemory.isAlarmed { connection.blockPublishing() }
+    }
+
+    /// The default exchange routes to the queue named by the routing key; the last one is kept so a stream of
+    /// publishes to one queue skips the vhost registry.
+    private func publishToDefaultExchange(_ message: Message) -> VHost.PublishResult {
+        if let q = defaultExchangeQueue, q.name == message.routingKey, !q.isDeleted {
+            return vhost.publish(message, directlyTo: q)
+        }
+        guard let q = vhost.queue(named: message.routingKey) else {
+            defaultExchangeQueue = nil
+            return VHost.PublishResult()
+        }
+        defaultExchangeQueue = q
+        return vhost.publish(message, directlyTo: q)
     }
 
     private func sendReturn(_ message: Message) {

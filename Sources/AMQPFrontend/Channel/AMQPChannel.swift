@@ -27,6 +27,8 @@ final class AMQPChannel {
     /// The exchange of the last publish and the user-store revision its write permission was checked at,
     /// so a stream of publishes to one exchange skips the registry lookup and the permission check.
     var publishCache: (exchange: Exchange, revision: UInt64)?
+    /// The queue the last publish through the default exchange went to (its name is the routing key).
+    var defaultExchangeQueue: Queue?
     var confirmMode = false
     var nextPublishSequence: UInt64 = 1
     /// Confirms decided this turn, in publish order: (sequence, true = ack / false = nack).
@@ -159,12 +161,12 @@ final class AMQPChannel {
                     ReplyCode.frameError, "content body larger than the declared \(header.bodySize) bytes")
             }
         }
-        if let header = publishingHeader, body.count == Int(header.bodySize) {
+        if let size = publishingHeader?.bodySize, body.count == Int(size) {
             publishing = nil
-            publishingHeader = nil
+            let properties = publishingHeader.take()!.properties
             let bytes = body
             body = []
-            do { try publish(pending, properties: header.properties, body: bytes) } catch {
+            do { try publish(pending, properties: properties, body: bytes) } catch {
                 throw error.classId == 0 ? error.during(classId: 60, methodId: 40) : error
             }
         }

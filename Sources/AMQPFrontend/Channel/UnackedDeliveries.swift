@@ -44,6 +44,35 @@ struct UnackedDeliveries {
         return taken
     }
 
+    /// Settles the delivery `tag` (and with `multiple` every earlier one; tag 0 with `multiple` means all) in
+    /// place, passing each to `body` in tag order. Returns false, settling nothing, when `tag` is unknown.
+    mutating func settle(tag: UInt64, multiple: Bool, _ body: (borrowing Delivery) -> Void) -> Bool {
+        let last: Int
+        if multiple && tag == 0 {
+            last = items.count - 1
+        } else {
+            guard let i = index(of: tag), !items[i].settled else { return false }
+            last = i
+        }
+        if multiple {
+            var j = head
+            while j <= last {
+                if !items[j].settled {
+                    items[j].settled = true
+                    body(items[j])
+                    count -= 1
+                }
+                j += 1
+            }
+        } else {
+            items[last].settled = true
+            body(items[last])
+            count -= 1
+        }
+        compact()
+        return true
+    }
+
     /// Removes every unsettled delivery, in tag order.
     mutating func takeAll() -> [Delivery] {
         let taken = items[head...].filter { !$0.settled }

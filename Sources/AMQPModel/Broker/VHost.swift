@@ -236,6 +236,13 @@ public final class VHost: @unchecked Sendable {
         public var rejected = 0
         /// True when the exchange did not exist.
         public var exchangeMissing = false
+
+        /// Nothing routed.
+        public init(enqueued: Int = 0, rejected: Int = 0, exchangeMissing: Bool = false) {
+            self.enqueued = enqueued
+            self.rejected = rejected
+            self.exchangeMissing = exchangeMissing
+        }
     }
 
     /// Routes `message` from the exchange named `exchangeName` and enqueues it in every matching queue.
@@ -260,6 +267,17 @@ public final class VHost: @unchecked Sendable {
             case .rejected: result.rejected += 1
             case .deleted: continue
             }
+        }
+        return result
+    }
+
+    /// Enqueues `message` in one queue (the default exchange's route, when the caller already holds the queue).
+    public func publish(_ message: Message, directlyTo queue: Queue) -> PublishResult {
+        var result = PublishResult()
+        switch queue.enqueue(message) {
+        case .enqueued: result.enqueued = 1
+        case .rejected: result.rejected = 1
+        case .deleted: break
         }
         return result
     }

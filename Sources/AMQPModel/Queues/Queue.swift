@@ -1,4 +1,5 @@
 import Locks
+import Synchronization
 /// A queue: ready messages in order, the consumers subscribed to it, and its limits.
 ///
 /// Thread-safe: any loop thread may publish to it, and its consumers live on their own loops.
@@ -24,6 +25,8 @@ public final class Queue: @unchecked Sendable, Hashable {
     weak var vhost: VHost?
 
     private let state: Lock<State>
+    /// Mirrors `State.deleted` so publishers holding a cached reference can check it without the lock.
+    private let deletedFlag = Atomic<Bool>(false)
 
     struct Slot {
         let handle: ConsumerHandle
@@ -77,7 +80,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Ready body bytes.
     public var messageBytes: Int { state.withLock { $0.store.byteCount } }
     /// True once deleted.
-    public var isDeleted: Bool { state.withLock { $0.deleted } }
+    public var isDeleted: Bool { deletedFlag.load(ordering: .relaxed) }
 
     // MARK: - Publishing
 
@@ -339,6 +342,7 @@ public final class Queue: @unchecked Sendable, Hashable {
         let (count, handles): (Int, [ConsumerHandle]) = state.withLock { s in
             guard !s.deleted else { return (0, []) }
             s.deleted = true
+            deletedFlag.store(true, ordering: .relaxed)
             let handles = s.slots.map(\.handle)
             for slot in s.slots where !slot.pending.isEmpty {
                 slot.handle.releaseCredit(slot.pending.count)

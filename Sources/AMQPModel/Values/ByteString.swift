@@ -43,6 +43,13 @@ public struct ByteString: Hashable, Sendable, Comparable, ExpressibleByStringLit
         }
     }
 
+    /// Hashes the bytes in one call (the synthesized conformance would feed the hasher byte by byte).
+    @inlinable public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    @inlinable public static func == (lhs: ByteString, rhs: ByteString) -> Bool { lhs.bytes == rhs.bytes }
+
     @inlinable public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

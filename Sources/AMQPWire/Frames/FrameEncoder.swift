@@ -82,14 +82,14 @@ public enum FrameEncoder {
     }
 
     /// Writes the frame header with a placeholder size and returns where the size goes.
-    private static func beginFrame(_ type: FrameType, channel: UInt16, into buffer: inout ByteBuffer) -> Int {
+    static func beginFrame(_ type: FrameType, channel: UInt16, into buffer: inout ByteBuffer) -> Int {
         buffer.writeUInt8(type.rawValue)
         buffer.writeInteger(channel)
         return buffer.reserveLength()
     }
 
     /// Fills in the payload size of the frame begun at `length` and closes it with the frame-end octet.
-    private static func endFrame(length: Int, into buffer: inout ByteBuffer) {
+    static func endFrame(length: Int, into buffer: inout ByteBuffer) {
         buffer.patchLength(at: length)
         buffer.writeUInt8(Frame.end)
     }

@@ -68,7 +68,7 @@ extension AMQPChannel {
         }
         let tag = nextDeliveryTag
         nextDeliveryTag += 1
-        if !m.noAck { unacked.append(tag: tag, queue: q, handle: nil, entry: entry) }
+        if !m.noAck { unacked.append(tag: tag, source: .get(q), entry: entry) }
         let message = entry.message
         let method = AMQPMethod.basicGetOk(
             BasicGetOk(
@@ -98,7 +98,7 @@ extension AMQPChannel {
             for e in deliveryBatch {
                 let tag = nextDeliveryTag
                 nextDeliveryTag += 1
-                if !handle.noAck { unacked.append(tag: tag, queue: handle.queue, handle: handle, entry: e) }
+                if !handle.noAck { unacked.append(tag: tag, source: .consumer(handle), entry: e) }
                 let m = e.message
                 m.body.withUnsafeBytes { body in
                     FrameEncoder.writeDeliver(

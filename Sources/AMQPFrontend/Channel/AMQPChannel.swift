@@ -19,7 +19,8 @@ final class AMQPChannel {
 
     // Content assembly: basic.publish, then a header frame, then body frames.
     var publishing: BasicPublish?
-    var publishingHeader: ContentHeader?
+    /// Properties and body size from the content header of the publish being assembled.
+    var publishingHeader: (properties: BasicProperties, bodySize: Int)?
     var body: [UInt8] = []
 
     // Publishing.
@@ -147,7 +148,7 @@ final class AMQPChannel {
                     "message size \(header.bodySize) is larger than configured max size \(connection.configuration.maxMessageSize)"
                 ).during(classId: 60, methodId: 40)
             }
-            publishingHeader = header
+            publishingHeader = (header.properties, Int(header.bodySize))
             body = []
             // Reserve at most 1 MiB up front: a header alone must not make us commit max_message_size bytes.
             body.reserveCapacity(min(Int(header.bodySize), 1 << 20))
@@ -156,12 +157,12 @@ final class AMQPChannel {
                 throw AMQPError.connection(ReplyCode.unexpectedFrame, "content body on channel \(number) before its header")
             }
             frame.payload.withReadableBytes { body.append(contentsOf: $0) }
-            if body.count > Int(header.bodySize) {
+            if body.count > header.bodySize {
                 throw AMQPError.connection(
                     ReplyCode.frameError, "content body larger than the declared \(header.bodySize) bytes")
             }
         }
-        if let size = publishingHeader?.bodySize, body.count == Int(size) {
+        if let size = publishingHeader?.bodySize, body.count == size {
             publishing = nil
             let properties = publishingHeader.take()!.properties
             let bytes = body

@@ -6,12 +6,31 @@ import AMQPModel
 /// middle is found by binary search and marked, and settled entries are dropped from the front lazily.
 struct UnackedDeliveries {
     struct Delivery {
+        /// Where a delivery came from. One reference either way (a consumer knows its queue), which halves the
+        /// reference counting per delivery compared with storing both.
+        enum Source {
+            case consumer(ConsumerHandle)
+            case get(Queue)
+        }
+
         let tag: UInt64
-        let queue: Queue
-        /// The consumer it was delivered to, or nil for basic.get.
-        let handle: ConsumerHandle?
+        let source: Source
         let entry: QueueEntry
         var settled = false
+
+        /// The queue it was taken from.
+        var queue: Queue {
+            switch source {
+            case .consumer(let h): h.queue
+            case .get(let q): q
+            }
+        }
+
+        /// The consumer it was delivered to, or nil for basic.get.
+        var handle: ConsumerHandle? {
+            if case .consumer(let h) = source { return h }
+            return nil
+        }
     }
 
     private var items: [Delivery] = []
@@ -19,8 +38,8 @@ struct UnackedDeliveries {
     /// Deliveries not yet settled.
     private(set) var count = 0
 
-    mutating func append(tag: UInt64, queue: Queue, handle: ConsumerHandle?, entry: QueueEntry) {
-        items.append(Delivery(tag: tag, queue: queue, handle: handle, entry: entry))
+    mutating func append(tag: UInt64, source: Delivery.Source, entry: QueueEntry) {
+        items.append(Delivery(tag: tag, source: source, entry: entry))
         count += 1
     }
 

@@ -46,15 +46,20 @@ struct MQTTDecoderTests {
     @Test("the maximum packet size counts the fixed header and is inclusive")
     func maxPacketSizeBoundary() throws {
         var encoded = ByteBuffer()
-        MQTTEncoder.encode(.publish(.init(topic: "t", payload: [UInt8](repeating: 7, count: 200))), version: .v3_1_1, into: &encoded)
+        MQTTEncoder.encode(
+            .publish(.init(topic: "t", payload: [UInt8](repeating: 7, count: 200))), version: .v3_1_1, into: &encoded)
         let size = encoded.readableBytes  // 1 + 2 length bytes + 203
         #expect(size == 206)
 
         var exact = encoded
         #expect(try MQTTDecoder.decode(&exact, version: .v3_1_1, maxPacketSize: size) != nil)
-        #expect(error(decoding: encoded.readableBytesArray, version: .v3_1_1, maxPacketSize: size - 1)?.code == .packetTooLarge)
+        #expect(
+            error(decoding: encoded.readableBytesArray, version: .v3_1_1, maxPacketSize: size - 1)?.code
+                == .packetTooLarge)
         // Refused from the header alone, before the body arrives.
-        #expect(error(decoding: Array(encoded.readableBytesArray.prefix(3)), version: .v3_1_1, maxPacketSize: size - 1)?.code == .packetTooLarge)
+        #expect(
+            error(decoding: Array(encoded.readableBytesArray.prefix(3)), version: .v3_1_1, maxPacketSize: size - 1)?
+                .code == .packetTooLarge)
     }
 
     @Test("an incomplete packet leaves the buffer untouched")

@@ -18,7 +18,9 @@ struct MQTTEncoderTests {
         MQTTEncoder.encode(.publish(publish), version: .v3_1_1, into: &buffer)
         #expect(buffer.readableBytes == 1 + lengthBytes.count + remainingLength)
         #expect(Array(buffer.readableBytesArray[1...lengthBytes.count]) == lengthBytes)
-        #expect(MQTTEncoder.publishPacketSize(topicLength: 1, payloadLength: remainingLength - 3, qos: .atMostOnce) == buffer.readableBytes)
+        #expect(
+            MQTTEncoder.publishPacketSize(topicLength: 1, payloadLength: remainingLength - 3, qos: .atMostOnce)
+                == buffer.readableBytes)
 
         let decoded = try MQTTDecoder.decode(&buffer, version: .v3_1_1, maxPacketSize: 4 << 20)
         #expect(decoded == .publish(publish))
@@ -42,7 +44,8 @@ struct MQTTEncoderTests {
         }
         #expect(viaFastPath.readableBytesArray == [0xEE] + viaPacket.readableBytesArray)
         #expect(
-            MQTTEncoder.publishPacketSize(topicLength: publish.topic.count, payloadLength: publish.payload.count, qos: publish.qos)
+            MQTTEncoder.publishPacketSize(
+                topicLength: publish.topic.count, payloadLength: publish.payload.count, qos: publish.qos)
                 == viaPacket.readableBytes)
     }
 

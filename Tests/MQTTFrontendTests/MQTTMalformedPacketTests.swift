@@ -18,26 +18,45 @@ private let malformedCases: [MalformedCase] = {
     let p = WireBytes.packet
     return [
         // Fixed header flags [MQTT-2.2.2-1/2].
-        MalformedCase(clause: "[MQTT-2.2.2-1]", what: "PUBACK with flags 0b0001", bytes: p(0x41, [0, 1]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-2.2.2-1]", what: "PINGREQ with flags 0b1000", bytes: p(0xC8, []), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-2.2.2-1]", what: "CONNECT with flags 0b0001", bytes: [0x11, 0x00], version: nil, code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.6.1-1]", what: "PUBREL with flags 0b0000", bytes: p(0x60, [0, 1]), code: .malformedPacket),
         MalformedCase(
-            clause: "[MQTT-3.8.1-1]", what: "SUBSCRIBE with flags 0b0000", bytes: p(0x80, [0, 1] + w.string("a") + [0]),
+            clause: "[MQTT-2.2.2-1]", what: "PUBACK with flags 0b0001", bytes: p(0x41, [0, 1]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-2.2.2-1]", what: "PINGREQ with flags 0b1000", bytes: p(0xC8, []), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-2.2.2-1]", what: "CONNECT with flags 0b0001", bytes: [0x11, 0x00], version: nil,
+            code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.6.1-1]", what: "PUBREL with flags 0b0000", bytes: p(0x60, [0, 1]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.8.1-1]", what: "SUBSCRIBE with flags 0b0000",
+            bytes: p(0x80, [0, 1] + w.string("a") + [0]),
             code: .malformedPacket),
         MalformedCase(
             clause: "[MQTT-3.10.1-1]", what: "UNSUBSCRIBE with flags 0b0000", bytes: p(0xA0, [0, 1] + w.string("a")),
             code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.14.1-1]", what: "DISCONNECT with flags 0b0010", bytes: p(0xE2, []), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §2.2.1]", what: "reserved packet type 0", bytes: p(0x00, []), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §2.2.1]", what: "reserved packet type 15", bytes: p(0xF0, []), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.14.1-1]", what: "DISCONNECT with flags 0b0010", bytes: p(0xE2, []), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.1]", what: "reserved packet type 0", bytes: p(0x00, []), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.1]", what: "reserved packet type 15", bytes: p(0xF0, []), code: .malformedPacket),
 
         // PUBLISH.
-        MalformedCase(clause: "[MQTT-3.3.1-4]", what: "PUBLISH with QoS 3", bytes: p(0x36, w.string("a") + [0, 1]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.3.1-2]", what: "PUBLISH QoS 0 with DUP", bytes: p(0x38, w.string("a")), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.3.2-2]", what: "PUBLISH topic with '+'", bytes: p(0x30, w.string("a/+")), code: .topicNameInvalid),
-        MalformedCase(clause: "[MQTT-3.3.2-2]", what: "PUBLISH topic with '#'", bytes: p(0x30, w.string("a/#")), code: .topicNameInvalid),
-        MalformedCase(clause: "[MQTT-4.7.3-1]", what: "PUBLISH with an empty topic", bytes: p(0x30, w.string("") + [1]), code: .topicNameInvalid),
+        MalformedCase(
+            clause: "[MQTT-3.3.1-4]", what: "PUBLISH with QoS 3", bytes: p(0x36, w.string("a") + [0, 1]),
+            code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.3.1-2]", what: "PUBLISH QoS 0 with DUP", bytes: p(0x38, w.string("a")),
+            code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.3.2-2]", what: "PUBLISH topic with '+'", bytes: p(0x30, w.string("a/+")),
+            code: .topicNameInvalid),
+        MalformedCase(
+            clause: "[MQTT-3.3.2-2]", what: "PUBLISH topic with '#'", bytes: p(0x30, w.string("a/#")),
+            code: .topicNameInvalid),
+        MalformedCase(
+            clause: "[MQTT-4.7.3-1]", what: "PUBLISH with an empty topic", bytes: p(0x30, w.string("") + [1]),
+            code: .topicNameInvalid),
 
         // Packet identifiers [MQTT-2.3.1-1].
         MalformedCase(
@@ -49,7 +68,8 @@ private let malformedCases: [MalformedCase] = {
         MalformedCase(
             clause: "[MQTT-2.3.1-1]", what: "UNSUBSCRIBE with packet id 0", bytes: p(0xA2, [0, 0] + w.string("a")),
             code: .protocolError),
-        MalformedCase(clause: "[MQTT-2.3.1-1]", what: "PUBACK with packet id 0", bytes: p(0x40, [0, 0]), code: .protocolError),
+        MalformedCase(
+            clause: "[MQTT-2.3.1-1]", what: "PUBACK with packet id 0", bytes: p(0x40, [0, 0]), code: .protocolError),
 
         // UTF-8 strings [MQTT-1.5.3-1/2].
         MalformedCase(
@@ -86,23 +106,31 @@ private let malformedCases: [MalformedCase] = {
             clause: "[MQTT-4.7.1-3]", what: "SUBSCRIBE filter with '+' inside a level",
             bytes: p(0x82, [0, 1] + w.string("a+/b") + [0]), code: .topicFilterInvalid),
         MalformedCase(
-            clause: "[MQTT-4.7.3-1]", what: "SUBSCRIBE with an empty filter", bytes: p(0x82, [0, 1] + w.string("") + [0]),
+            clause: "[MQTT-4.7.3-1]", what: "SUBSCRIBE with an empty filter",
+            bytes: p(0x82, [0, 1] + w.string("") + [0]),
             code: .topicFilterInvalid),
         MalformedCase(
             clause: "[MQTT-4.7.1-3]", what: "UNSUBSCRIBE filter with '+' inside a level",
             bytes: p(0xA2, [0, 1] + w.string("a/b+")), code: .topicFilterInvalid),
 
         // SUBSCRIBE, SUBACK, UNSUBSCRIBE payloads.
-        MalformedCase(clause: "[MQTT-3.8.3-3]", what: "SUBSCRIBE with no topic filters", bytes: p(0x82, [0, 1]), code: .protocolError),
+        MalformedCase(
+            clause: "[MQTT-3.8.3-3]", what: "SUBSCRIBE with no topic filters", bytes: p(0x82, [0, 1]),
+            code: .protocolError),
         MalformedCase(
             clause: "[MQTT-3-8.3-4]", what: "SUBSCRIBE requesting QoS 3", bytes: p(0x82, [0, 1] + w.string("a") + [3]),
             code: .malformedPacket),
         MalformedCase(
             clause: "[MQTT-3-8.3-4]", what: "SUBSCRIBE with reserved bits in the requested QoS byte",
             bytes: p(0x82, [0, 1] + w.string("a") + [0x05]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.10.3-2]", what: "UNSUBSCRIBE with no topic filters", bytes: p(0xA2, [0, 1]), code: .protocolError),
-        MalformedCase(clause: "[MQTT-3.9.3-2]", what: "SUBACK with return code 0x03", bytes: p(0x90, [0, 1, 3]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT-3.9.3-1]", what: "SUBACK with no return codes", bytes: p(0x90, [0, 1]), code: .protocolError),
+        MalformedCase(
+            clause: "[MQTT-3.10.3-2]", what: "UNSUBSCRIBE with no topic filters", bytes: p(0xA2, [0, 1]),
+            code: .protocolError),
+        MalformedCase(
+            clause: "[MQTT-3.9.3-2]", what: "SUBACK with return code 0x03", bytes: p(0x90, [0, 1, 3]),
+            code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT-3.9.3-1]", what: "SUBACK with no return codes", bytes: p(0x90, [0, 1]), code: .protocolError),
 
         // CONNACK.
         MalformedCase(
@@ -111,13 +139,17 @@ private let malformedCases: [MalformedCase] = {
         MalformedCase(
             clause: "[MQTT §3.2.2.1]", what: "CONNACK with reserved acknowledge flags", bytes: p(0x20, [2, 0]),
             code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §3.2.2.3]", what: "CONNACK with return code 6", bytes: p(0x20, [0, 6]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §3.2.2.3]", what: "CONNACK with return code 6", bytes: p(0x20, [0, 6]),
+            code: .malformedPacket),
 
         // Connection state [MQTT-3.1.0-1/2].
         MalformedCase(
             clause: "[MQTT-3.1.0-1]", what: "PUBLISH before CONNECT", bytes: p(0x30, w.string("a")), version: nil,
             code: .protocolError),
-        MalformedCase(clause: "[MQTT-3.1.0-1]", what: "PINGREQ before CONNECT", bytes: p(0xC0, []), version: nil, code: .protocolError),
+        MalformedCase(
+            clause: "[MQTT-3.1.0-1]", what: "PINGREQ before CONNECT", bytes: p(0xC0, []), version: nil,
+            code: .protocolError),
         MalformedCase(
             clause: "[MQTT-3.1.0-2]", what: "a second CONNECT", bytes: w.connect(flags: 0x02, payload: w.string("c")),
             code: .protocolError),
@@ -160,10 +192,15 @@ private let malformedCases: [MalformedCase] = {
             code: .malformedPacket),
 
         // Remaining length against content (MQTT 3.1.1 §2.2.3).
-        MalformedCase(clause: "[MQTT §2.2.3]", what: "PUBACK with an extra byte", bytes: p(0x40, [0, 1, 0]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §2.2.3]", what: "PUBREL one byte short", bytes: p(0x62, [0]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §2.2.3]", what: "PINGREQ with a body", bytes: p(0xC0, [0]), code: .malformedPacket),
-        MalformedCase(clause: "[MQTT §2.2.3]", what: "DISCONNECT with a body", bytes: p(0xE0, [0]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.3]", what: "PUBACK with an extra byte", bytes: p(0x40, [0, 1, 0]),
+            code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.3]", what: "PUBREL one byte short", bytes: p(0x62, [0]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.3]", what: "PINGREQ with a body", bytes: p(0xC0, [0]), code: .malformedPacket),
+        MalformedCase(
+            clause: "[MQTT §2.2.3]", what: "DISCONNECT with a body", bytes: p(0xE0, [0]), code: .malformedPacket),
         MalformedCase(
             clause: "[MQTT §2.2.3]", what: "CONNECT with a byte after the client id",
             bytes: w.connect(flags: 0x02, payload: w.string("c") + [0]), version: nil, code: .malformedPacket),
@@ -174,23 +211,27 @@ private let malformedCases: [MalformedCase] = {
             clause: "[MQTT §2.2.3]", what: "CONNECT with the user name flag but no user name",
             bytes: w.connect(flags: 0x82, payload: w.string("c")), version: nil, code: .malformedPacket),
         MalformedCase(
-            clause: "[MQTT §2.2.3]", what: "PUBLISH QoS 1 too short for its packet id", bytes: p(0x32, w.string("a") + [0]),
+            clause: "[MQTT §2.2.3]", what: "PUBLISH QoS 1 too short for its packet id",
+            bytes: p(0x32, w.string("a") + [0]),
             code: .malformedPacket),
         MalformedCase(
-            clause: "[MQTT §2.2.3]", what: "PUBLISH whose topic length runs past the packet", bytes: p(0x30, [0, 5, 0x61]),
+            clause: "[MQTT §2.2.3]", what: "PUBLISH whose topic length runs past the packet",
+            bytes: p(0x30, [0, 5, 0x61]),
             code: .malformedPacket),
         MalformedCase(
-            clause: "[MQTT §2.2.3]", what: "SUBSCRIBE filter without its requested QoS", bytes: p(0x82, [0, 1] + w.string("a")),
+            clause: "[MQTT §2.2.3]", what: "SUBSCRIBE filter without its requested QoS",
+            bytes: p(0x82, [0, 1] + w.string("a")),
             code: .malformedPacket),
         MalformedCase(
-            clause: "[MQTT §2.2.3]", what: "remaining length of five bytes", bytes: [0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            clause: "[MQTT §2.2.3]", what: "remaining length of five bytes",
+            bytes: [0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
             code: .malformedPacket),
     ]
 }()
 
 @Suite("MQTT packets that break the spec are rejected")
 struct MQTTMalformedPacketTests {
-    @Test(arguments: malformedCases)
+    @Test("rejected when the whole packet arrives at once", arguments: malformedCases)
     func rejectedAllAtOnce(_ c: MalformedCase) {
         var buffer = ByteBuffer(bytes: c.bytes)
         do {
@@ -202,7 +243,7 @@ struct MQTTMalformedPacketTests {
         }
     }
 
-    @Test(arguments: malformedCases)
+    @Test("rejected, with the same error, when fed one byte at a time", arguments: malformedCases)
     func rejectedByteByByte(_ c: MalformedCase) {
         do {
             let packets = try WireBytes.decodeByteByByte(c.bytes, version: c.version)

@@ -62,7 +62,8 @@ private let wireCases: [WireCase] = {
         WireCase(
             name: "PUBLISH QoS 1, DUP, RETAIN",
             packet: .publish(
-                P.Publish(dup: true, qos: .atLeastOnce, retain: true, topic: "a/b", packetId: 10, payload: w.ascii("hi"))),
+                P.Publish(
+                    dup: true, qos: .atLeastOnce, retain: true, topic: "a/b", packetId: 10, payload: w.ascii("hi"))),
             bytes: [0x3B, 0x09, 0x00, 0x03] + w.ascii("a/b") + [0x00, 0x0A] + w.ascii("hi")),
         WireCase(
             name: "PUBLISH QoS 2, empty payload, UTF-8 topic",

@@ -92,7 +92,8 @@ public enum MQTTDecoder {
         if let required = type.requiredFlags {
             guard flags == required else {
                 throw .malformed(
-                    "\(type.flagsClause) \(type) fixed-header flags \(flags.nibbleString) must be \(required.nibbleString)")
+                    "\(type.flagsClause) \(type) fixed-header flags \(flags.nibbleString) must be \(required.nibbleString)"
+                )
             }
         } else {
             _ = try MQTTPacket.Publish.parseFlags(flags)

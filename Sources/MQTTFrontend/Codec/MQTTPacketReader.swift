@@ -78,7 +78,8 @@ struct MQTTPacketReader {
         let filter = ByteString(try readBinary("topic filter"))
         if MQTTTopic.isValidFilter(filter) { return filter }
         if filter.isEmpty {
-            throw MQTTProtocolError(code: .topicFilterInvalid, message: "[MQTT-4.7.3-1] \(packet) topic filter is empty")
+            throw MQTTProtocolError(
+                code: .topicFilterInvalid, message: "[MQTT-4.7.3-1] \(packet) topic filter is empty")
         }
         try Self.checkText(filter, packet: packet, field: "topic filter")
         let message =

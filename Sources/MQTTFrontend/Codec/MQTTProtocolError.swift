@@ -38,8 +38,9 @@ public struct MQTTProtocolError: Error, Sendable, Equatable, CustomStringConvert
     public let code: Code
     /// What was wrong, starting with the spec clause.
     public let message: String
-    /// For `unsupportedProtocolVersion`: the level byte the CONNECT carried, so the frontend can tell an MQTT 5
-    /// client (which may later get a v5 CONNACK) from an unknown level. Nil for every other code.
+    /// For `unsupportedProtocolVersion`: the level that is not supported (from the CONNECT, or 5 for a packet of
+    /// an MQTT 5 session), so the frontend can tell an MQTT 5 client (which will later get a v5 CONNACK) from an
+    /// unknown level. Nil for every other code.
     public let protocolLevel: UInt8?
 
     /// An error with an explicit code and message.

@@ -24,7 +24,8 @@ extension MQTTPacket.ConnAck {
             sessionPresent = false
         } else {
             guard ackFlags & 0xFE == 0 else {
-                throw .malformed("[MQTT §3.2.2.1] CONNACK acknowledge flags \(ackFlags.hexString) set reserved bits 7-1")
+                throw .malformed(
+                    "[MQTT §3.2.2.1] CONNACK acknowledge flags \(ackFlags.hexString) set reserved bits 7-1")
             }
             sessionPresent = ackFlags & 0x01 != 0
         }

@@ -115,6 +115,7 @@ extension MQTTPacket.Connect {
     }
 
     func encode(into buffer: inout ByteBuffer) {
+        precondition(protocolVersion != .v5, "MQTT 5.0 CONNECT (with properties) is not implemented")
         let name = protocolVersion.protocolName.bytes
         var length = 2 + name.count + 1 + 1 + 2 + 2 + clientId.count
         var flags: UInt8 = cleanSession ? Self.flagCleanSession : 0

@@ -23,7 +23,8 @@ extension MQTTPacket.SubAck {
     init(decoding r: inout MQTTPacketReader) throws(MQTTProtocolError) {
         packetId = try r.readPacketId()
         guard r.remaining > 0 else {
-            throw .protocolViolation("[MQTT-3.9.3-1] SUBACK has no return codes, but a SUBSCRIBE has at least one filter")
+            throw .protocolViolation(
+                "[MQTT-3.9.3-1] SUBACK has no return codes, but a SUBSCRIBE has at least one filter")
         }
         returnCodes = []
         returnCodes.reserveCapacity(r.remaining)

@@ -26,7 +26,8 @@ extension MQTTPacket.Subscribe {
             let options = try r.readUInt8("requested QoS")
             // The spec itself spells this clause "MQTT-3-8.3-4".
             guard options & 0b1111_1100 == 0 else {
-                throw .malformed("[MQTT-3-8.3-4] SUBSCRIBE requested QoS byte \(options.hexString) sets reserved bits 7-2")
+                throw .malformed(
+                    "[MQTT-3-8.3-4] SUBSCRIBE requested QoS byte \(options.hexString) sets reserved bits 7-2")
             }
             guard let qos = MQTTQoS(rawValue: options) else {
                 throw .malformed("[MQTT-3-8.3-4] SUBSCRIBE requests QoS 3")
@@ -39,7 +40,8 @@ extension MQTTPacket.Subscribe {
         var length = 2
         for s in subscriptions { length += 2 + s.filter.count + 1 }
         buffer.reserveCapacity(minimumWritableBytes: 1 + ByteBuffer.mqttVarintSize(length) + length)
-        buffer.writeMQTTFixedHeader(.subscribe, flags: MQTTPacketType.subscribe.requiredFlags ?? 0, remainingLength: length)
+        buffer.writeMQTTFixedHeader(
+            .subscribe, flags: MQTTPacketType.subscribe.requiredFlags ?? 0, remainingLength: length)
         buffer.writeInteger(packetId)
         for s in subscriptions {
             buffer.writeMQTTLengthPrefixed(s.filter.bytes)

@@ -58,5 +58,6 @@ let package = Package(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
             swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
+        .testTarget(name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "AMQPModel", "Bytes"], swiftSettings: strict),
     ]
 )

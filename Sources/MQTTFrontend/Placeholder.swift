@@ -1,1 +1,0 @@
-// MQTTFrontend: placeholder until its first file lands.

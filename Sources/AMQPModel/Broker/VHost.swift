@@ -8,6 +8,8 @@ public final class VHost: @unchecked Sendable {
     public let name: String
     /// Runs the core's delayed work (TTL, x-expires).
     public let scheduler: any BrokerScheduler
+    /// Retained MQTT messages of this vhost.
+    public let retained = RetainedMessages()
 
     private struct Registry {
         var exchanges: [ByteString: Exchange] = [:]
@@ -105,7 +107,7 @@ public final class VHost: @unchecked Sendable {
     /// Returns the queue and whether it was created now.
     public func declareQueue(
         name: ByteString, durable: Bool, exclusiveOwner: UInt64?, autoDelete: Bool, arguments: FieldTable,
-        connection: UInt64
+        connection: UInt64, dropsQoS0WithoutConsumers: Bool = false
     ) throws(BrokerError) -> (queue: Queue, created: Bool) {
         let limits = try QueueArguments(arguments)
         let result = try registry.withLock { (r: inout Registry) throws(BrokerError) -> (Queue, Bool) in
@@ -125,7 +127,8 @@ public final class VHost: @unchecked Sendable {
             }
             let q = Queue(
                 name: name, vhost: self, durable: durable, autoDelete: autoDelete, exclusiveOwner: exclusiveOwner,
-                arguments: arguments, limits: limits, store: InMemoryQueueStore())
+                arguments: arguments, limits: limits, store: InMemoryQueueStore(),
+                dropsQoS0WithoutConsumers: dropsQoS0WithoutConsumers)
             r.queues[name] = q
             return (q, true)
         }
@@ -262,7 +265,7 @@ public final class VHost: @unchecked Sendable {
         var result = PublishResult()
         for i in 0..<targets.count {
             guard case .queue(let q) = targets[i].destination else { continue }
-            switch q.enqueue(message) {
+            switch q.enqueue(message, qos: targets[i].qos) {
             case .enqueued: result.enqueued += 1
             case .rejected: result.rejected += 1
             case .deleted: continue

@@ -20,6 +20,9 @@ public final class Queue: @unchecked Sendable, Hashable {
     public let arguments: FieldTable
     /// The validated `x-` arguments.
     public let limits: QueueArguments
+    /// Messages that would be delivered at QoS 0 are dropped while no consumer is subscribed
+    /// (an offline MQTT session, unless `[mqtt] queue_qos0_offline`).
+    public let dropsQoS0WithoutConsumers: Bool
     /// Vhost name (for messages and dead-letter headers).
     public let vhostName: String
     weak var vhost: VHost?
@@ -50,8 +53,9 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
     init(
         name: ByteString, vhost: VHost, durable: Bool, autoDelete: Bool, exclusiveOwner: UInt64?,
-        arguments: FieldTable, limits: QueueArguments, store: any QueueStore
+        arguments: FieldTable, limits: QueueArguments, store: any QueueStore, dropsQoS0WithoutConsumers: Bool = false
     ) {
+        self.dropsQoS0WithoutConsumers = dropsQoS0WithoutConsumers
         self.name = name
         self.vhost = vhost
         self.vhostName = vhost.name
@@ -95,7 +99,8 @@ public final class Queue: @unchecked Sendable, Hashable {
     }
 
     /// Offers a message. Applies TTL and length limits, then hands it to a consumer with credit or keeps it ready.
-    public func enqueue(_ message: Message) -> EnqueueResult {
+    /// `qos` is the routing's subscription QoS for MQTT session queues (see `QueueEntry.qos`).
+    public func enqueue(_ message: Message, qos: UInt8 = 0) -> EnqueueResult {
         let now = MonotonicClock.milliseconds()
         var expiresAt = Int64.max
         if let ttl = limits.messageTTL { expiresAt = now &+ ttl }
@@ -106,7 +111,10 @@ public final class Queue: @unchecked Sendable, Hashable {
         let result: EnqueueResult = state.withLock { s in
             if s.deleted { return .deleted }
             if limits.overflow == .rejectPublish && wouldOverflow(s, adding: message.bodySize) { return .rejected }
-            let entry = QueueEntry(message: message, sequence: s.nextSequence, expiresAt: expiresAt)
+            if dropsQoS0WithoutConsumers && s.slots.isEmpty && min(qos, message.mqttPublishQoS) == 0 {
+                return .enqueued
+            }
+            let entry = QueueEntry(message: message, sequence: s.nextSequence, expiresAt: expiresAt, qos: qos)
             s.nextSequence &+= 1
             if s.store.count == 0, let i = assignableSlot(&s) {
                 if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }

@@ -8,12 +8,23 @@ public struct QueueEntry: Sendable {
     public let expiresAt: Int64
     /// True once it has been delivered and returned to the queue.
     public var redelivered: Bool
+    /// The highest `x-mqtt-qos` among the bindings that routed it here (0 for non-MQTT routes): an MQTT
+    /// session delivers at min(publish QoS, this).
+    public let qos: UInt8
+    /// The MQTT packet identifier it was last sent with, 0 if never. Kept across requeue so a resent PUBLISH
+    /// reuses its identifier [MQTT-4.4.0-1].
+    public var packetID: UInt16
 
     /// Creates an entry.
-    public init(message: Message, sequence: UInt64, expiresAt: Int64, redelivered: Bool = false) {
+    public init(
+        message: Message, sequence: UInt64, expiresAt: Int64, redelivered: Bool = false, qos: UInt8 = 0,
+        packetID: UInt16 = 0
+    ) {
         self.message = message
         self.sequence = sequence
         self.expiresAt = expiresAt
         self.redelivered = redelivered
+        self.qos = qos
+        self.packetID = packetID
     }
 }

@@ -1,6 +1,7 @@
 import AMQPFrontend
 import AMQPModel
 import GatewayConfig
+import MQTTFrontend
 import Transport
 
 #if canImport(Glibc)
@@ -13,6 +14,7 @@ final class GatewayServer {
     let group: EventLoopGroup
     let broker: Broker
     let amqp: AMQPServer
+    let mqtt: MQTTServer
     private var listeners: [TCPListener] = []
     private let logger = Logger(label: "gateway")
 
@@ -51,15 +53,23 @@ final class GatewayServer {
         amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
         let amqp = AMQPServer(broker: broker, configuration: amqpConfig)
         self.amqp = amqp
+        let mqtt = MQTTServer(broker: broker, configuration: Self.mqttConfiguration(configuration))
+        self.mqtt = mqtt
         do {
-            let listener = try TCPListener.bind(
+            let amqpListener = try TCPListener.bind(
                 host: configuration.amqp.bind, port: configuration.amqp.port, group: group
             ) { connection in amqp.makeHandler(for: connection) }
-            listeners.append(listener)
-            logger.info("listening for AMQP on \(listener.localAddress)")
+            listeners.append(amqpListener)
+            logger.info("listening for AMQP on \(amqpListener.localAddress)")
+            let mqttListener = try TCPListener.bind(
+                host: configuration.mqtt.bind, port: configuration.mqtt.port, group: group
+            ) { connection in mqtt.makeHandler(for: connection) }
+            listeners.append(mqttListener)
+            logger.info("listening for MQTT on \(mqttListener.localAddress)")
         } catch {
+            for l in listeners { l.close() }
             group.shutdown()
-            throw StartupError("cannot listen for AMQP: \(error)")
+            throw StartupError("cannot listen: \(error)")
         }
         logger.info("gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)")
     }
@@ -75,8 +85,9 @@ final class GatewayServer {
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
         for l in listeners { l.close() }
         amqp.closeAll(reason: "broker shutdown")
+        mqtt.closeAll()
         let deadline = MonotonicClock.milliseconds() + 5_000
-        while amqp.connectionCount > 0 && MonotonicClock.milliseconds() < deadline {
+        while amqp.connectionCount + mqtt.connectionCount > 0 && MonotonicClock.milliseconds() < deadline {
             usleep(10_000)
         }
         group.shutdown()
@@ -95,6 +106,22 @@ final class GatewayServer {
         logger.info(
             "created default user '\(name)'"
                 + (main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
+    }
+
+    private static func mqttConfiguration(_ c: GatewayConfiguration) -> MQTTServerConfiguration {
+        var m = MQTTServerConfiguration()
+        m.defaultVhost = c.mqtt.defaultVhost
+        m.permissionCheckEnabled = c.mqtt.permissionCheckEnabled
+        m.maxInflightMessages = c.mqtt.maxInflightMessages
+        m.maxPacketSize = c.mqtt.maxPacketSize
+        m.maxKeepalive = c.mqtt.maxKeepalive
+        m.clientIdMustMatchUsername = c.mqtt.clientIdValidation == .username
+        m.allowAnonymous = c.mqtt.allowAnonymous
+        m.anonymousUser = c.mqtt.anonymousUser
+        m.queueQoS0Offline = c.mqtt.queueQos0Offline
+        m.defaultUser = c.main.defaultUser
+        m.defaultUserOnlyLoopback = c.main.defaultUserOnlyLoopback
+        return m
     }
 
     /// `max_message_memory`, or 40 % of physical memory when it is 0 (RabbitMQ's default watermark).

@@ -1,0 +1,177 @@
+import AMQPModel
+import Transport
+
+/// CONNECT (MQTT 3.1.1 §3.1): client id, authentication through the broker's user store, vhost selection,
+/// takeover, and the session queue `mqtt.<client_id>` (design §4).
+extension MQTTConnection {
+    func handleConnect(_ c: MQTTPacket.Connect) {
+        if let t = connectTimer {
+            eventLoop.cancelTimer(t)
+            connectTimer = nil
+        }
+        version = c.protocolVersion
+        cleanSession = c.cleanSession
+
+        var id = c.clientId
+        if id.isEmpty {
+            // [MQTT-3.1.3-8]: an empty client id needs clean session; [MQTT-3.1.3-6]: the server assigns one.
+            guard c.cleanSession else { return refuse(.identifierRejected, "empty client id without clean session") }
+            id = Self.generatedClientId()
+        }
+        guard id.count <= 250 else { return refuse(.identifierRejected, "client id longer than 250 bytes") }
+        clientId = id
+
+        guard let (vhostName, user) = authenticate(c) else { return }
+        if configuration.clientIdMustMatchUsername && id.bytes != Array(user.name.utf8) {
+            return refuse(.identifierRejected, "client id must equal the user name '\(user.name)'")
+        }
+        guard let vhost = server.broker.vhost(named: vhostName) else {
+            return refuse(.notAuthorized, "vhost '\(vhostName)' not found")
+        }
+        let authorizer = Authorizer(store: server.broker.users, user: user, vhost: vhostName, clientId: id.string)
+        guard authorizer.hasVhostAccess else {
+            return refuse(.notAuthorized, "access to vhost '\(vhostName)' refused for user '\(user.name)'")
+        }
+        self.user = user
+        self.vhost = vhost
+        self.authorizer = authorizer
+        exchange = vhost.exchange(named: "mqtt.default")
+
+        let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: id)
+        self.key = key
+        if let previous = server.sessions.claim(key, by: self) {
+            previous.eventLoop.execute { previous.takeover() }
+        }
+        let sessionPresent: Bool
+        do { sessionPresent = try openSession(vhost: vhost, key: key) } catch {
+            server.sessions.release(key, by: self)
+            return refuse(.serverUnavailable, "cannot open the session queue: \(error)")
+        }
+
+        phase = .connected
+        keepAlive = c.keepAlive == 0 ? 0 : min(c.keepAlive, configuration.maxKeepalive)
+        will = c.will
+        lastReadAt = eventLoop.now
+        startKeepAlive()
+        send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
+        logger.info(
+            "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
+                + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive) s")
+        resendPendingPubRel()
+        if let queue, let handle {
+            do { try queue.addConsumer(handle) } catch {
+                logger.error("MQTT \(name): cannot consume from \(queue.name): \(error)")
+                connection.close()
+            }
+        }
+    }
+
+    /// Resolves the user (and vhost) of a CONNECT, or refuses it. User names of the form `vhost:user` pick a
+    /// vhost; without a colon the default vhost is used (design §4).
+    private func authenticate(_ c: MQTTPacket.Connect) -> (String, User)? {
+        var vhostName = configuration.defaultVhost
+        var userName: String?
+        if let raw = c.username {
+            let text = raw.string
+            if let colon = text.firstIndex(of: ":") {
+                vhostName = String(text[..<colon])
+                userName = String(text[text.index(after: colon)...])
+            } else {
+                userName = text
+            }
+        }
+        let users = server.broker.users
+        let user: User
+        if let userName, let password = c.password {
+            guard let u = users.authenticate(username: userName, password: password) else {
+                refuse(.badUsernameOrPassword, "login refused for user '\(userName)': invalid credentials")
+                return nil
+            }
+            user = u
+        } else if configuration.allowAnonymous {
+            let name = configuration.anonymousUser ?? configuration.defaultUser
+            guard let u = users.user(named: name) else {
+                refuse(.notAuthorized, "anonymous login: the anonymous user '\(name)' does not exist")
+                return nil
+            }
+            user = u
+        } else {
+            refuse(.badUsernameOrPassword, "login refused: no user name or password (allow_anonymous is off)")
+            return nil
+        }
+        if configuration.defaultUserOnlyLoopback && user.name == configuration.defaultUser
+            && !connection.remoteAddress.isLoopback
+        {
+            refuse(.notAuthorized, "login refused for user '\(user.name)': the default user may only connect from loopback")
+            return nil
+        }
+        return (vhostName, user)
+    }
+
+    /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the
+    /// connection (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state.
+    /// Returns CONNACK's session-present flag.
+    private func openSession(vhost: VHost, key: MQTTSessionRegistry.Key) throws(BrokerError) -> Bool {
+        let queueName = ByteString([UInt8]("mqtt.".utf8) + clientId.bytes)
+        var existing = vhost.queue(named: queueName)
+        if let q = existing, cleanSession || q.autoDelete {
+            // A clean session discards any previous one [MQTT-3.1.2-6]; a leftover clean queue is not a session.
+            _ = try? vhost.deleteQueue(name: queueName, ifUnused: false, ifEmpty: false, connection: 0)
+            _ = server.sessions.takeState(key)
+            existing = nil
+        }
+        let q = try vhost.declareQueue(
+            name: queueName, durable: !cleanSession, exclusiveOwner: nil, autoDelete: cleanSession,
+            arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
+        ).queue
+        queue = q
+        session = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
+        handle = ConsumerHandle(
+            tag: ByteString("mqtt-\(id)"), queue: q, noAck: false, exclusive: false,
+            credit: PrefetchCredit(limit: configuration.maxInflightMessages), channelCredit: nil, channelID: 0,
+            consumer: sink)
+        return !cleanSession && existing != nil
+    }
+
+    /// Answers CONNACK with a refusal and closes (MQTT 3.1.1 §3.2.2.3).
+    func refuse(_ code: MQTTConnectReturnCode, _ reason: String) {
+        logger.warning("MQTT connection from \(connection.remoteAddress) refused (\(code)): \(reason)")
+        send(.connAck(.init(returnCode: code)))
+        connection.close()
+    }
+
+    private static func generatedClientId() -> ByteString {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var rng = SystemRandomNumberGenerator()
+        var bytes = Array("gateway-".utf8)
+        for _ in 0..<16 { bytes.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+        return ByteString(bytes)
+    }
+
+    /// Ends a connected session: will, consumer, unacknowledged messages back to the queue in order (they go
+    /// out again with DUP=1 and their packet ids on reconnect), saved QoS 2 state, registry.
+    func endSession() {
+        if !disconnectedCleanly, let will { publishWill(will) }
+        if let handle, let queue {
+            queue.removeConsumer(handle)
+            let unacked = inflight.values.compactMap { $0.awaitingComp ? nil : $0.entry }.sorted { $0.sequence < $1.sequence }
+            queue.requeue(unacked)
+            handle.window.release(pausedWindow)
+        }
+        session.pendingPubRel = inflight.filter { $0.value.awaitingComp }.map(\.key).sorted()
+        inflight.removeAll()
+        if let key {
+            if !cleanSession { server.sessions.saveState(key, session) }
+            server.sessions.release(key, by: self)
+        }
+        logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")
+    }
+
+    private func publishWill(_ will: MQTTPacket.Connect.Will) {
+        guard mayPublish(to: will.topic) else {
+            logger.warning("MQTT \(name): will to '\(will.topic)' dropped: publish not permitted")
+            return
+        }
+        route(topic: will.topic, payload: will.payload, qos: will.qos.rawValue, retain: will.retain)
+    }
+}

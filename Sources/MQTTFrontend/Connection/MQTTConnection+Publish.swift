@@ -1,0 +1,80 @@
+import AMQPModel
+import Transport
+
+/// Inbound PUBLISH with its QoS 1/2 handshakes (MQTT 3.1.1 §4.3), and permission checks (design §4).
+extension MQTTConnection {
+    static let mqttDefault: ByteString = "mqtt.default"
+
+    func handlePublish(_ p: MQTTPacket.Publish) {
+        guard phase == .connected else { return }
+        guard mayPublish(to: p.topic) else {
+            // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (design §4).
+            logger.warning("closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(user?.name ?? "")'")
+            connection.close()
+            return
+        }
+        switch p.qos {
+        case .atMostOnce:
+            route(topic: p.topic, payload: p.payload, qos: 0, retain: p.retain)
+        case .atLeastOnce:
+            route(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
+            send(.pubAck(.init(packetId: p.packetId!)))
+        case .exactlyOnce:
+            let id = p.packetId!
+            // A resent PUBLISH whose PUBREC the client did not see is not routed twice [MQTT-4.3.3-2].
+            if session.inboundQoS2.insert(id).inserted {
+                route(topic: p.topic, payload: p.payload, qos: 2, retain: p.retain)
+            }
+            send(.pubRec(.init(packetId: id)))
+        }
+    }
+
+    func handlePubRel(_ id: UInt16) {
+        session.inboundQoS2.remove(id)
+        send(.pubComp(.init(packetId: id)))
+    }
+
+    /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping; retained messages are stored first.
+    func route(topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool) {
+        guard let vhost, let exchange else { return }
+        let message = Message(
+            exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
+            body: payload)
+        if retain { vhost.retained.retain(message, topic: topic) }
+        _ = vhost.publish(message, through: exchange, targets: &routeTargets)
+        if MessageMemory.isAlarmed { blockForMemory() }
+    }
+
+    /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).
+    func mayPublish(to topic: ByteString) -> Bool {
+        guard configuration.permissionCheckEnabled, let authorizer else { return true }
+        return authorizer.isAllowed(.write, resource: Self.mqttDefault)
+            && authorizer.isTopicAllowed(.write, exchange: Self.mqttDefault, routingKey: topic)
+    }
+
+    /// Read on `mqtt.default`, write on the session queue, and the topic permission's read pattern (design §4).
+    func maySubscribe(to filter: ByteString) -> Bool {
+        guard configuration.permissionCheckEnabled, let authorizer, let queue else { return true }
+        return authorizer.isAllowed(.read, resource: Self.mqttDefault)
+            && authorizer.isAllowed(.write, resource: queue.name)
+            && authorizer.isTopicAllowed(.read, exchange: Self.mqttDefault, routingKey: filter)
+    }
+
+    /// The memory alarm is on: stop reading from this client until it clears (design §2 backpressure).
+    private func blockForMemory() {
+        guard !blockedByAlarm else { return }
+        blockedByAlarm = true
+        logger.warning("MQTT \(name) blocked: message memory above max_message_memory")
+        connection.setReadingPaused(true)
+        let loop = eventLoop
+        let ref = MQTTConnectionRef(self)
+        MessageMemory.whenCleared {
+            loop.execute {
+                guard let c = ref.connection, c.blockedByAlarm else { return }
+                c.blockedByAlarm = false
+                c.lastReadAt = c.eventLoop.now
+                if c.phase == .connected { c.connection.setReadingPaused(false) }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import AMQPModel
+import Bytes
+import Transport
+
+/// SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1 §3.8, §3.10): each subscription is a binding from `mqtt.default`
+/// to the session queue with the filter as key and `x-mqtt-qos` as argument (design §4), so the core routes
+/// one copy per session at the highest matching QoS.
+extension MQTTConnection {
+    func handleSubscribe(_ s: MQTTPacket.Subscribe) {
+        guard phase == .connected, let vhost, let queue else { return }
+        var codes: [UInt8] = []
+        var granted: [(filter: ByteString, qos: UInt8)] = []
+        for sub in s.subscriptions {
+            guard maySubscribe(to: sub.filter) else {
+                logger.warning("MQTT \(name): subscription to '\(sub.filter)' refused: not permitted")
+                codes.append(MQTTPacket.SubAck.failure)
+                continue
+            }
+            let qos = sub.qos.rawValue
+            do {
+                // A new subscription to an existing filter replaces it [MQTT-3.8.4-3].
+                unbindAll(filter: sub.filter, vhost: vhost, queue: queue)
+                try vhost.bind(.queue(queue), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
+                codes.append(qos)
+                granted.append((sub.filter, qos))
+            } catch {
+                logger.warning("MQTT \(name): subscription to '\(sub.filter)' failed: \(error)")
+                codes.append(MQTTPacket.SubAck.failure)
+            }
+        }
+        send(.subAck(.init(packetId: s.packetId, returnCodes: codes)))
+        for (filter, qos) in granted {
+            for (topic, message) in vhost.retained.matching(filter: filter) {
+                sendRetained(topic: topic, message: message, qos: min(qos, message.mqttPublishQoS))
+            }
+        }
+    }
+
+    func handleUnsubscribe(_ u: MQTTPacket.Unsubscribe) {
+        guard phase == .connected, let vhost, let queue else { return }
+        for filter in u.filters { unbindAll(filter: filter, vhost: vhost, queue: queue) }
+        send(.unsubAck(.init(packetId: u.packetId)))
+    }
+
+    /// The binding arguments for each subscription QoS, built once.
+    static let qosArguments: [FieldTable] = (0...2).map { ["x-mqtt-qos": .uint8(UInt8($0))] }
+
+    private func unbindAll(filter: ByteString, vhost: VHost, queue: Queue) {
+        for args in Self.qosArguments {
+            try? vhost.unbind(.queue(queue), from: Self.mqttDefault, key: filter, arguments: args)
+        }
+    }
+
+    /// Replays a retained message to this client with RETAIN=1 [MQTT-3.3.1-6]. It does not pass through the
+    /// session queue: if the connection drops first, the next subscribe replays it again.
+    private func sendRetained(topic: ByteString, message: Message, qos: UInt8) {
+        var packetId: UInt16?
+        if qos > 0 {
+            guard let id = allocatePacketId() else { return }
+            inflight[id] = Inflight(entry: nil, qos: qos)
+            packetId = id
+        }
+        connection.write { out in
+            message.body.withUnsafeBytes { body in
+                MQTTEncoder.encodePublish(
+                    topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: true, dup: false,
+                    payload: body, into: &out)
+            }
+        }
+    }
+}

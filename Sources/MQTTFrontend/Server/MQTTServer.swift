@@ -1,0 +1,37 @@
+import AMQPModel
+import Locks
+import Transport
+
+/// The MQTT frontend: makes a connection handler for each accepted socket, and keeps the registry of
+/// client ids (for takeover) and of persistent session state, per vhost.
+public final class MQTTServer: Sendable {
+    /// The core all connections work on.
+    public let broker: Broker
+    /// Listener limits and policies.
+    public let configuration: MQTTServerConfiguration
+    let logger = Logger(label: "mqtt")
+    let sessions = MQTTSessionRegistry()
+
+    /// Creates the frontend over `broker`.
+    public init(broker: Broker, configuration: MQTTServerConfiguration) {
+        self.broker = broker
+        self.configuration = configuration
+    }
+
+    /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).
+    public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
+        MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection)
+    }
+
+    /// Number of connected MQTT clients.
+    public var connectionCount: Int { sessions.connectedCount }
+
+    /// Closes every client connection (broker shutdown). Wills are not published: the broker is going away,
+    /// not the clients.
+    public func closeAll() {
+        for ref in sessions.allConnections() {
+            guard let c = ref.connection else { continue }
+            c.eventLoop.execute { c.shutdown() }
+        }
+    }
+}

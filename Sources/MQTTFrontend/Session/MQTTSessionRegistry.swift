@@ -1,0 +1,59 @@
+import AMQPModel
+import Locks
+
+/// Client ids in use and persistent session state, per vhost (the same client id in two vhosts is two
+/// sessions). Touched at CONNECT and disconnect only, never per message.
+final class MQTTSessionRegistry: Sendable {
+    struct Key: Hashable {
+        let vhost: String
+        let clientId: ByteString
+    }
+
+    private struct State {
+        var connected: [Key: MQTTConnectionRef] = [:]
+        var persistent: [Key: MQTTSessionState] = [:]
+    }
+
+    private let state = Lock(State())
+
+    /// Registers `connection` as the live connection of `key`; returns the connection it replaces (takeover).
+    func claim(_ key: Key, by connection: MQTTConnection) -> MQTTConnection? {
+        state.withLock { s in
+            let previous = s.connected[key]?.connection
+            s.connected[key] = MQTTConnectionRef(connection)
+            return previous === connection ? nil : previous
+        }
+    }
+
+    /// Unregisters `connection` if it is still the live connection of `key`.
+    func release(_ key: Key, by connection: MQTTConnection) {
+        state.withLock { s in
+            if s.connected[key]?.connection === connection || s.connected[key]?.connection == nil {
+                s.connected[key] = nil
+            }
+        }
+    }
+
+    /// The saved state of a persistent session, removed from the registry (the connection owns it while connected).
+    func takeState(_ key: Key) -> MQTTSessionState? {
+        state.withLock { $0.persistent.removeValue(forKey: key) }
+    }
+
+    /// Saves a persistent session's state when its connection ends.
+    func saveState(_ key: Key, _ session: MQTTSessionState) {
+        state.withLock { $0.persistent[key] = session }
+    }
+
+    /// Number of live connections.
+    var connectedCount: Int { state.withLock { $0.connected.count } }
+
+    /// Every live connection.
+    func allConnections() -> [MQTTConnectionRef] { state.withLock { Array($0.connected.values) } }
+}
+
+/// A weak, sendable reference to a connection (it lives on its loop; only `execute` crosses threads).
+struct MQTTConnectionRef: Sendable {
+    nonisolated(unsafe) weak var connection: MQTTConnection?
+
+    init(_ c: MQTTConnection) { connection = c }
+}

@@ -114,12 +114,8 @@ public final class SegmentStore {
         self.directory = directory
         self.segmentSize = segmentSize
         buffer = .allocate(byteCount: max(writeBufferSize, FileHeader.size + RecordFrame.headerSize), alignment: 16)
-        do {
-            try recover(log: log)
-        } catch {
-            buffer.deallocate()
-            throw error
-        }
+        // A throwing recovery still runs `deinit` (every stored property is set), which frees the buffer.
+        try recover(log: log)
     }
 
     deinit {

@@ -400,7 +400,8 @@ public final class SegmentStore {
         buffered = FileHeader.size
         segments.append(Segment(sequence: sequence, end: FileHeader.size))
         if segments.count >= 2 && segments[segments.count - 2].isFullyAcked {
-            try deleteSegment(at: segments.count - 2)
+            // Not worth failing the append for: a fully acked segment left behind is deleted at the next start.
+            try? deleteSegment(at: segments.count - 2)
         }
     }
 

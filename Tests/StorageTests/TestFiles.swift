@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A fresh directory under /tmp, removed with everything in it by `remove()`.
 struct TempDirectory {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A small file replaced as a whole: after a crash at any point it holds either the old contents or the new,
 /// never a mix (definitions snapshots, `AppendLog` snapshots).

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Locks
 
 /// The broker's data directory, held exclusively for the life of this object.

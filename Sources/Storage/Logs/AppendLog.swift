@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A state kept as a snapshot plus an append-only log of changes since it: for definitions, MQTT sessions and
 /// retained messages, where each change is small and must be durable on its own, and rewriting everything on
@@ -96,7 +94,8 @@ public final class AppendLog {
         scratch.append(contentsOf: record)
         let (fd, start, path) = (fd, logSize, logPath)
         do {
-            try scratch.withTypedBytes { (b) throws(StorageError) in try FileIO.pwriteAll(fd, b, at: start, path: path) }
+            try scratch.withTypedBytes { (b) throws(StorageError) in try FileIO.pwriteAll(fd, b, at: start, path: path)
+            }
         } catch {
             try? FileIO.truncate(fd, to: start, path: path)
             throw error
@@ -188,7 +187,9 @@ public final class AppendLog {
         if logGeneration > generation {
             throw StorageError(
                 .corrupt, operation: "open log", path: logPath,
-                detail: "log generation \(logGeneration) continues a snapshot newer than \(snapshotFile.path) (generation \(generation)); was the snapshot removed?")
+                detail:
+                    "log generation \(logGeneration) continues a snapshot newer than \(snapshotFile.path) (generation \(generation)); was the snapshot removed?"
+            )
         }
         if let damage = state.damage {
             log("\(logPath): truncated \(size - state.end) bytes at offset \(state.end) (\(damage))")
@@ -224,7 +225,8 @@ public final class AppendLog {
     private static func generation(ofSnapshot content: [UInt8], path: String) throws(StorageError) -> UInt64 {
         guard content.count >= 8 else {
             throw StorageError(
-                .corrupt, operation: "open log", path: path, detail: "snapshot of \(content.count) bytes has no generation")
+                .corrupt, operation: "open log", path: path,
+                detail: "snapshot of \(content.count) bytes has no generation")
         }
         return content.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The records of one durable queue, in append-only segment files with acks kept beside them.
 ///
@@ -109,7 +107,9 @@ public final class SegmentStore {
         guard segmentSize > FileHeader.size + RecordFrame.headerSize, segmentSize <= Int(UInt32.max) else {
             throw StorageError(
                 .invalidArgument, operation: "open segment store", path: directory,
-                detail: "segment size \(segmentSize) must be between \(FileHeader.size + RecordFrame.headerSize + 1) and \(UInt32.max)")
+                detail:
+                    "segment size \(segmentSize) must be between \(FileHeader.size + RecordFrame.headerSize + 1) and \(UInt32.max)"
+            )
         }
         self.directory = directory
         self.segmentSize = segmentSize
@@ -236,7 +236,8 @@ public final class SegmentStore {
             try FileIO.preadAll(fd, h, at: offset, path: path)
         }
         let payload = try [UInt8](unsafeUninitializedCapacity: length) { (p, n) throws(StorageError) in
-            n = try FileIO.preadAll(fd, UnsafeMutableRawBufferPointer(p), at: offset + RecordFrame.headerSize, path: path)
+            n = try FileIO.preadAll(
+                fd, UnsafeMutableRawBufferPointer(p), at: offset + RecordFrame.headerSize, path: path)
         }
         let valid =
             headerRead == RecordFrame.headerSize && payload.count == length
@@ -384,7 +385,8 @@ public final class SegmentStore {
         try flushRecords()
         let previous = segments.last?.sequence ?? 0
         guard previous < UInt32.max else {
-            throw StorageError(.invalidArgument, operation: "append", path: directory, detail: "segment numbers exhausted")
+            throw StorageError(
+                .invalidArgument, operation: "append", path: directory, detail: "segment numbers exhausted")
         }
         let sequence = previous + 1
         let fd = try FileIO.open(segmentPath(sequence), O_RDWR | O_CREAT | O_TRUNC)
@@ -396,7 +398,9 @@ public final class SegmentStore {
         writerDirty = false
         writerSyncFailed = false
         directoryDirty = true
-        FileHeader.segment.bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: FileHeader.size) }
+        FileHeader.segment.bytes.withUnsafeBytes {
+            buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: FileHeader.size)
+        }
         buffered = FileHeader.size
         segments.append(Segment(sequence: sequence, end: FileHeader.size))
         if segments.count >= 2 && segments[segments.count - 2].isFullyAcked {
@@ -605,7 +609,8 @@ public final class SegmentStore {
             case .valid:
                 let entries = (size - FileHeader.size) / 4
                 for e in 0..<entries {
-                    let offset = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: FileHeader.size + 4 * e, as: UInt32.self))
+                    let offset = UInt32(
+                        littleEndian: file.loadUnaligned(fromByteOffset: FileHeader.size + 4 * e, as: UInt32.self))
                     if let r = segment.index(of: offset) { _ = segment.markAcked(r) } else { unknown += 1 }
                 }
                 return FileHeader.size + 4 * entries

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Thin wrappers over the Glibc file calls the storage layer uses: `EINTR` retried, short writes completed,
 /// failures turned into `StorageError`s naming the file and the call.
@@ -97,7 +95,8 @@ enum FileIO {
         var st = stat()
         if stat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw StorageError(.invalidArgument, operation: "create directory", path: path, detail: "not a directory")
+                throw StorageError(
+                    .invalidArgument, operation: "create directory", path: path, detail: "not a directory")
             }
             return false
         }

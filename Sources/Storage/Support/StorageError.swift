@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The one error type of the storage layer: what went wrong, on which file, during which operation.
 ///

@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "Locks", swiftSettings: strict),
         // Growable byte buffer shared by transport, codecs and the core.
         .target(name: "Bytes", swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["Locks"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
@@ -51,6 +52,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes"], swiftSettings: strict),
         .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),

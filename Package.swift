@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
         .target(
-            name: "AMQPModel", dependencies: ["Bytes", "Locks", "COpenSSL", "CCrypt"],
+            name: "AMQPModel", dependencies: ["Bytes", "Locks", "Storage", "COpenSSL", "CCrypt"],
             swiftSettings: strict),
         // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
         .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),

@@ -55,7 +55,7 @@ extension AMQPChannel {
             sendReturn(message)
         }
         if confirmMode {
-            pendingConfirms.append((nextPublishSequence, result.rejected == 0))
+            pendingConfirms.append((nextPublishSequence, result.rejected == 0, result.syncGeneration))
             nextPublishSequence += 1
             if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
         }
@@ -91,12 +91,15 @@ extension AMQPChannel {
         }
     }
 
-    /// Sends this turn's confirms: runs of acks collapse into one `multiple` ack; nacks go one by one.
+    /// Sends the confirms that are due, in publish order: a message written to disk is confirmed only after its
+    /// sync generation completed (a failed sync turns its ack into a nack). Runs of acks collapse into one
+    /// `multiple` ack; nacks go one by one.
     func flushConfirms() {
         guard state == .open, !pendingConfirms.isEmpty else {
             pendingConfirms.removeAll()
             return
         }
+        let coordinator = connection.server.broker.storage?.coordinator
         var runStart: UInt64?
         var runEnd: UInt64 = 0
         func flushRun() {
@@ -104,7 +107,16 @@ extension AMQPChannel {
             connection.send(.basicAck(BasicAck(deliveryTag: runEnd, multiple: runEnd > start)), channel: number)
             runStart = nil
         }
-        for (seq, ack) in pendingConfirms {
+        var sent = 0
+        for (seq, accepted, generation) in pendingConfirms {
+            var ack = accepted
+            if generation > 0, let coordinator {
+                guard let durable = coordinator.outcome(generation) else {
+                    awaitConfirms(generation, coordinator)
+                    break
+                }
+                ack = ack && durable
+            }
             if ack {
                 if runStart == nil { runStart = seq }
                 runEnd = seq
@@ -112,9 +124,26 @@ extension AMQPChannel {
                 flushRun()
                 connection.send(.basicNack(BasicNack(deliveryTag: seq, multiple: false, requeue: false)), channel: number)
             }
+            sent += 1
         }
         flushRun()
-        pendingConfirms.removeAll(keepingCapacity: true)
+        pendingConfirms.removeFirst(sent)
+    }
+
+    /// Flushes confirms again on this channel's loop once `generation` is durable.
+    private func awaitConfirms(_ generation: UInt64, _ coordinator: SyncCoordinator) {
+        guard awaitedGeneration != generation else { return }
+        awaitedGeneration = generation
+        let loop = connection.eventLoop
+        let ref = AMQPConnectionRef(connection)
+        let channel = number
+        coordinator.whenDurable(generation) { _ in
+            loop.execute {
+                guard let c = ref.connection, let ch = c.channels[channel] else { return }
+                ch.awaitedGeneration = 0
+                ch.flushConfirms()
+            }
+        }
     }
 
     func confirmSelect(_ m: ConfirmSelect) throws(AMQPError) {

@@ -32,8 +32,11 @@ final class AMQPChannel {
     var defaultExchangeQueue: Queue?
     var confirmMode = false
     var nextPublishSequence: UInt64 = 1
-    /// Confirms decided this turn, in publish order: (sequence, true = ack / false = nack).
-    var pendingConfirms: [(sequence: UInt64, ack: Bool)] = []
+    /// Confirms not yet sent, in publish order: (sequence, true = ack / false = nack, the sync generation that
+    /// must complete first or 0).
+    var pendingConfirms: [(sequence: UInt64, ack: Bool, generation: UInt64)] = []
+    /// The sync generation a confirm flush is waiting for, 0 if none.
+    var awaitedGeneration: UInt64 = 0
     var transaction: Transaction?
 
     // Consuming.

@@ -7,13 +7,16 @@ public final class Broker: Sendable {
     public let users: UserStore
     /// Runs delayed work (TTL, x-expires) for every vhost.
     public let scheduler: any BrokerScheduler
+    /// Where durable queues keep their messages; nil keeps everything in memory.
+    public let storage: QueueStorage?
     private let vhostRegistry = Lock<[String: VHost]>([:])
     private let connectionCounter = Atomic<UInt64>(0)
 
     /// Creates an empty broker.
-    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler) {
+    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler, storage: QueueStorage? = nil) {
         self.users = users
         self.scheduler = scheduler
+        self.storage = storage
     }
 
     /// The vhost called `name`.
@@ -26,7 +29,7 @@ public final class Broker: Sendable {
     @discardableResult public func addVHost(_ name: String) -> VHost {
         vhostRegistry.withLock { r in
             if let v = r[name] { return v }
-            let v = VHost(name: name, scheduler: scheduler)
+            let v = VHost(name: name, scheduler: scheduler, storage: storage)
             r[name] = v
             return v
         }

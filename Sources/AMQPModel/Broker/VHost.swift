@@ -1,4 +1,6 @@
 import Locks
+import Storage
+
 /// A virtual host: its own namespace of exchanges, queues and bindings.
 ///
 /// The registry (names to objects) is behind one lock, taken on declare/delete and on name lookups;
@@ -10,6 +12,8 @@ public final class VHost: @unchecked Sendable {
     public let scheduler: any BrokerScheduler
     /// Retained MQTT messages of this vhost.
     public let retained = RetainedMessages()
+    /// Where durable queues keep their messages; nil keeps everything in memory.
+    let storage: QueueStorage?
 
     private struct Registry {
         var exchanges: [ByteString: Exchange] = [:]
@@ -25,9 +29,10 @@ public final class VHost: @unchecked Sendable {
     ]
 
     /// Creates a vhost with its default exchanges.
-    public init(name: String, scheduler: any BrokerScheduler) {
+    public init(name: String, scheduler: any BrokerScheduler, storage: QueueStorage? = nil) {
         self.name = name
         self.scheduler = scheduler
+        self.storage = storage
         registry.withLock { r in
             for (n, t) in Self.defaultExchanges {
                 r.exchanges[n] = Exchange(
@@ -81,8 +86,14 @@ public final class VHost: @unchecked Sendable {
                 name: name, type: type, durable: durable, autoDelete: autoDelete, isInternal: isInternal,
                 arguments: arguments)
             r.exchanges[name] = e
+            if durable { definitionsChanged() }
             return e
         }
+    }
+
+    /// Durable definitions changed: have the storage write a new snapshot.
+    private func definitionsChanged() {
+        storage?.coordinator.markDefinitionsChanged()
     }
 
     /// Deletes an exchange and every binding to and from it.
@@ -99,6 +110,7 @@ public final class VHost: @unchecked Sendable {
         }
         removed.markDeleted()
         detach(.exchange(removed))
+        if removed.durable { definitionsChanged() }
     }
 
     // MARK: - Queues
@@ -125,11 +137,24 @@ public final class VHost: @unchecked Sendable {
                 }
                 return (q, false)
             }
+            var store: any QueueStore = InMemoryQueueStore()
+            var recovered: [(message: Message, position: SegmentPosition)] = []
+            if durable, let storage = self.storage {
+                do {
+                    let durableStore = try storage.openStore(vhost: self.name, queue: name)
+                    recovered = try durableStore.recover()
+                    store = durableStore
+                } catch {
+                    throw BrokerError(.resourceError, "cannot open the message store of queue '\(name)': \(error)")
+                }
+            }
             let q = Queue(
                 name: name, vhost: self, durable: durable, autoDelete: autoDelete, exclusiveOwner: exclusiveOwner,
-                arguments: arguments, limits: limits, store: InMemoryQueueStore(),
-                dropsQoS0WithoutConsumers: dropsQoS0WithoutConsumers)
+                arguments: arguments, limits: limits, store: store,
+                dropsQoS0WithoutConsumers: dropsQoS0WithoutConsumers, coordinator: storage?.coordinator)
+            q.restore(recovered)
             r.queues[name] = q
+            if durable { definitionsChanged() }
             return (q, true)
         }
         if !result.1 { result.0.touch() } else { result.0.scheduleExpiresCheck() }
@@ -164,6 +189,7 @@ public final class VHost: @unchecked Sendable {
             return q
         }
         detach(.queue(q))
+        if q.durable { definitionsChanged() }
         return q.markDeleted()
     }
 
@@ -176,6 +202,7 @@ public final class VHost: @unchecked Sendable {
         }
         guard removed else { return }
         detach(.queue(q))
+        if q.durable { definitionsChanged() }
         _ = q.markDeleted()
     }
 
@@ -209,7 +236,9 @@ public final class VHost: @unchecked Sendable {
         if case .exchange(let d) = destination, d.name.isEmpty {
             throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
         }
-        _ = e.bind(destination, key: key, arguments: arguments)
+        if e.bind(destination, key: key, arguments: arguments) && e.durable && destination.isDurable {
+            definitionsChanged()
+        }
     }
 
     /// Removes a binding. Unbinding something that was never bound succeeds, as in RabbitMQ.
@@ -221,6 +250,7 @@ public final class VHost: @unchecked Sendable {
             throw BrokerError(.accessRefused, "operation not permitted on the default exchange")
         }
         let (removed, nowEmpty) = e.unbind(destination, key: key, arguments: arguments)
+        if removed && e.durable && destination.isDurable { definitionsChanged() }
         if removed && nowEmpty && e.autoDelete { try? deleteExchange(name: e.name, ifUnused: true) }
     }
 
@@ -239,6 +269,20 @@ public final class VHost: @unchecked Sendable {
         public var rejected = 0
         /// True when the exchange did not exist.
         public var exchangeMissing = false
+
+        /// The sync generation after which every copy written to disk is durable; 0 when none was written.
+        public var syncGeneration: UInt64 = 0
+
+        mutating func add(_ r: Queue.EnqueueResult) {
+            switch r {
+            case .enqueued: enqueued += 1
+            case .stored(let g):
+                enqueued += 1
+                syncGeneration = max(syncGeneration, g)
+            case .rejected: rejected += 1
+            case .deleted: break
+            }
+        }
 
         /// Nothing routed.
         public init(enqueued: Int = 0, rejected: Int = 0, exchangeMissing: Bool = false) {
@@ -265,11 +309,7 @@ public final class VHost: @unchecked Sendable {
         var result = PublishResult()
         for i in 0..<targets.count {
             guard case .queue(let q) = targets[i].destination else { continue }
-            switch q.enqueue(message, qos: targets[i].qos) {
-            case .enqueued: result.enqueued += 1
-            case .rejected: result.rejected += 1
-            case .deleted: continue
-            }
+            result.add(q.enqueue(message, qos: targets[i].qos))
         }
         return result
     }
@@ -277,11 +317,7 @@ public final class VHost: @unchecked Sendable {
     /// Enqueues `message` in one queue (the default exchange's route, when the caller already holds the queue).
     public func publish(_ message: Message, directlyTo queue: Queue) -> PublishResult {
         var result = PublishResult()
-        switch queue.enqueue(message) {
-        case .enqueued: result.enqueued = 1
-        case .rejected: result.rejected = 1
-        case .deleted: break
-        }
+        result.add(queue.enqueue(message))
         return result
     }
 

@@ -1,3 +1,5 @@
+import Storage
+
 /// Ready messages of a transient queue, in a ring buffer in memory.
 public final class InMemoryQueueStore: QueueStore {
     private var entries = RingBuffer<QueueEntry>()
@@ -39,4 +41,14 @@ public final class InMemoryQueueStore: QueueStore {
     public func peek(limit: Int) -> [QueueEntry] {
         (0..<Swift.min(limit, entries.count)).map { entries[$0] }
     }
+
+    public var keepsRecords: Bool { false }
+
+    public func persist(_ entry: QueueEntry) throws(StorageError) -> QueueEntry { entry }
+
+    public func settle(_ entry: QueueEntry) {}
+
+    public func destroy() {}
+
+    public func prepareSync() throws(StorageError) -> SegmentSyncBatch? { nil }
 }

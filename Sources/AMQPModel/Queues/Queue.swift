@@ -1,4 +1,5 @@
 import Locks
+import Storage
 import Synchronization
 /// A queue: ready messages in order, the consumers subscribed to it, and its limits.
 ///
@@ -23,11 +24,16 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Messages that would be delivered at QoS 0 are dropped while no consumer is subscribed
     /// (an offline MQTT session, unless `[mqtt] queue_qos0_offline`).
     public let dropsQoS0WithoutConsumers: Bool
+    /// Makes this queue's records durable (durable queues only).
+    let coordinator: SyncCoordinator?
+    /// True when the store keeps records that must be settled as messages leave (a durable queue).
+    public let keepsRecords: Bool
     /// Vhost name (for messages and dead-letter headers).
     public let vhostName: String
     weak var vhost: VHost?
 
     private let state: Lock<State>
+    static let logger = Logger(label: "queue")
     /// Mirrors `State.deleted` so publishers holding a cached reference can check it without the lock.
     private let deletedFlag = Atomic<Bool>(false)
 
@@ -53,8 +59,11 @@ public final class Queue: @unchecked Sendable, Hashable {
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
     init(
         name: ByteString, vhost: VHost, durable: Bool, autoDelete: Bool, exclusiveOwner: UInt64?,
-        arguments: FieldTable, limits: QueueArguments, store: any QueueStore, dropsQoS0WithoutConsumers: Bool = false
+        arguments: FieldTable, limits: QueueArguments, store: any QueueStore, dropsQoS0WithoutConsumers: Bool = false,
+        coordinator: SyncCoordinator? = nil
     ) {
+        self.coordinator = coordinator
+        self.keepsRecords = store.keepsRecords
         self.dropsQoS0WithoutConsumers = dropsQoS0WithoutConsumers
         self.name = name
         self.vhost = vhost
@@ -92,6 +101,8 @@ public final class Queue: @unchecked Sendable, Hashable {
     public enum EnqueueResult: Sendable {
         /// Accepted.
         case enqueued
+        /// Accepted and written to the message store: durable once `generation` is synced.
+        case stored(generation: UInt64)
         /// Refused by `x-overflow = reject-publish` (the publisher gets a nack).
         case rejected
         /// The queue was deleted meanwhile.
@@ -108,20 +119,30 @@ public final class Queue: @unchecked Sendable, Hashable {
         var notify: ConsumerHandle?
         var dropped: [QueueEntry] = []
         var timerAt: Int64?
+        var writeError: (any Error)?
+        var stored = false
         let result: EnqueueResult = state.withLock { s in
             if s.deleted { return .deleted }
             if limits.overflow == .rejectPublish && wouldOverflow(s, adding: message.bodySize) { return .rejected }
             if dropsQoS0WithoutConsumers && s.slots.isEmpty && min(qos, message.mqttPublishQoS) == 0 {
                 return .enqueued
             }
-            let entry = QueueEntry(message: message, sequence: s.nextSequence, expiresAt: expiresAt, qos: qos)
+            var entry = QueueEntry(message: message, sequence: s.nextSequence, expiresAt: expiresAt, qos: qos)
+            if keepsRecords {
+                do { entry = try s.store.persist(entry) } catch {
+                    writeError = error
+                    return .rejected
+                }
+            }
             s.nextSequence &+= 1
             if s.store.count == 0, let i = assignableSlot(&s) {
                 if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }
                 if !s.slots[i].handle.noAck { s.unacked += 1 }
+                stored = entry.position != nil
                 s.slots[i].pending.append(entry)
                 return .enqueued
             }
+            stored = entry.position != nil
             s.store.append(entry)
             if limits.overflow == .dropHead { dropOverflow(&s, into: &dropped) }
             if expiresAt != .max && expiresAt < s.expiryTimerAt {
@@ -130,9 +151,13 @@ public final class Queue: @unchecked Sendable, Hashable {
             }
             return .enqueued
         }
+        if let writeError {
+            Self.logger.error("queue '\(name)' in vhost '\(vhostName)' refused a message: \(writeError)")
+        }
         if let notify { notify.consumer?.pendingAvailable(notify) }
-        if !dropped.isEmpty { deadLetter(dropped, reason: "maxlen") }
+        if !dropped.isEmpty { discard(dropped, reason: "maxlen") }
         if let timerAt { scheduleExpiry(at: timerAt, now: now) }
+        if stored, let coordinator { return .stored(generation: coordinator.markDirty(self)) }
         return result
     }
 
@@ -163,6 +188,27 @@ public final class Queue: @unchecked Sendable, Hashable {
             }
         }
         return nil
+    }
+
+    /// Puts messages recovered from the message store back as ready, flagged redelivered (a restart counts as
+    /// a delivery attempt). TTLs start again from now.
+    func restore(_ recovered: [(message: Message, position: SegmentPosition)]) {
+        guard !recovered.isEmpty else { return }
+        let now = MonotonicClock.milliseconds()
+        state.withLock { s in
+            for (m, p) in recovered {
+                var expiresAt = Int64.max
+                if let ttl = limits.messageTTL { expiresAt = now &+ ttl }
+                if let ttl = m.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+                var e = QueueEntry(
+                    message: m, sequence: s.nextSequence, expiresAt: expiresAt, redelivered: true,
+                    qos: m.mqttPublishQoS)
+                e.position = p
+                s.nextSequence &+= 1
+                s.store.append(e)
+            }
+        }
+        expireHead()
     }
 
     // MARK: - Consumers
@@ -258,7 +304,7 @@ public final class Queue: @unchecked Sendable, Hashable {
 
     private func finish(notify: [ConsumerHandle], expired: [QueueEntry], expiry: Int64?) {
         for h in notify { h.consumer?.pendingAvailable(h) }
-        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if !expired.isEmpty { discard(expired, reason: "expired") }
         if let expiry { scheduleExpiry(at: expiry, now: MonotonicClock.milliseconds()) }
     }
 
@@ -272,9 +318,17 @@ public final class Queue: @unchecked Sendable, Hashable {
 
     // MARK: - Settlement
 
-    /// `count` delivered messages were acknowledged.
+    /// `count` delivered messages were acknowledged (queues that keep no records: see `keepsRecords`).
     public func acknowledged(count: Int) {
         state.withLock { $0.unacked -= count }
+    }
+
+    /// Delivered messages were acknowledged: their records are settled.
+    public func acknowledged(_ entries: [QueueEntry]) {
+        state.withLock { s in
+            s.unacked -= entries.count
+            for e in entries { s.store.settle(e) }
+        }
     }
 
     /// Delivered messages go back to the front of the queue in their original order, flagged redelivered.
@@ -296,7 +350,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     public func rejected(_ entries: [QueueEntry]) {
         guard !entries.isEmpty else { return }
         state.withLock { $0.unacked -= entries.count }
-        deadLetter(entries, reason: "rejected")
+        discard(entries, reason: "rejected")
     }
 
     // MARK: - Polling
@@ -320,7 +374,7 @@ public final class Queue: @unchecked Sendable, Hashable {
             }
             return nil
         }
-        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if !expired.isEmpty { discard(expired, reason: "expired") }
         if let expiry { scheduleExpiry(at: expiry, now: now) }
         if result == nil { scheduleExpiresCheck() }
         return result.map { (entry: $0.0, remaining: $0.1) }
@@ -356,7 +410,9 @@ public final class Queue: @unchecked Sendable, Hashable {
                 slot.handle.releaseCredit(slot.pending.count)
             }
             s.slots.removeAll()
-            return (s.store.removeAll(), handles)
+            let n = s.store.removeAll()
+            s.store.destroy()
+            return (n, handles)
         }
         for h in handles { h.consumer?.queueDeleted(h) }
         return count
@@ -384,7 +440,7 @@ public final class Queue: @unchecked Sendable, Hashable {
                 next = head.expiresAt
             }
         }
-        if !expired.isEmpty { deadLetter(expired, reason: "expired") }
+        if !expired.isEmpty { discard(expired, reason: "expired") }
         if let next { scheduleExpiry(at: next, now: now) }
     }
 
@@ -419,6 +475,18 @@ public final class Queue: @unchecked Sendable, Hashable {
     }
 
     // MARK: - Dead-lettering
+
+    /// Messages leave the queue for good without being acknowledged: dead-letter them (if the queue has a
+    /// dead-letter exchange), then settle their records.
+    private func discard(_ entries: [QueueEntry], reason: String) {
+        deadLetter(entries, reason: reason)
+        if keepsRecords { state.withLock { s in for e in entries { s.store.settle(e) } } }
+    }
+
+    /// Flushes the store's buffered records for a sync round (called by the `SyncCoordinator`).
+    func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
+        try state.withLock { (s: inout State) throws(StorageError) in try s.store.prepareSync() }
+    }
 
     private func deadLetter(_ entries: [QueueEntry], reason: String) {
         guard let dlx = limits.deadLetterExchange, let vhost else { return }

@@ -1,3 +1,5 @@
+import Storage
+
 /// A message's place in one queue: the shared message plus this queue's per-copy state.
 public struct QueueEntry: Sendable {
     /// The shared message.
@@ -14,6 +16,8 @@ public struct QueueEntry: Sendable {
     /// The MQTT packet identifier it was last sent with, 0 if never. Kept across requeue so a resent PUBLISH
     /// reuses its identifier [MQTT-4.4.0-1].
     public var packetID: UInt16
+    /// Where its record is in the queue's message store, when the queue keeps it on disk.
+    public var position: SegmentPosition?
 
     /// Creates an entry.
     public init(

@@ -17,15 +17,64 @@ extension MQTTConnection {
         case .atMostOnce:
             route(topic: p.topic, payload: p.payload, qos: 0, retain: p.retain)
         case .atLeastOnce:
-            route(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
-            send(.pubAck(.init(packetId: p.packetId!)))
+            let generation = route(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
+            acknowledge(.pubAck(.init(packetId: p.packetId!)), after: generation)
         case .exactlyOnce:
             let id = p.packetId!
             // A resent PUBLISH whose PUBREC the client did not see is not routed twice [MQTT-4.3.3-2].
+            var generation: UInt64 = 0
             if session.inboundQoS2.insert(id).inserted {
-                route(topic: p.topic, payload: p.payload, qos: 2, retain: p.retain)
+                generation = route(topic: p.topic, payload: p.payload, qos: 2, retain: p.retain)
             }
-            send(.pubRec(.init(packetId: id)))
+            acknowledge(.pubRec(.init(packetId: id)), after: generation)
+        }
+    }
+
+    /// Sends PUBACK / PUBREC once the message is durable (design §6), keeping the order of the PUBLISHes
+    /// [MQTT-4.6.0-2]. A failed sync closes the connection without the acknowledgement: the client resends.
+    private func acknowledge(_ ack: MQTTPacket, after generation: UInt64) {
+        if generation == 0 && pendingAcks.isEmpty {
+            send(ack)
+            return
+        }
+        pendingAcks.append((ack, generation))
+        flushAcks()
+    }
+
+    func flushAcks() {
+        guard phase == .connected else { return }
+        let coordinator = server.broker.storage?.coordinator
+        var sent = 0
+        for (ack, generation) in pendingAcks {
+            if generation > 0, let coordinator {
+                guard let durable = coordinator.outcome(generation) else {
+                    awaitAcks(generation, coordinator)
+                    break
+                }
+                guard durable else {
+                    logger.error("closing MQTT connection \(name): a message could not be written to disk")
+                    pendingAcks.removeAll()
+                    connection.close()
+                    return
+                }
+            }
+            send(ack)
+            sent += 1
+        }
+        pendingAcks.removeFirst(sent)
+    }
+
+    private func awaitAcks(_ generation: UInt64, _ coordinator: SyncCoordinator) {
+        guard awaitedGeneration != generation else { return }
+        awaitedGeneration = generation
+        let loop = eventLoop
+        let ref = MQTTConnectionRef(self)
+        coordinator.whenDurable(generation) { _ in
+            loop.execute {
+                guard let c = ref.connection else { return }
+                c.awaitedGeneration = 0
+                c.flushAcks()
+            }
         }
     }
 
@@ -35,14 +84,17 @@ extension MQTTConnection {
     }
 
     /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping; retained messages are stored first.
-    func route(topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool) {
-        guard let vhost, let exchange else { return }
+    /// Returns the sync generation after which the copies written to disk are durable (0: nothing to wait for).
+    @discardableResult
+    func route(topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool) -> UInt64 {
+        guard let vhost, let exchange else { return 0 }
         let message = Message(
             exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
             body: payload)
         if retain { vhost.retained.retain(message, topic: topic) }
-        _ = vhost.publish(message, through: exchange, targets: &routeTargets)
+        let result = vhost.publish(message, through: exchange, targets: &routeTargets)
         if MessageMemory.isAlarmed { blockForMemory() }
+        return result.syncGeneration
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

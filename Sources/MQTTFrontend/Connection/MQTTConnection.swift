@@ -45,6 +45,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var exchange: Exchange?
     var routeTargets = RouteTargets<Destination>()
     var inflight: [UInt16: Inflight] = [:]
+    /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
+    var pendingAcks: [(packet: MQTTPacket, generation: UInt64)] = []
+    var awaitedGeneration: UInt64 = 0
     var nextPacketId: UInt16 = 1
     var deliveryBatch: [QueueEntry] = []
     var drainScheduled = false

@@ -316,6 +316,31 @@ public final class SegmentStore {
         unsyncedBytes = 0
     }
 
+    /// The first half of `sync` for callers that must not hold their lock while the disk works: flushes
+    /// buffered records and acks (under the caller's lock), and returns the files to sync, as duplicated
+    /// descriptors the store no longer needs. Run the returned batch's `perform` outside the lock.
+    /// Records appended after this call are not covered by the batch.
+    public func prepareSync() throws(StorageError) -> SegmentSyncBatch {
+        try flush()
+        var files: [(fd: Int32, path: String, owned: Bool)] = []
+        for r in retired { files.append((r.fd, segmentPath(r.sequence), true)) }
+        retired.removeAll()
+        if writerDirty {
+            files.append((try FileIO.duplicate(writerFD, path: segmentPath(segments[segments.count - 1].sequence)),
+                segmentPath(segments[segments.count - 1].sequence), true))
+            writerDirty = false
+        }
+        for i in segments.indices where segments[i].ackDirty {
+            files.append((try FileIO.duplicate(segments[i].ackFD, path: ackPath(segments[i].sequence)),
+                ackPath(segments[i].sequence), true))
+            segments[i].ackDirty = false
+        }
+        let directory = directoryDirty ? self.directory : nil
+        directoryDirty = false
+        unsyncedBytes = 0
+        return SegmentSyncBatch(files: files.map { ($0.fd, $0.path) }, directory: directory)
+    }
+
     /// Syncs and closes every file. The store cannot be used afterwards.
     public func close() throws(StorageError) {
         guard !closed else { return }

@@ -73,6 +73,12 @@ enum FileIO {
     }
 
     /// Flushes the file's data (and the metadata needed to read it back, such as its size) to the device.
+    static func duplicate(_ fd: Int32, path: String) throws(StorageError) -> Int32 {
+        let copy = dup(fd)
+        guard copy >= 0 else { throw .system("dup", path) }
+        return copy
+    }
+
     static func dataSync(_ fd: Int32, path: String) throws(StorageError) {
         while fdatasync(fd) != 0 {
             if errno != EINTR { throw .system("fdatasync", path) }

@@ -42,7 +42,9 @@ let package = Package(
         .target(name: "GatewayConfig", dependencies: ["AMQPModel"], swiftSettings: strict),
         .executableTarget(
             name: "Gateway",
-            dependencies: ["GatewayConfig", "AMQPFrontend", "MQTTFrontend", "AMQPModel", "Transport"],
+            dependencies: [
+                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Storage", "Transport",
+            ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and
             // freed on the consumer's, and glibc's per-arena locks made those cross-thread frees cost ~20% CPU.

@@ -1,7 +1,9 @@
 import AMQPFrontend
 import AMQPModel
+import AMQPWire
 import GatewayConfig
 import MQTTFrontend
+import Storage
 import Transport
 
 #if canImport(Glibc)
@@ -15,6 +17,8 @@ final class GatewayServer {
     let broker: Broker
     let amqp: AMQPServer
     let mqtt: MQTTServer
+    let dataDirectory: DataDirectory
+    let coordinator: SyncCoordinator
     private var listeners: [TCPListener] = []
     private let logger = Logger(label: "gateway")
 
@@ -25,15 +29,29 @@ final class GatewayServer {
         // Signals are handled by `runUntilSignalled` on the main thread; block them before any loop thread
         // starts so every thread inherits the mask.
         Self.blockSignals()
-        try Self.prepareDataDirectory(configuration.main.dataDir)
+        let dataDir = configuration.main.dataDir
+        do { dataDirectory = try DataDirectory(path: dataDir) } catch {
+            throw StartupError("cannot use data directory \(dataDir): \(error)")
+        }
+        coordinator = SyncCoordinator(syncEnabled: configuration.main.sync)
+        if !configuration.main.sync {
+            logger.warning(
+                "sync is off (--no-sync / [main] sync = false): confirmed messages are written but not fsynced, "
+                    + "and can be lost on a crash of the machine")
+        }
 
         let threads = configuration.main.ioThreads > 0 ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
         MessageMemory.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxMessageMemory))
-        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]))
+        let storage = QueueStorage(
+            root: dataDir + "/queues", segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(),
+            coordinator: coordinator)
+        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage)
         broker.addVHost("/")
+        let snapshot = AtomicFile(path: dataDir + "/definitions.json")
+        try Self.restoreDefinitions(from: snapshot, into: broker, logger: logger)
         if let path = configuration.main.loadDefinitions {
             let definitions: Definitions
             do { definitions = try DefinitionsParser.load(path: path) } catch {
@@ -43,6 +61,11 @@ final class GatewayServer {
             logger.info("imported definitions from \(path)")
         }
         if broker.users.isEmpty { try Self.createDefaultUser(broker: broker, main: configuration.main, logger: logger) }
+        let exporter = DefinitionsExporter(broker: broker)
+        coordinator.setDefinitionsWriter {
+            try snapshot.write(DefinitionsWriter.json(exporter.export(), productVersion: GatewayVersion.current))
+        }
+        coordinator.markDefinitionsChanged()
 
         var amqpConfig = AMQPServerConfiguration()
         amqpConfig.frameMax = configuration.amqp.frameMax
@@ -91,6 +114,8 @@ final class GatewayServer {
             usleep(10_000)
         }
         group.shutdown()
+        coordinator.shutdown()
+        dataDirectory.close()
         logger.info("stopped")
     }
 
@@ -133,21 +158,25 @@ final class GatewayServer {
         return pages * pageSize / 10 * 4
     }
 
-    private static func prepareDataDirectory(_ path: String) throws(StartupError) {
-        var st = stat()
-        if stat(path, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw StartupError("data directory \(path) exists and is not a directory")
-            }
-            return
+    /// Loads the definitions snapshot the previous run left in the data dir: vhosts, users, permissions, durable
+    /// exchanges, queues (with their messages) and bindings.
+    private static func restoreDefinitions(from snapshot: AtomicFile, into broker: Broker, logger: Logger)
+        throws(StartupError)
+    {
+        let bytes: [UInt8]?
+        do { bytes = try snapshot.read() } catch {
+            throw StartupError("cannot read the definitions snapshot \(snapshot.path): \(error)")
         }
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for part in path.split(separator: "/") {
-            prefix += part
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
-                throw StartupError("cannot create data directory \(prefix): \(String(cString: strerror(errno)))")
-            }
-            prefix += "/"
+        guard let bytes else { return }
+        do {
+            let definitions = try DefinitionsParser.parse(bytes, source: snapshot.path)
+            try DefinitionsImporter(broker: broker, source: snapshot.path).apply(definitions)
+            let messages = broker.vhosts.flatMap(\.queues).reduce(0) { $0 + $1.messageCount }
+            logger.info(
+                "restored \(definitions.vhosts.count) vhost(s), \(definitions.queues.count) durable queue(s) with "
+                    + "\(messages) message(s), \(definitions.exchanges.count) exchange(s), \(definitions.bindings.count) binding(s)")
+        } catch {
+            throw StartupError("definitions snapshot \(snapshot.path): \(error)")
         }
     }
 

@@ -1,0 +1,79 @@
+import AMQPModel
+import GatewayConfig
+
+/// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, users, permissions,
+/// topic permissions, durable exchanges (not the built-in ones), durable non-exclusive queues, and the
+/// bindings between them. What the data dir's definitions snapshot holds.
+struct DefinitionsExporter {
+    let broker: Broker
+
+    func export() -> Definitions {
+        var d = Definitions()
+        d.users = broker.users.users.map {
+            UserDefinition(
+                name: $0.name, passwordHash: $0.passwordHash, hashingAlgorithm: $0.hashingAlgorithm.rawValue,
+                tags: $0.tags)
+        }
+        d.permissions = broker.users.allPermissions().map {
+            PermissionDefinition(
+                user: $0.user, vhost: $0.vhost, configure: $0.permissions.configure, write: $0.permissions.write,
+                read: $0.permissions.read)
+        }
+        for vhost in broker.vhosts {
+            d.vhosts.append(VHostDefinition(name: vhost.name))
+            for user in broker.users.users {
+                for t in broker.users.topicPermissions(user: user.name, vhost: vhost.name) {
+                    d.topicPermissions.append(
+                        TopicPermissionDefinition(
+                            user: user.name, vhost: vhost.name, exchange: t.exchange, write: t.write, read: t.read))
+                }
+            }
+            for e in vhost.exchanges where e.durable && !VHost.isReservedExchangeName(e.name) {
+                d.exchanges.append(
+                    ExchangeDefinition(
+                        name: e.name.string, vhost: vhost.name, type: e.type.rawValue, durable: true,
+                        autoDelete: e.autoDelete, internal: e.isInternal, arguments: Self.arguments(e.arguments)))
+            }
+            for q in vhost.queues where Destination.queue(q).isDurable {
+                d.queues.append(
+                    QueueDefinition(
+                        name: q.name.string, vhost: vhost.name, durable: true, autoDelete: q.autoDelete,
+                        arguments: Self.arguments(q.arguments)))
+            }
+            for (source, binding) in vhost.bindings where source.durable && binding.destination.isDurable {
+                let (name, type): (ByteString, String) =
+                    switch binding.destination {
+                    case .queue(let q): (q.name, "queue")
+                    case .exchange(let e): (e.name, "exchange")
+                    }
+                d.bindings.append(
+                    BindingDefinition(
+                        source: source.name.string, vhost: vhost.name, destination: name.string, destinationType: type,
+                        routingKey: binding.key.string, arguments: Self.arguments(binding.arguments)))
+            }
+        }
+        return d
+    }
+
+    static func arguments(_ table: FieldTable) -> [String: DefinitionValue] {
+        var out: [String: DefinitionValue] = [:]
+        for (k, v) in table.entries { out[k.string] = value(v) }
+        return out
+    }
+
+    static func value(_ v: FieldValue) -> DefinitionValue {
+        switch v {
+        case .bool(let b): .bool(b)
+        case .float(let f): .double(Double(f))
+        case .double(let d): .double(d)
+        case .decimal(let scale, let value): .double(Double(value) / pow10(Int(scale)))
+        case .longString(let b), .bytes(let b): .string(String(decoding: b, as: UTF8.self))
+        case .array(let a): .array(a.map(value))
+        case .table(let t): .table(arguments(t))
+        case .void: .null
+        default: v.intValue.map { .int($0) } ?? .null
+        }
+    }
+
+    private static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
+}

@@ -98,7 +98,7 @@ public final class Queue: @unchecked Sendable, Hashable {
     // MARK: - Publishing
 
     /// Outcome of offering a message to the queue.
-    public enum EnqueueResult: Sendable {
+    public enum EnqueueResult: Sendable, Equatable {
         /// Accepted.
         case enqueued
         /// Accepted and written to the message store: durable once `generation` is synced.

@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes"], swiftSettings: strict),
-        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks"], swiftSettings: strict),
+        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],

@@ -45,8 +45,8 @@ final class GatewayServer {
             throw StartupError("cannot start event loops: \(error)")
         }
         MessageMemory.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxMessageMemory))
-        let storage = QueueStorage(
-            root: dataDir + "/queues", segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(),
+        let storage = MessageStorage(
+            root: dataDir, segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(),
             coordinator: coordinator)
         broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage)
         broker.addVHost("/")

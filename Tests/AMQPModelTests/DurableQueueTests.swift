@@ -31,7 +31,7 @@ struct DurableQueueTests {
     func vhost(_ coordinator: SyncCoordinator) -> VHost {
         VHost(
             name: "/", scheduler: RecordingScheduler(),
-            storage: QueueStorage(root: root, segmentSize: 4096, codec: TestCodec(), coordinator: coordinator))
+            storage: MessageStorage(root: root, segmentSize: 4096, codec: TestCodec(), coordinator: coordinator))
     }
 
     func persistent(_ body: String, key: ByteString = "dq") -> Message {

@@ -8,12 +8,12 @@ public final class Broker: Sendable {
     /// Runs delayed work (TTL, x-expires) for every vhost.
     public let scheduler: any BrokerScheduler
     /// Where durable queues keep their messages; nil keeps everything in memory.
-    public let storage: QueueStorage?
+    public let storage: MessageStorage?
     private let vhostRegistry = Lock<[String: VHost]>([:])
     private let connectionCounter = Atomic<UInt64>(0)
 
     /// Creates an empty broker.
-    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler, storage: QueueStorage? = nil) {
+    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler, storage: MessageStorage? = nil) {
         self.users = users
         self.scheduler = scheduler
         self.storage = storage

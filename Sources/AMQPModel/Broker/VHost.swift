@@ -11,9 +11,9 @@ public final class VHost: @unchecked Sendable {
     /// Runs the core's delayed work (TTL, x-expires).
     public let scheduler: any BrokerScheduler
     /// Retained MQTT messages of this vhost.
-    public let retained = RetainedMessages()
+    public let retained: RetainedMessages
     /// Where durable queues keep their messages; nil keeps everything in memory.
-    let storage: QueueStorage?
+    let storage: MessageStorage?
 
     private struct Registry {
         var exchanges: [ByteString: Exchange] = [:]
@@ -29,10 +29,18 @@ public final class VHost: @unchecked Sendable {
     ]
 
     /// Creates a vhost with its default exchanges.
-    public init(name: String, scheduler: any BrokerScheduler, storage: QueueStorage? = nil) {
+    public init(name: String, scheduler: any BrokerScheduler, storage: MessageStorage? = nil) {
         self.name = name
         self.scheduler = scheduler
         self.storage = storage
+        var retained = RetainedMessages()
+        if let storage {
+            do { retained = try storage.openRetained(vhost: name) } catch {
+                Logger(label: "storage").error(
+                    "retained messages of vhost '\(name)' are kept in memory only: cannot open their log: \(error)")
+            }
+        }
+        self.retained = retained
         registry.withLock { r in
             for (n, t) in Self.defaultExchanges {
                 r.exchanges[n] = Exchange(

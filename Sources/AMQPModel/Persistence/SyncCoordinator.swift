@@ -14,7 +14,7 @@ import Storage
 /// With `sync` off (`--no-sync`), rounds only flush and every generation counts as complete at once.
 public final class SyncCoordinator: @unchecked Sendable {
     private struct State {
-        var dirty: [ObjectIdentifier: Queue] = [:]
+        var dirty: [ObjectIdentifier: any SyncParticipant] = [:]
         var started: UInt64 = 0
         var completed: UInt64 = 0
         /// Recent rounds whose flush or sync failed (kept for late waiters).
@@ -45,12 +45,12 @@ public final class SyncCoordinator: @unchecked Sendable {
         }, unmanaged.toOpaque())
     }
 
-    /// Records that `queue` wrote records; returns the generation after which they are durable
+    /// Records that `participant` wrote records; returns the generation after which they are durable
     /// (0 when sync is off: nothing to wait for).
-    public func markDirty(_ queue: Queue) -> UInt64 {
+    public func markDirty(_ participant: any SyncParticipant) -> UInt64 {
         let (generation, wake) = state.withLock { s -> (UInt64, Bool) in
             let wasEmpty = s.dirty.isEmpty && !s.definitionsDirty
-            s.dirty[ObjectIdentifier(queue)] = queue
+            s.dirty[ObjectIdentifier(participant)] = participant
             return (s.started + 1, wasEmpty)
         }
         if wake { sem_post(wakeup) }
@@ -103,7 +103,7 @@ public final class SyncCoordinator: @unchecked Sendable {
         while true {
             while sem_wait(wakeup) != 0 && errno == EINTR {}
             let (queues, generation, stopping, writer) = state.withLock {
-                s -> ([Queue], UInt64, Bool, (@Sendable () throws -> Void)?) in
+                s -> ([any SyncParticipant], UInt64, Bool, (@Sendable () throws -> Void)?) in
                 let q = Array(s.dirty.values)
                 s.dirty.removeAll(keepingCapacity: true)
                 s.started += 1
@@ -124,7 +124,7 @@ public final class SyncCoordinator: @unchecked Sendable {
                     if let b = try q.prepareSync() { batches.append(b) }
                 } catch {
                     ok = false
-                    logger.error("cannot write messages of queue '\(q.name)': \(error)")
+                    logger.error("cannot write \(q.syncDescription): \(error)")
                 }
             }
             if syncEnabled {

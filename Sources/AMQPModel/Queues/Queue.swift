@@ -8,7 +8,7 @@ import Synchronization
 /// other objects (dead-lettering, consumer notification, auto-delete) runs after the lock is released.
 /// Messages are handed to consumers round-robin as credit allows, into per-consumer pending lists
 /// that each consumer drains on its own thread (`takePending`).
-public final class Queue: @unchecked Sendable, Hashable {
+public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     /// Queue name.
     public let name: ByteString
     /// Survives a restart.
@@ -483,8 +483,10 @@ public final class Queue: @unchecked Sendable, Hashable {
         if keepsRecords { state.withLock { s in for e in entries { s.store.settle(e) } } }
     }
 
+    public var syncDescription: String { "messages of queue '\(name)' in vhost '\(vhostName)'" }
+
     /// Flushes the store's buffered records for a sync round (called by the `SyncCoordinator`).
-    func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
+    public func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
         try state.withLock { (s: inout State) throws(StorageError) in try s.store.prepareSync() }
     }
 

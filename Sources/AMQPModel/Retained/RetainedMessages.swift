@@ -1,36 +1,135 @@
+import Bytes
 import Locks
+import Storage
 
 /// The retained messages of one vhost: the last retained message per topic (MQTT 3.1.1 §3.3.1.3).
 ///
 /// Publishing a retained message replaces the topic's previous one; an empty payload deletes it.
-/// Subscribing looks up every retained topic matching the filter.
-public final class RetainedMessages: Sendable {
-    private let messages = Lock<[ByteString: Message]>([:])
+/// Subscribing looks up every retained topic matching the filter. With storage, every change is appended to
+/// the vhost's retained log (synced by the `SyncCoordinator` with the rest of a round) and the log is
+/// compacted into a snapshot when it grows past twice the live data.
+///
+/// Log record: `0x01` put | u16 topic length | topic | message record (`MessageCodec`), or `0x00` delete |
+/// u16 topic length | topic. Snapshot: put records, each prefixed by its u32 length.
+public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
+    private struct State {
+        var messages: [ByteString: Message] = [:]
+        var log: AppendLog?
+        var scratch = ByteBuffer()
+        var liveBytes = 0
+    }
 
-    /// An empty store.
-    public init() {}
+    private let state: Lock<State>
+    private let codec: (any MessageCodec)?
+    private let coordinator: SyncCoordinator?
+    private let vhostName: String
 
-    /// Stores `message` as the retained message of `topic`, or deletes the topic's retained message when
-    /// the body is empty [MQTT-3.3.1-10].
-    public func retain(_ message: Message, topic: ByteString) {
-        messages.withLock { m in
-            if message.body.isEmpty { m[topic] = nil } else { m[topic] = message }
+    /// A store kept in memory only.
+    public init() {
+        state = Lock(State())
+        codec = nil
+        coordinator = nil
+        vhostName = ""
+    }
+
+    /// A store persisted in `directory`, restored from it.
+    init(directory: String, vhost: String, codec: any MessageCodec, coordinator: SyncCoordinator, logger: Logger)
+        throws(StorageError)
+    {
+        self.codec = codec
+        self.coordinator = coordinator
+        self.vhostName = vhost
+        let log = try AppendLog(directory: directory, name: "retained") { logger.warning($0) }
+        var restored = State()
+        if let snapshot = try log.readSnapshot() {
+            var buf = ByteBuffer(bytes: snapshot)
+            while let length = buf.readInteger(as: UInt32.self), var record = buf.readSlice(Int(length)) {
+                Self.apply(&record, to: &restored, codec: codec)
+            }
+        }
+        try log.replay { raw in
+            var record = ByteBuffer(bytes: raw)
+            Self.apply(&record, to: &restored, codec: codec)
+        }
+        restored.log = log
+        state = Lock(restored)
+    }
+
+    private static func apply(_ record: inout ByteBuffer, to s: inout State, codec: any MessageCodec) {
+        guard let op = record.readUInt8(), let n = record.readInteger(as: UInt16.self),
+            let topic = record.readBytes(Int(n))
+        else { return }
+        let key = ByteString(topic)
+        if let old = s.messages.removeValue(forKey: key) { s.liveBytes -= old.bodySize }
+        if op == 1, let m = codec.decode(&record) {
+            s.messages[key] = m
+            s.liveBytes += m.bodySize
+        }
+    }
+
+    /// Stores `message` as the retained message of `topic`, or deletes the topic's retained message when the
+    /// body is empty [MQTT-3.3.1-10]. Returns the sync generation after which the change is durable (0: none).
+    @discardableResult
+    public func retain(_ message: Message, topic: ByteString) -> UInt64 {
+        let wrote: Bool = state.withLock { s in
+            if let old = s.messages.removeValue(forKey: topic) { s.liveBytes -= old.bodySize }
+            if !message.body.isEmpty {
+                s.messages[topic] = message
+                s.liveBytes += message.bodySize
+            }
+            guard let log = s.log, let codec else { return false }
+            s.scratch.clear()
+            Self.encode(topic: topic, message: message.body.isEmpty ? nil : message, codec: codec, into: &s.scratch)
+            let bytes = s.scratch.readableBytesArray
+            do {
+                try log.append(bytes)
+                return true
+            } catch {
+                Logger(label: "storage").error("cannot write the retained message of '\(topic)': \(error)")
+                return false
+            }
+        }
+        guard wrote, let coordinator else { return 0 }
+        return coordinator.markDirty(self)
+    }
+
+    private static func encode(topic: ByteString, message: Message?, codec: any MessageCodec, into buf: inout ByteBuffer) {
+        buf.writeUInt8(message == nil ? 0 : 1)
+        buf.writeInteger(UInt16(topic.count))
+        buf.writeBytes(topic.bytes)
+        if let message { codec.encode(message, into: &buf) }
+    }
+
+    public var syncDescription: String { "retained messages of vhost '\(vhostName)'" }
+
+    /// Syncs the log, compacting it first when it holds more than twice the live data.
+    public func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
+        try state.withLock { (s: inout State) throws(StorageError) in
+            guard let log = s.log, let codec else { return nil }
+            if log.logSize > max(1 << 20, 2 * s.liveBytes) {
+                var snapshot = ByteBuffer()
+                for (topic, message) in s.messages {
+                    s.scratch.clear()
+                    Self.encode(topic: topic, message: message, codec: codec, into: &s.scratch)
+                    snapshot.writeInteger(UInt32(s.scratch.readableBytes))
+                    snapshot.writeBuffer(s.scratch)
+                }
+                try log.compact(with: snapshot.readableBytesArray)
+            } else {
+                try log.sync()
+            }
+            return nil
         }
     }
 
     /// The retained messages whose topics match `filter`, sorted by topic.
     public func matching(filter: ByteString) -> [(topic: ByteString, message: Message)] {
-        let all = messages.withLock { Array($0) }
+        let all = state.withLock { Array($0.messages) }
         return all.filter { MQTTTopic.matches(filter: filter, topic: $0.key) }
             .sorted { $0.key < $1.key }
             .map { (topic: $0.key, message: $0.value) }
     }
 
     /// Number of retained topics.
-    public var count: Int { messages.withLock { $0.count } }
-
-    /// Every retained message (persistence, management).
-    public var all: [(topic: ByteString, message: Message)] {
-        messages.withLock { m in m.map { (topic: $0.key, message: $0.value) } }.sorted { $0.topic < $1.topic }
-    }
+    public var count: Int { state.withLock { $0.messages.count } }
 }

@@ -91,10 +91,10 @@ extension MQTTConnection {
         let message = Message(
             exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
             body: payload)
-        if retain { vhost.retained.retain(message, topic: topic) }
+        let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &routeTargets)
         if MessageMemory.isAlarmed { blockForMemory() }
-        return result.syncGeneration
+        return max(result.syncGeneration, retainedGeneration)
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

@@ -1,17 +1,18 @@
 import COpenSSL
 import Storage
 
-/// Where durable queues keep their messages: one segment-store directory per queue under `root`, named by
-/// the SHA-256 of vhost and queue name (queue names are up to 255 arbitrary bytes, too long and too free-form
-/// for file names), with the names written beside it in `name` for people reading the data dir.
-public final class QueueStorage: Sendable {
-    /// The `queues` directory inside the data dir.
+/// Where the broker keeps messages on disk, under the data directory: one segment-store directory per durable
+/// queue in `queues/`, and one retained-message log per vhost in `retained/`. Both are named by the SHA-256 of
+/// vhost (and queue) name, since names are up to 255 arbitrary bytes, too long and too free-form for file
+/// names; the names are written beside the data in `name` for people reading the data dir.
+public final class MessageStorage: Sendable {
+    /// The data directory.
     public let root: String
     /// Segment file size (`[main] segment_size`).
     public let segmentSize: Int
     /// Message record format.
     public let codec: any MessageCodec
-    /// Group commit for every queue store.
+    /// Group commit for every store.
     public let coordinator: SyncCoordinator
     private let logger = Logger(label: "storage")
 
@@ -23,16 +24,24 @@ public final class QueueStorage: Sendable {
         self.coordinator = coordinator
     }
 
+    /// Opens (and restores) the retained messages of `vhost`.
+    func openRetained(vhost: String) throws(StorageError) -> RetainedMessages {
+        let directory = root + "/retained/" + Self.directoryName(Array(vhost.utf8))
+        let store = try RetainedMessages(
+            directory: directory, vhost: vhost, codec: codec, coordinator: coordinator, logger: logger)
+        try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
+        return store
+    }
+
     /// Opens (creating if needed) the store of queue `queue` in vhost `vhost`.
     func openStore(vhost: String, queue: ByteString) throws(StorageError) -> DurableQueueStore {
-        let directory = root + "/" + Self.directoryName(vhost: vhost, queue: queue)
+        let directory = root + "/queues/" + Self.directoryName(Array(vhost.utf8) + [0] + queue.bytes)
         let store = try DurableQueueStore(directory: directory, segmentSize: segmentSize, codec: codec, logger: logger)
         try AtomicFile(path: directory + "/name").write(Array(vhost.utf8) + [0] + queue.bytes)
         return store
     }
 
-    static func directoryName(vhost: String, queue: ByteString) -> String {
-        let input = Array(vhost.utf8) + [0] + queue.bytes
+    static func directoryName(_ input: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         _ = input.withUnsafeBytes { raw in SHA256(raw.bindMemory(to: UInt8.self).baseAddress, input.count, &digest) }
         let hex = Array("0123456789abcdef".utf8)

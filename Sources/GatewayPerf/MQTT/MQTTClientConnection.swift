@@ -75,6 +75,10 @@ final class MQTTClientConnection: @unchecked Sendable {
         guard ack.returnCodes[0] != MQTTPacket.SubAck.failure else {
             throw .protocolViolation("the broker refused the subscription to '\(filter)' (\(role)): SUBACK 0x80")
         }
+        if ack.returnCodes[0] < qos.rawValue {
+            StandardError.print(
+                "gatewayperf: the broker granted QoS \(ack.returnCodes[0]) instead of \(qos.rawValue) to \(role)")
+        }
     }
 
     /// Appends `packet` to the control packets `flush` sends.

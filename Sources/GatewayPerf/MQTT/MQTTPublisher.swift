@@ -19,6 +19,7 @@ final class MQTTPublisher: @unchecked Sendable {
     private var published: UInt64 = 0
     private var acknowledged: UInt64 = 0
     private var errors: UInt64 = 0
+    private var reportedDowngrade = false
 
     /// How long a publisher keeps trying to finish a batch after the run ended before it drops the connection.
     private static let drainSeconds: UInt64 = 5
@@ -111,8 +112,16 @@ final class MQTTPublisher: @unchecked Sendable {
             while let packet = try connection.nextPacket() {
                 switch packet {
                 case .pubAck(let ack):
-                    if qos == .atLeastOnce, window?.complete(ack.packetId, from: .published) == true {
+                    // A PUBACK for a QoS 2 PUBLISH breaks MQTT 3.1.1 §4.3.3, but RabbitMQ 3.x downgrades QoS 2 to
+                    // QoS 1 that way: the flow is over, so it completes it (and says so once).
+                    if qos != .atMostOnce, window?.complete(ack.packetId, from: .published) == true {
                         acknowledged += 1
+                        if qos == .exactlyOnce && !reportedDowngrade {
+                            reportedDowngrade = true
+                            StandardError.print(
+                                "gatewayperf: the broker answers QoS 2 PUBLISH with PUBACK (\(connection.role)): "
+                                    + "it downgrades QoS 2 to QoS 1")
+                        }
                     } else {
                         errors += 1
                     }

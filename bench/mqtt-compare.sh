@@ -156,14 +156,18 @@ cpu_ticks() {
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# Waits (at most 15 s) until the broker uses under 10% of a core, so a backlog left by an earlier run
-# (QoS 0 publishers overrun every broker) is not billed to the next one.
+# Waits (at most 60 s) until the broker uses under 10% of a core, so a backlog left by an earlier run
+# (unthrottled QoS 0 publishers overrun every broker) is not billed to the next one.
 settle() { # pid
-  local a b
-  for _ in $(seq 30); do
+  local a b i
+  for ((i = 0; i < 120; i++)); do
     a=$(cpu_ticks "$1"); sleep 0.5; b=$(cpu_ticks "$1")
-    [ $((b - a)) -le $((CLK_TCK / 20)) ] && return
+    if [ $((b - a)) -le $((CLK_TCK / 20)) ]; then
+      [ "$i" -ge 4 ] && echo "(waited $((i / 2)) s for the broker to work off the previous run)" >&2
+      return
+    fi
   done
+  echo "(the broker is still busy with the previous run after 60 s; measuring anyway)" >&2
 }
 
 # --- runs ----------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// Bytes received and not yet decoded.
     private var inbound = ByteBuffer(capacity: readChunk * 2)
     /// Control packets waiting for `flush`.
-    var outgoing = ByteBuffer(capacity: 4096)
+    private var outgoing = ByteBuffer(capacity: 4096)
     /// Keepalive in nanoseconds (0 = off).
     private let keepAliveNanoseconds: UInt64
     /// When a packet was last written.
@@ -86,9 +86,6 @@ final class MQTTClientConnection: @unchecked Sendable {
     func enqueue(_ packet: MQTTPacket) {
         MQTTEncoder.encode(packet, version: .v3_1_1, into: &outgoing)
     }
-
-    /// Whether control packets wait to be sent.
-    var hasOutgoing: Bool { outgoing.readableBytes > 0 }
 
     /// Writes the control packets, waiting up to `deadline` (monotonic ns) for the broker to take them.
     /// - Throws: `PerfError.timeout` when the broker stops reading, or a socket error.

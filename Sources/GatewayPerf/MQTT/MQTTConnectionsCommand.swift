@@ -18,7 +18,8 @@ enum MQTTConnectionsCommand: Subcommand {
           --port PORT        broker port (overrides --uri)
           --count N          idle clients (default 10000)
           --rate N           connects started per second, 0 = as fast as --concurrency allows (default 0)
-          --concurrency N    most connects in flight at once (default 200)
+          --concurrency N    most connects in flight at once (default 100: more overflows the listen
+                             backlog of mosquitto and RabbitMQ, and dropped SYNs wait 1 s to be resent)
           --keepalive SECONDS keepalive announced in CONNECT (default 60)
           --hold SECONDS     how long to keep the clients open after the last CONNACK (default 10)
           --connect-timeout SECONDS  a client not accepted within this fails (default 10)

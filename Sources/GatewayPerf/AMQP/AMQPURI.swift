@@ -64,7 +64,8 @@ struct AMQPURI {
         return "amqp://\(user)@\(shownHost):\(port)/\(vhost == "/" ? "%2F" : vhost)"
     }
 
-    private static func percentDecode(_ text: Substring, part: String) throws(UsageError) -> String {
+    /// Percent-decodes one part of a URI (`part` names it in the error); shared with `MQTTURI`.
+    static func percentDecode(_ text: Substring, part: String) throws(UsageError) -> String {
         var bytes: [UInt8] = []
         var utf8 = text.utf8.makeIterator()
         while let byte = utf8.next() {

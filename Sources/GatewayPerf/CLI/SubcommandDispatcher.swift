@@ -2,7 +2,9 @@
 /// exit codes: 0 success, 1 runtime failure (`PerfError`), 2 usage error (`UsageError`).
 enum SubcommandDispatcher {
     /// Every subcommand, in the order the usage lists them.
-    static var subcommands: [any Subcommand.Type] { [AMQPThroughputCommand.self] }
+    static var subcommands: [any Subcommand.Type] {
+        [AMQPThroughputCommand.self, MQTTThroughputCommand.self, MQTTConnectionsCommand.self]
+    }
 
     /// The top-level usage text.
     static var usage: String {

@@ -1,0 +1,278 @@
+import AMQPModel
+import Bytes
+import CLinux
+import MQTTFrontend
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thousands of idle MQTT clients on one thread: non-blocking sockets watched by one level-triggered epoll.
+///
+/// Each client goes TCP connect → CONNECT → CONNACK → idle, with at most `concurrency` clients between the
+/// first and the last step at any time (and, with a rate, a new one started every 1/rate s), so a broker's
+/// listen backlog is never the thing measured. Idle clients send PINGREQ after half the keepalive, read and
+/// drop what the broker sends (PINGRESP), and count as dropped when the broker closes them.
+/// A client that does not reach CONNACK within the connect timeout counts as failed, with its reason.
+final class IdleClientPool {
+    private let options: MQTTConnectionsOptions
+    private var clients: [IdleClient]
+    private let epoll: Epoll
+    private var address = sockaddr_storage()
+    private var addressLength = socklen_t(0)
+    private let scratch = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+    private let pingRequest: [UInt8]
+    private let disconnectPacket: [UInt8]
+    private var inFlight = 0
+    private var lastFinish: UInt64 = 0
+
+    /// Clients the broker accepted.
+    private(set) var connected = 0
+    /// Clients that never got accepted.
+    private(set) var failed = 0
+    /// Accepted clients the broker closed later.
+    private(set) var dropped = 0
+    /// Why clients failed or were dropped, with how many each.
+    private(set) var reasons: [String: Int] = [:]
+
+    /// Resolves the broker's address.
+    /// - Throws: `PerfError.connect` for an unknown host.
+    init(options: MQTTConnectionsOptions) throws(PerfError) {
+        self.options = options
+        clients = Array(repeating: IdleClient(), count: options.count)
+        epoll = try Epoll()
+        let rc = gw_resolve(options.uri.host, Int32(options.uri.port), &address, &addressLength)
+        guard rc == 0 else {
+            throw .connect(address: "\(options.uri.host):\(options.uri.port)", reason: String(cString: gai_strerror(rc)))
+        }
+        pingRequest = Self.encode(.pingReq)
+        disconnectPacket = Self.encode(.disconnect(MQTTPacket.Disconnect()))
+    }
+
+    deinit {
+        for client in clients where client.phase == .connected || client.isInFlight { _ = close(client.fd) }
+        scratch.deallocate()
+    }
+
+    /// Opens every client and returns the seconds from the first connect to the last CONNACK (or failure).
+    /// Prints progress to stderr every second.
+    func connectAll() -> Double {
+        let start = Nanoseconds.now()
+        lastFinish = start
+        let timeout = UInt64(options.connectTimeoutSeconds * 1e9)
+        var next = 0
+        var lastSweep = start
+        var nextProgress = start + 1_000_000_000
+        while connected + failed < clients.count {
+            var now = Nanoseconds.now()
+            while next < clients.count, inFlight < options.concurrency {
+                if options.rate > 0, Double(next) >= Double(now - start) * options.rate / 1e9 + 1 { break }
+                open(next, now: now)
+                next += 1
+            }
+            var waitMilliseconds: Int32 = 100
+            if options.rate > 0, next < clients.count, inFlight < options.concurrency {
+                let due = start + UInt64(Double(next) * 1e9 / options.rate)
+                waitMilliseconds = due > now ? Int32(min(100, (due - now) / 1_000_000)) : 0
+            }
+            epoll.wait(milliseconds: waitMilliseconds)
+            handleEvents()
+            now = Nanoseconds.now()
+            if now - lastSweep >= 100_000_000 {
+                sweep(now: now, connectTimeout: timeout)
+                lastSweep = now
+            }
+            if now >= nextProgress {
+                StandardError.print(
+                    "[\(((Double(now - start) / 1e9).formatted(decimals: 0) + "s]").padding(5))connected \(connected), "
+                        + "failed \(failed), in flight \(inFlight)")
+                nextProgress += 1_000_000_000
+            }
+        }
+        return Double(lastFinish - start) / 1e9
+    }
+
+    /// Keeps the clients open until `deadline` (monotonic ns), answering the keepalive.
+    func hold(until deadline: UInt64) {
+        let timeout = UInt64(options.connectTimeoutSeconds * 1e9)
+        while true {
+            let now = Nanoseconds.now()
+            guard now < deadline else { return }
+            sweep(now: now, connectTimeout: timeout)
+            epoll.wait(milliseconds: Int32(min(100, (deadline - now) / 1_000_000 + 1)))
+            handleEvents()
+        }
+    }
+
+    /// Sends DISCONNECT on every open client and closes it.
+    func closeAll() {
+        for i in clients.indices where clients[i].phase == .connected {
+            _ = disconnectPacket.withUnsafeBytes { gw_send(clients[i].fd, $0.baseAddress, $0.count) }
+            epoll.remove(clients[i].fd)
+            _ = close(clients[i].fd)
+            clients[i].phase = .closed
+        }
+    }
+
+    // MARK: - Steps
+
+    /// Starts the TCP connect of client `i`.
+    private func open(_ i: Int, now: UInt64) {
+        let fd = gw_socket_stream(Int32(address.ss_family))
+        guard fd >= 0 else {
+            let reason = errno == EMFILE || errno == ENFILE ? "out of file descriptors (\(StandardError.describe(errno: errno)))" : "socket: \(StandardError.describe(errno: errno))"
+            record(failure: reason, now: now)
+            clients[i].phase = .failed
+            return
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, addressLength) }
+        }
+        guard rc == 0 || errno == EINPROGRESS else {
+            let reason =
+                errno == EADDRNOTAVAIL
+                ? "out of local ports (EADDRNOTAVAIL; see net.ipv4.ip_local_port_range)"
+                : "connect: \(StandardError.describe(errno: errno))"
+            _ = close(fd)
+            record(failure: reason, now: now)
+            clients[i].phase = .failed
+            return
+        }
+        clients[i].fd = fd
+        clients[i].startedAt = now
+        clients[i].phase = .connecting
+        inFlight += 1
+        guard epoll.add(fd, interest: Epoll.writable | Epoll.failure, tag: UInt64(i)) else {
+            fail(i, "epoll_ctl: \(StandardError.describe(errno: errno))")
+            return
+        }
+    }
+
+    private func handleEvents() {
+        for e in 0..<epoll.count {
+            let i = Int(epoll.tag(at: e))
+            let bits = epoll.events(at: e)
+            switch clients[i].phase {
+            case .connecting: finishConnect(i, bits: bits)
+            case .awaitingConnAck: readConnAck(i)
+            case .connected: readIdle(i)
+            case .waiting, .failed, .closed: break
+            }
+        }
+    }
+
+    /// The TCP connect of client `i` completed or failed: send CONNECT.
+    private func finishConnect(_ i: Int, bits: UInt32) {
+        let fd = clients[i].fd
+        let error = gw_socket_error(fd)
+        guard error == 0, bits & Epoll.writable != 0 else {
+            fail(i, error != 0 ? "connect: \(StandardError.describe(errno: error))" : "connect: the broker closed the connection")
+            return
+        }
+        let connect = MQTTPacket.Connect(
+            cleanSession: options.cleanSession, keepAlive: options.keepAlive,
+            clientId: ByteString("\(options.clientPrefix)idle-\(i + 1)"),
+            username: options.uri.user.map { ByteString($0) }, password: options.uri.password.map { Array($0.utf8) })
+        let bytes = Self.encode(.connect(connect))
+        let sent = bytes.withUnsafeBytes { gw_send(fd, $0.baseAddress, $0.count) }
+        guard sent == bytes.count else {
+            fail(i, sent < 0 ? "sending CONNECT: \(StandardError.describe(errno: errno))" : "sending CONNECT: socket full")
+            return
+        }
+        clients[i].lastSent = Nanoseconds.now()
+        clients[i].phase = .awaitingConnAck
+        guard epoll.modify(fd, interest: Epoll.readable, tag: UInt64(i)) else {
+            fail(i, "epoll_ctl: \(StandardError.describe(errno: errno))")
+            return
+        }
+    }
+
+    /// Bytes arrived for client `i` before its CONNACK: decode it with `MQTTDecoder` once complete.
+    private func readConnAck(_ i: Int) {
+        let n = recv(clients[i].fd, scratch, 4096, Int32(MSG_DONTWAIT))
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return }
+        guard n > 0 else {
+            fail(i, n == 0 ? "the broker closed the connection before CONNACK" : "recv: \(StandardError.describe(errno: errno))")
+            return
+        }
+        var buffer = ByteBuffer(bytes: clients[i].partial)
+        buffer.writeBytes(UnsafeRawBufferPointer(start: scratch, count: n))
+        let packet: MQTTPacket?
+        do {
+            packet = try MQTTDecoder.decode(&buffer, version: .v3_1_1, maxPacketSize: 1024)
+        } catch {
+            fail(i, "malformed answer to CONNECT: \(error.code)")
+            return
+        }
+        guard let packet else {
+            clients[i].partial = buffer.readableBytesArray
+            return
+        }
+        clients[i].partial = []
+        guard case .connAck(let ack) = packet else {
+            fail(i, "expected CONNACK, got \(packet.type)")
+            return
+        }
+        guard ack.returnCode == .accepted else {
+            fail(i, "refused with CONNACK \(ack.returnCode)")
+            return
+        }
+        clients[i].phase = .connected
+        inFlight -= 1
+        connected += 1
+        lastFinish = Nanoseconds.now()
+    }
+
+    /// Client `i` is idle: drop what the broker sends (PINGRESP); the broker closing it is a drop.
+    private func readIdle(_ i: Int) {
+        let n = recv(clients[i].fd, scratch, 4096, Int32(MSG_DONTWAIT))
+        if n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) { return }
+        let reason = n == 0 ? "the broker closed an idle connection" : "idle connection: \(StandardError.describe(errno: errno))"
+        reasons[reason, default: 0] += 1
+        dropped += 1
+        epoll.remove(clients[i].fd)
+        _ = close(clients[i].fd)
+        clients[i].phase = .closed
+    }
+
+    /// Fails clients whose connect takes too long and sends PINGREQ on clients idle for half the keepalive.
+    private func sweep(now: UInt64, connectTimeout: UInt64) {
+        let pingAfter = UInt64(options.keepAlive) * 500_000_000
+        for i in clients.indices {
+            switch clients[i].phase {
+            case .connecting, .awaitingConnAck:
+                if now - clients[i].startedAt > connectTimeout {
+                    let step = clients[i].phase == .connecting ? "TCP connect" : "CONNACK"
+                    fail(i, "no \(step) within \(options.connectTimeoutSeconds.formatted(decimals: 1)) s")
+                }
+            case .connected where pingAfter > 0 && now - clients[i].lastSent >= pingAfter:
+                _ = pingRequest.withUnsafeBytes { gw_send(clients[i].fd, $0.baseAddress, $0.count) }
+                clients[i].lastSent = now
+            default:
+                break
+            }
+        }
+    }
+
+    /// Client `i` (in flight) failed for `reason`: close it and count it.
+    private func fail(_ i: Int, _ reason: String) {
+        if clients[i].isInFlight { inFlight -= 1 }
+        epoll.remove(clients[i].fd)
+        _ = close(clients[i].fd)
+        clients[i].phase = .failed
+        clients[i].partial = []
+        record(failure: reason, now: Nanoseconds.now())
+    }
+
+    private func record(failure reason: String, now: UInt64) {
+        failed += 1
+        reasons[reason, default: 0] += 1
+        lastFinish = now
+    }
+
+    private static func encode(_ packet: MQTTPacket) -> [UInt8] {
+        var buffer = ByteBuffer(capacity: 64)
+        MQTTEncoder.encode(packet, version: .v3_1_1, into: &buffer)
+        return buffer.readableBytesArray
+    }
+}

@@ -1,0 +1,185 @@
+import AMQPModel
+import Bytes
+import MQTTFrontend
+
+/// A blocking MQTT 3.1.1 client connection: what a publisher or subscriber thread drives.
+///
+/// It owns the socket, the received bytes (decoded by `MQTTDecoder`) and a buffer of control packets to send
+/// (acknowledgements, PINGREQ, encoded by `MQTTEncoder`). Setup (CONNECT/CONNACK, SUBSCRIBE/SUBACK) runs
+/// request/response; the hot loops read with `fill` and `nextPacket`, write their own pre-encoded batches
+/// through `send`, and call `pingIfIdle` so the broker's keepalive timer (1.5 × keepalive without a packet
+/// from the client [MQTT-3.1.2-24]) never fires on a subscriber that only receives.
+///
+/// Used by one thread at a time (main thread for setup, then its worker), hence `@unchecked Sendable`.
+final class MQTTClientConnection: @unchecked Sendable {
+    /// The largest packet accepted from the broker: anything four remaining-length bytes can express.
+    static let maxPacketSize = MQTTEncoder.maxRemainingLength + 5
+    /// How much one `fill` reads at most.
+    private static let readChunk = 128 << 10
+
+    let socket: TCPSocket
+    /// What the connection is for, for error messages ("subscriber 2").
+    let role: String
+    /// Bytes received and not yet decoded.
+    private var inbound = ByteBuffer(capacity: readChunk * 2)
+    /// Control packets waiting for `flush`.
+    private var outgoing = ByteBuffer(capacity: 4096)
+    /// Keepalive in nanoseconds (0 = off).
+    private let keepAliveNanoseconds: UInt64
+    /// When a packet was last written.
+    private var lastSent: UInt64
+
+    /// Connects, sends CONNECT (MQTT 3.1.1) and waits for an accepting CONNACK.
+    /// - Throws: `PerfError` when the broker is unreachable, refuses the client (with the CONNACK code and a
+    ///   hint), or misbehaves.
+    init(uri: MQTTURI, clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String) throws(PerfError) {
+        self.role = role
+        socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5)
+        socket.setTimeouts(milliseconds: 10_000)
+        keepAliveNanoseconds = UInt64(keepAlive) * 1_000_000_000
+        lastSent = Nanoseconds.now()
+        // On failure the instance is already complete, so deinit closes the socket.
+        let connect = MQTTPacket.Connect(
+            cleanSession: cleanSession, keepAlive: keepAlive, clientId: ByteString(clientId),
+            username: uri.user.map { ByteString($0) }, password: uri.password.map { Array($0.utf8) })
+        let deadline = Nanoseconds.now() + 10_000_000_000
+        enqueue(.connect(connect))
+        try flush(deadline: deadline)
+        let reply = try awaitPacket(deadline: deadline, waitingFor: "CONNACK")
+        guard case .connAck(let ack) = reply else {
+            throw .protocolViolation("expected CONNACK, got \(reply.type) (\(role))")
+        }
+        guard ack.returnCode == .accepted else {
+            let hint =
+                ack.returnCode == .badUsernameOrPassword || ack.returnCode == .notAuthorized
+                ? " (check the user and password in --uri, or allow anonymous clients on the broker)" : ""
+            throw .protocolViolation("the broker refused \(role): CONNACK \(ack.returnCode)\(hint)")
+        }
+        socket.setTimeouts(milliseconds: 100)
+    }
+
+    deinit { socket.close() }
+
+    /// Subscribes to `filter` at `qos` (packet identifier 1) and waits for the SUBACK.
+    /// - Throws: `PerfError.protocolViolation` when the broker refuses the filter (return code 0x80).
+    func subscribe(filter: String, qos: MQTTQoS) throws(PerfError) {
+        let deadline = Nanoseconds.now() + 10_000_000_000
+        enqueue(.subscribe(MQTTPacket.Subscribe(packetId: 1, subscriptions: [.init(filter: ByteString(filter), qos: qos)])))
+        try flush(deadline: deadline)
+        socket.setTimeouts(milliseconds: 10_000)
+        defer { socket.setTimeouts(milliseconds: 100) }
+        let reply = try awaitPacket(deadline: deadline, waitingFor: "SUBACK")
+        guard case .subAck(let ack) = reply, ack.packetId == 1, ack.returnCodes.count == 1 else {
+            throw .protocolViolation("expected SUBACK for packet 1, got \(reply.type) (\(role))")
+        }
+        guard ack.returnCodes[0] != MQTTPacket.SubAck.failure else {
+            throw .protocolViolation("the broker refused the subscription to '\(filter)' (\(role)): SUBACK 0x80")
+        }
+        if ack.returnCodes[0] < qos.rawValue {
+            StandardError.print(
+                "gatewayperf: the broker granted QoS \(ack.returnCodes[0]) instead of \(qos.rawValue) to \(role)")
+        }
+    }
+
+    /// Appends `packet` to the control packets `flush` sends.
+    @inline(__always)
+    func enqueue(_ packet: MQTTPacket) {
+        MQTTEncoder.encode(packet, version: .v3_1_1, into: &outgoing)
+    }
+
+    /// Writes the control packets, waiting up to `deadline` (monotonic ns) for the broker to take them.
+    /// - Throws: `PerfError.timeout` when the broker stops reading, or a socket error.
+    func flush(deadline: UInt64) throws(PerfError) {
+        guard outgoing.readableBytes > 0 else { return }
+        let result = outgoing.withReadableBytes { bytes in
+            Result { () throws(PerfError) in try sendAll(bytes, deadline: deadline) }
+        }
+        outgoing.clear()
+        try result.get()
+    }
+
+    /// Sends what the socket takes of `count` bytes within its send timeout; returns how many it took.
+    /// - Throws: `PerfError.disconnected` naming this connection's role, or a socket error.
+    func send(_ bytes: UnsafeRawPointer, count: Int) throws(PerfError) -> Int {
+        do {
+            let sent = try socket.send(bytes, count: count)
+            if sent > 0 { lastSent = Nanoseconds.now() }
+            return sent
+        } catch .disconnected(let during) {
+            throw .disconnected(during: "\(during) (\(role))")
+        }
+    }
+
+    /// Sends every byte of `bytes`, waiting up to `deadline` (monotonic ns).
+    func sendAll(_ bytes: UnsafeRawBufferPointer, deadline: UInt64) throws(PerfError) {
+        var sent = 0
+        while sent < bytes.count {
+            sent += try send(bytes.baseAddress! + sent, count: bytes.count - sent)
+            if sent < bytes.count, Nanoseconds.now() > deadline {
+                throw .timeout("sending to the broker (\(role)): it stopped reading")
+            }
+        }
+    }
+
+    /// Queues a PINGREQ when nothing was sent for half the keepalive, so the broker never times the client out.
+    func pingIfIdle(now: UInt64) {
+        if keepAliveNanoseconds > 0, now - lastSent >= keepAliveNanoseconds / 2, outgoing.readableBytes == 0 {
+            enqueue(.pingReq)
+        }
+    }
+
+    /// Reads what the socket has into the receive buffer. With `wait`, blocks up to the socket timeout (100 ms
+    /// after setup). Returns whether any bytes arrived.
+    func fill(wait: Bool) throws(PerfError) -> Bool {
+        inbound.discardReadBytes()
+        var failure: PerfError?
+        let count = inbound.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
+            do throws(PerfError) {
+                return try socket.receive(into: room.baseAddress!, count: room.count, wait: wait) ?? 0
+            } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure {
+            if case .disconnected(let during) = failure { throw .disconnected(during: "\(during) (\(role))") }
+            throw failure
+        }
+        guard count > 0 else { return false }
+        socket.acknowledgeQuickly()
+        return true
+    }
+
+    /// The next complete packet in the receive buffer, or nil when more bytes are needed.
+    /// - Throws: `PerfError.protocolViolation` for a malformed packet.
+    @inline(__always)
+    func nextPacket() throws(PerfError) -> MQTTPacket? {
+        do {
+            return try MQTTDecoder.decode(&inbound, version: .v3_1_1, maxPacketSize: Self.maxPacketSize)
+        } catch {
+            throw .protocolViolation("malformed packet from the broker (\(role)): \(error)")
+        }
+    }
+
+    /// Reads until a packet arrives and returns it; PINGRESP is skipped.
+    func awaitPacket(deadline: UInt64, waitingFor: String) throws(PerfError) -> MQTTPacket {
+        while true {
+            while let packet = try nextPacket() {
+                if packet != .pingResp { return packet }
+            }
+            if Nanoseconds.now() > deadline { throw .timeout("waiting for \(waitingFor) (\(role))") }
+            do {
+                _ = try fill(wait: true)
+            } catch .disconnected {
+                throw .disconnected(during: "before \(waitingFor) (\(role))")
+            }
+        }
+    }
+
+    /// Sends DISCONNECT after any queued control packets. Best effort: a broker that is gone or slow is not an
+    /// error at the end of a run. The socket is closed when the connection is released.
+    func disconnect(deadline: UInt64) {
+        enqueue(.disconnect(MQTTPacket.Disconnect()))
+        try? flush(deadline: deadline)
+    }
+}

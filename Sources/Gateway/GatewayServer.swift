@@ -44,7 +44,7 @@ final class GatewayServer {
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
-        MessageMemory.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxMessageMemory))
+        ResourceAlarm.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxResourceAlarm))
         let storage = MessageStorage(
             root: dataDir, segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(),
             coordinator: coordinator)
@@ -94,6 +94,7 @@ final class GatewayServer {
             group.shutdown()
             throw StartupError("cannot listen: \(error)")
         }
+        DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0]).start()
         logger.info("gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)")
     }
 

@@ -59,7 +59,7 @@ extension AMQPChannel {
             nextPublishSequence += 1
             if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
         }
-        if MessageMemory.isAlarmed { connection.blockPublishing() }
+        if ResourceAlarm.isAlarmed { connection.blockPublishing() }
     }
 
     /// The default exchange routes to the queue named by the routing key; the last one is kept so a stream of

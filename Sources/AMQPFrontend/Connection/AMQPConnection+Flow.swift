@@ -8,16 +8,19 @@ extension AMQPConnection {
     func blockPublishing() {
         guard !blockedByAlarm, phase == .open else { return }
         blockedByAlarm = true
+        let disk = ResourceAlarm.isDiskAlarmed
         logger.warning(
-            "connection \(id) (\(name)) blocked: messages hold \(MessageMemory.liveBytes) bytes, "
-                + "above max_message_memory \(MessageMemory.highWatermark)")
+            "connection \(id) (\(name)) blocked: "
+                + (disk
+                    ? "free disk space below free_disk_min"
+                    : "messages hold \(ResourceAlarm.liveBytes) bytes, above max_message_memory \(ResourceAlarm.highWatermark)"))
         if capabilities.connectionBlocked {
-            send(.connectionBlocked(ConnectionBlocked(reason: "low on memory")), channel: 0)
+            send(.connectionBlocked(ConnectionBlocked(reason: disk ? "low on disk" : "low on memory")), channel: 0)
         }
         connection.setReadingPaused(true)
         let loop = eventLoop
         let ref = AMQPConnectionRef(self)
-        MessageMemory.whenCleared { loop.execute { ref.connection?.unblockPublishing() } }
+        ResourceAlarm.whenCleared { loop.execute { ref.connection?.unblockPublishing() } }
     }
 
     /// The memory alarm cleared: resume reading.

@@ -16,11 +16,11 @@ public final class Message: Sendable {
         self.routingKey = routingKey
         self.properties = properties
         self.body = body
-        MessageMemory.add(body.count + MessageMemory.overheadPerMessage)
+        ResourceAlarm.add(body.count + ResourceAlarm.overheadPerMessage)
     }
 
     deinit {
-        MessageMemory.remove(body.count + MessageMemory.overheadPerMessage)
+        ResourceAlarm.remove(body.count + ResourceAlarm.overheadPerMessage)
     }
 
     /// Body size in bytes.

@@ -33,7 +33,7 @@ extension ConfigKey {
             c.main.freeDiskMin = try ValueParser.byteSize(v, in: 0...Int64.max)
         },
         key("main", "max_message_memory") { (c, v) throws(ValueError) in
-            c.main.maxMessageMemory = try ValueParser.byteSize(v, in: 0...Int64.max)
+            c.main.maxResourceAlarm = try ValueParser.byteSize(v, in: 0...Int64.max)
         },
         key("main", "segment_size") { (c, v) throws(ValueError) in
             c.main.segmentSize = Int(try ValueParser.byteSize(v, in: 4096...(1 << 31)))

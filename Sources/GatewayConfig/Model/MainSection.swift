@@ -37,7 +37,7 @@ public struct MainSection: Sendable, Equatable {
     public var freeDiskMin: Int64 = 0
     /// `max_message_memory`: when messages held in memory exceed this many bytes, publishers are blocked
     /// (AMQP connection.blocked) until they fall below 90 % of it; 0 means 40 % of physical memory.
-    public var maxMessageMemory: Int64 = 0
+    public var maxResourceAlarm: Int64 = 0
     /// `segment_size`: the size in bytes at which a message segment file is closed and a new one started.
     public var segmentSize: Int = 8 * 1024 * 1024
 

@@ -93,7 +93,7 @@ extension MQTTConnection {
             body: payload)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &routeTargets)
-        if MessageMemory.isAlarmed { blockForMemory() }
+        if ResourceAlarm.isAlarmed { blockForMemory() }
         return max(result.syncGeneration, retainedGeneration)
     }
 
@@ -116,11 +116,13 @@ extension MQTTConnection {
     private func blockForMemory() {
         guard !blockedByAlarm else { return }
         blockedByAlarm = true
-        logger.warning("MQTT \(name) blocked: message memory above max_message_memory")
+        logger.warning(
+            "MQTT \(name) blocked: "
+                + (ResourceAlarm.isDiskAlarmed ? "free disk space below free_disk_min" : "message memory above max_message_memory"))
         connection.setReadingPaused(true)
         let loop = eventLoop
         let ref = MQTTConnectionRef(self)
-        MessageMemory.whenCleared {
+        ResourceAlarm.whenCleared {
             loop.execute {
                 guard let c = ref.connection, c.blockedByAlarm else { return }
                 c.blockedByAlarm = false

@@ -140,16 +140,20 @@ extension AMQPChannel {
         settleTaken(taken, outcome: outcome)
     }
 
-    /// Accumulates acknowledged deliveries per queue and settles each run with one call.
+    /// Accumulates acknowledged deliveries per queue and settles each run with one call. Queues that keep
+    /// records on disk get the entries (their records are settled); others only a count.
     struct AckRun {
         var queue: Queue?
         var count = 0
+        var entries: [QueueEntry] = []
         var fromConsumer = false
 
         mutating func add(_ d: borrowing UnackedDeliveries.Delivery) {
             if queue !== d.queue { finish() }
-            queue = d.queue
+            let q = d.queue
+            queue = q
             count += 1
+            if q.keepsRecords { entries.append(d.entry) }
             if let h = d.handle {
                 h.releaseCredit()
                 fromConsumer = true
@@ -158,10 +162,11 @@ extension AMQPChannel {
 
         mutating func finish() {
             guard let q = queue, count > 0 else { return }
-            q.acknowledged(count: count)
+            if q.keepsRecords { q.acknowledged(entries) } else { q.acknowledged(count: count) }
             if fromConsumer { q.creditAvailable() }
             queue = nil
             count = 0
+            entries.removeAll()
             fromConsumer = false
         }
     }
@@ -182,7 +187,7 @@ extension AMQPChannel {
             }
             let run = deliveries[i..<j]
             switch outcome {
-            case .ack: q.acknowledged(count: run.count)
+            case .ack: if q.keepsRecords { q.acknowledged(run.map(\.entry)) } else { q.acknowledged(count: run.count) }
             case .requeue: q.requeue(run.map(\.entry))
             case .reject: q.rejected(run.map(\.entry))
             }

@@ -89,6 +89,11 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
             guard readProtocolHeader(&buffer) else { return }
         }
         while !discardInput && phase != .closed {
+            if phase == .open && ResourceAlarm.isDiskAlarmed && Self.startsWithPublish(buffer) {
+                // Below free_disk_min nothing new is taken: the publish stays unread until space returns.
+                blockPublishing()
+                return
+            }
             let frame: Frame
             do {
                 guard let f = try FrameDecoder.decode(&buffer, maxFrameSize: frameMax) else { break }
@@ -158,6 +163,11 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         discardInput = true
         connection.write { $0.writeBytes(amqpProtocolHeader) }
         connection.close()
+    }
+
+    /// True when the next frame in `buffer` is a basic.publish method frame (type 1, class 60, method 40).
+    static func startsWithPublish(_ buffer: ByteBuffer) -> Bool {
+        buffer.peekUInt8() == 1 && buffer.peekInteger(at: 7, as: UInt32.self) == 0x003C_0028
     }
 
     private func handle(_ frame: Frame) throws(AMQPError) {

@@ -270,7 +270,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         state.withLock { s in
             guard let i = s.slots.firstIndex(where: { $0.handle === handle }) else { return }
             swap(&batch, &s.slots[i].pending)
+            // A no-ack delivery is settled once it is handed over for writing.
+            if handle.noAck && keepsRecords { for e in batch { s.store.settle(e) } }
         }
+        if handle.noAck && !batch.isEmpty { recordsSettled() }
     }
 
     /// Credit was returned (acks, qos change): hand ready messages to consumers that can take them.
@@ -329,6 +332,12 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             s.unacked -= entries.count
             for e in entries { s.store.settle(e) }
         }
+        recordsSettled()
+    }
+
+    /// Settled records go to disk with the next sync round (acks need no confirm, but must not stay buffered).
+    private func recordsSettled() {
+        if keepsRecords, let coordinator { _ = coordinator.markDirty(self) }
     }
 
     /// Delivered messages go back to the front of the queue in their original order, flagged redelivered.
@@ -368,7 +377,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                     expired.append(e)
                     continue
                 }
-                if !noAck { s.unacked += 1 }
+                if noAck { s.store.settle(e) } else { s.unacked += 1 }
                 expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
@@ -376,13 +385,15 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         }
         if !expired.isEmpty { discard(expired, reason: "expired") }
         if let expiry { scheduleExpiry(at: expiry, now: now) }
-        if result == nil { scheduleExpiresCheck() }
+        if result == nil { scheduleExpiresCheck() } else if noAck { recordsSettled() }
         return result.map { (entry: $0.0, remaining: $0.1) }
     }
 
     /// Drops every ready message; returns how many.
     public func purge() -> Int {
-        state.withLock { $0.store.removeAll() }
+        let n = state.withLock { $0.store.removeAll() }
+        if n > 0 { recordsSettled() }
+        return n
     }
 
     /// Up to `limit` ready messages from the front, without removing them.
@@ -480,7 +491,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     /// dead-letter exchange), then settle their records.
     private func discard(_ entries: [QueueEntry], reason: String) {
         deadLetter(entries, reason: reason)
-        if keepsRecords { state.withLock { s in for e in entries { s.store.settle(e) } } }
+        if keepsRecords {
+            state.withLock { s in for e in entries { s.store.settle(e) } }
+            recordsSettled()
+        }
     }
 
     public var syncDescription: String { "messages of queue '\(name)' in vhost '\(vhostName)'" }

@@ -25,6 +25,8 @@ extension MQTTConnection {
         let count = deliveryBatch.count
         guard count > 0 else { return }
         var settled = 0
+        var settledEntries: [QueueEntry] = []
+        let keepsRecords = queue.keepsRecords
         connection.write { out in
             for var e in deliveryBatch {
                 let m = e.message
@@ -32,6 +34,7 @@ extension MQTTConnection {
                 guard MQTTTopic.isValidTopicName(m.routingKey) else {
                     // Published over AMQP with a routing key that is no MQTT topic name: undeliverable here.
                     settled += 1
+                    if keepsRecords { settledEntries.append(e) }
                     continue
                 }
                 var packetId: UInt16?
@@ -40,6 +43,7 @@ extension MQTTConnection {
                     let reuse = e.redelivered && e.packetID != 0 && inflight[e.packetID] == nil
                     guard let id = reuse ? e.packetID : allocatePacketId() else {
                         settled += 1
+                        if keepsRecords { settledEntries.append(e) }
                         continue
                     }
                     dup = reuse
@@ -48,6 +52,7 @@ extension MQTTConnection {
                     packetId = id
                 } else {
                     settled += 1
+                    if keepsRecords { settledEntries.append(e) }
                 }
                 m.body.withUnsafeBytes { body in
                     MQTTEncoder.encodePublish(
@@ -58,7 +63,7 @@ extension MQTTConnection {
         }
         deliveryBatch.removeAll(keepingCapacity: true)
         if settled > 0 {
-            queue.acknowledged(count: settled)
+            if keepsRecords { queue.acknowledged(settledEntries) } else { queue.acknowledged(count: settled) }
             handle.releaseCredit(settled)
         }
         if connection.isWritable {
@@ -90,7 +95,7 @@ extension MQTTConnection {
         guard var f = inflight[id], f.qos == 2 else { return }
         if !f.awaitingComp {
             // The client has the message: it counts as delivered; the id stays in use until PUBCOMP.
-            if f.entry != nil, let queue { queue.acknowledged(count: 1) }
+            if let entry = f.entry, let queue { queue.acknowledged([entry]) }
             f.awaitingComp = true
             inflight[id] = f
         }
@@ -107,8 +112,8 @@ extension MQTTConnection {
     }
 
     private func settle(_ f: Inflight) {
-        guard f.entry != nil, let handle, let queue else { return }
-        queue.acknowledged(count: 1)
+        guard let entry = f.entry, let handle, let queue else { return }
+        queue.acknowledged([entry])
         handle.releaseCredit()
         queue.creditAvailable()
     }

@@ -93,7 +93,7 @@ extension MQTTConnection {
             body: payload)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &routeTargets)
-        if ResourceAlarm.isAlarmed { blockForMemory() }
+        if ResourceAlarm.isAlarmed { blockForResources() }
         return max(result.syncGeneration, retainedGeneration)
     }
 
@@ -112,8 +112,8 @@ extension MQTTConnection {
             && authorizer.isTopicAllowed(.read, exchange: Self.mqttDefault, routingKey: filter)
     }
 
-    /// The memory alarm is on: stop reading from this client until it clears (design §2 backpressure).
-    private func blockForMemory() {
+    /// A resource alarm is on: stop reading from this client until it clears (design §2 backpressure).
+    func blockForResources() {
         guard !blockedByAlarm else { return }
         blockedByAlarm = true
         logger.warning(

@@ -84,6 +84,11 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
         lastReadAt = eventLoop.now
         while phase != .closed && connection.isOpen {
+            if phase == .connected && ResourceAlarm.isDiskAlarmed && (buffer.peekUInt8() ?? 0) >> 4 == 3 {
+                // Below free_disk_min no PUBLISH is taken: it stays unread until space returns.
+                blockForResources()
+                return
+            }
             let packet: MQTTPacket
             do {
                 guard

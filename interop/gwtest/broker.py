@@ -25,15 +25,19 @@ STOP_DEADLINE_S = 10.0
 
 
 def target_mode() -> str:
-    """`gateway` (default) or `rabbitmq`, from INTEROP_TARGET."""
+    """`gateway` (default), `rabbitmq`, or `mosquitto` (MQTT-only tests), from INTEROP_TARGET."""
     mode = os.environ.get("INTEROP_TARGET", "gateway").strip().lower()
-    if mode not in ("gateway", "rabbitmq"):
-        raise RuntimeError(f"INTEROP_TARGET must be 'gateway' or 'rabbitmq', not {mode!r}")
+    if mode not in ("gateway", "rabbitmq", "mosquitto"):
+        raise RuntimeError(f"INTEROP_TARGET must be 'gateway', 'rabbitmq' or 'mosquitto', not {mode!r}")
     return mode
 
 
 def is_rabbitmq() -> bool:
     return target_mode() == "rabbitmq"
+
+
+def is_mosquitto() -> bool:
+    return target_mode() == "mosquitto"
 
 
 def gateway_binary() -> Path:
@@ -183,13 +187,25 @@ class GatewayProcess:
 
 def rabbitmq_target() -> Target:
     """The already-running RabbitMQ: INTEROP_AMQP_HOST (default 127.0.0.1), INTEROP_AMQP_PORT (default 5672),
-    INTEROP_BROKER_PID (optional, enables RSS checks)."""
+    INTEROP_MQTT_PORT (its MQTT plugin's port, default 1883), INTEROP_BROKER_PID (optional, enables RSS checks)."""
     host = os.environ.get("INTEROP_AMQP_HOST", "127.0.0.1")
     port = int(os.environ.get("INTEROP_AMQP_PORT", "5672"))
+    mqtt_port = int(os.environ.get("INTEROP_MQTT_PORT", "1883"))
     pid = os.environ.get("INTEROP_BROKER_PID")
     if not tcp_connects(host, port, timeout=2.0):
         raise BrokerStartError(f"INTEROP_TARGET=rabbitmq but nothing accepts connections on {host}:{port}")
-    return Target(host, port, None, None, int(pid) if pid else None, "rabbitmq")
+    return Target(host, port, mqtt_port, None, int(pid) if pid else None, "rabbitmq")
+
+
+def mosquitto_target() -> Target:
+    """The already-running mosquitto (MQTT only, anonymous allowed): INTEROP_MQTT_HOST (default 127.0.0.1),
+    INTEROP_MQTT_PORT (default 1883), INTEROP_BROKER_PID (optional, enables RSS checks). It has no AMQP port (0)."""
+    host = os.environ.get("INTEROP_MQTT_HOST", "127.0.0.1")
+    mqtt_port = int(os.environ.get("INTEROP_MQTT_PORT", "1883"))
+    pid = os.environ.get("INTEROP_BROKER_PID")
+    if not tcp_connects(host, mqtt_port, timeout=2.0):
+        raise BrokerStartError(f"INTEROP_TARGET=mosquitto but nothing accepts connections on {host}:{mqtt_port}")
+    return Target(host, 0, mqtt_port, None, int(pid) if pid else None, "mosquitto")
 
 
 def rabbitmqctl_command() -> list[str] | None:

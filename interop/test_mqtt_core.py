@@ -284,16 +284,13 @@ def test_overlapping_filters_deliver_one_copy_at_highest_qos(broker, mqtt_client
     pub.publish(f"{root}/x", b"once", qos=top)
     sub.wait_messages(1)
     got = barrier(sub, pub, f"{root}/x")
-    if mode() == "gateway":
+    if mode() != "rabbitmq":
         assert [(m.payload, m.qos) for m in got] == [(b"once", top)], \
-            "design §4: one copy per session, at the highest matching QoS"
+            "design §4: one copy per session, at the highest matching QoS (mosquitto 2.0 does the same)"
     else:
-        # MQTT 3.1.1 §3.3.5 allows one copy per matching subscription. mosquitto 2.0 sends one per subscription
-        # (its allow_duplicate_messages is always on), RabbitMQ 3.10 one per QoS queue. Each copy must respect its
-        # subscription's QoS and the highest one must be among them.
-        assert all(m.payload == b"once" for m in got)
-        assert max(m.qos for m in got) == top
-        assert len(got) <= 2
+        # MQTT 3.1.1 §3.3.5 also allows one copy per matching subscription: RabbitMQ 3.10 keeps one queue per
+        # subscription QoS (qos0, qos1) and delivers one copy from each, each at its subscription's QoS.
+        assert sorted((m.payload, m.qos) for m in got) == [(b"once", 0), (b"once", top)]
 
 
 @protocols

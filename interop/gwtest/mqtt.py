@@ -305,6 +305,22 @@ def barrier(subscriber: MQTTClient, publisher: MQTTClient, topic_: str) -> list[
         return before
 
 
+def amqp_get_within(connection, channel, queue: str, timeout: float = DEFAULT_TIMEOUT) -> tuple:
+    """basic.get (auto-ack) on `queue` until a message is there; returns (method, properties, body)."""
+    from .clients import wait_until
+
+    got: list[tuple] = []
+
+    def have_one() -> bool:
+        method, props, body = channel.basic_get(queue, auto_ack=True)
+        if method is not None:
+            got.append((method, props, body))
+        return bool(got)
+
+    wait_until(have_one, timeout, f"a message in AMQP queue {queue}", connection=connection)
+    return got[0]
+
+
 @dataclass(frozen=True)
 class BridgeNames:
     """How a broker exposes MQTT to AMQP. Gateway (design §4): exchange `mqtt.default`, routing key = topic verbatim,

@@ -22,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 READY_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 10.0
+KILL_DEADLINE_S = 10.0
+"""How long a SIGKILLed gateway may take to be reaped."""
 
 
 def target_mode() -> str:
@@ -60,6 +62,18 @@ def tcp_connects(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def port_bindable(host: str, port: int) -> bool:
+    """Whether a listener could bind `host:port` now (SO_REUSEADDR, like gateway's listeners): used to give a
+    restarted gateway its old ports back when nothing else took them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of `pid` from /proc/<pid>/status (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -89,6 +103,14 @@ class BrokerStartError(Exception):
     pass
 
 
+class BrokerStopError(Exception):
+    """A gateway did not exit within its deadline after SIGTERM (it has been SIGKILLed since)."""
+
+
+_KEEP = object()
+"""`GatewayProcess.restart(config=...)` default: keep the current INI."""
+
+
 @dataclass
 class GatewayProcess:
     """One `gateway` subprocess: started on free ports, ready when its AMQP port accepts a TCP connection.
@@ -104,6 +126,14 @@ class GatewayProcess:
     target: Target | None = None
     hung: bool = False
     """Set by the per-test watchdog: the broker stopped answering and was stopped on purpose."""
+    data_dir: Path | None = None
+    """The `-D` directory; None means `<workdir>/data`. Restarts keep it."""
+    restarts: int = 0
+    """How many times `restart` started this gateway again (the log file keeps every run)."""
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir if self.data_dir is not None else self.workdir / "data"
 
     @property
     def log_path(self) -> Path:
@@ -121,7 +151,7 @@ class GatewayProcess:
     def command(self, amqp: int, mqtt: int, http: int) -> list[str]:
         cmd = [
             str(gateway_binary()),
-            "-D", str(self.workdir / "data"),
+            "-D", str(self.data_path),
             "-b", self.bind,
             "--amqp-port", str(amqp),
             "--mqtt-port", str(mqtt),
@@ -132,15 +162,17 @@ class GatewayProcess:
             cmd += ["-c", str(self.config)]
         return cmd + self.extra_args
 
-    def start(self) -> Target:
+    def start(self, ports: tuple[int, int, int] | None = None, append_log: bool = False) -> Target:
+        """Starts the process on `ports` (amqp, mqtt, http; default: free ones) and waits until AMQP accepts.
+        `append_log` keeps the earlier runs' output in the log file (restarts)."""
         binary = gateway_binary()
         if not binary.exists():
             raise BrokerStartError(
                 f"gateway binary not found at {binary} (build it with `swift build`, or set GATEWAY_BIN)")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        amqp, mqtt, http = free_port(self.bind), free_port(self.bind), free_port(self.bind)
+        amqp, mqtt, http = ports or (free_port(self.bind), free_port(self.bind), free_port(self.bind))
         cmd = self.command(amqp, mqtt, http)
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab" if append_log else "wb") as log:
             log.write(("$ " + shlex.join(cmd) + "\n").encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -179,6 +211,46 @@ class GatewayProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=STOP_DEADLINE_S)
         return self.proc.returncode
+
+
+    def terminate(self, deadline: float = STOP_DEADLINE_S) -> int:
+        """SIGTERM and wait up to `deadline` s for the exit; returns the exit code. A gateway still running after
+        that is SIGKILLed and BrokerStopError is raised: a graceful shutdown that hangs is a failure."""
+        assert self.proc is not None, "terminate() before start()"
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise BrokerStopError(f"gateway (pid {self.proc.pid}) did not exit within {deadline:.0f} s of "
+                                      f"SIGTERM; it was SIGKILLed.\n--- gateway output ---\n{self.log_text()}")
+        return self.proc.returncode
+
+    def kill(self) -> int:
+        """SIGKILL (no chance to flush or sync anything) and reap; returns the exit code (-9 if it was running)."""
+        assert self.proc is not None, "kill() before start()"
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait(timeout=KILL_DEADLINE_S)
+
+    def restart(self, *, kill: bool = False, config=_KEEP, stop_deadline: float = STOP_DEADLINE_S) -> Target:
+        """Stops the gateway (SIGTERM with `stop_deadline`, or SIGKILL when `kill`) and starts it again with the same
+        data dir. It gets its old ports back when they are still bindable, else new ones: callers must use the
+        returned Target, never ports remembered from before. `config` replaces the INI (None: no INI).
+        The log file keeps every run, separated by a `=== restart N ===` line."""
+        old = self.target
+        assert old is not None, "restart() before start()"
+        code = self.kill() if kill else self.terminate(stop_deadline)
+        self.restarts += 1
+        if config is not _KEEP:
+            self.config = config
+        how = "SIGKILL" if kill else "SIGTERM"
+        with open(self.log_path, "ab") as log:
+            log.write(f"=== restart {self.restarts}: previous run ended by {how}, exit code {code} ===\n".encode())
+        ports = (old.amqp_port, old.mqtt_port, old.http_port)
+        same = all(p is not None and port_bindable(self.bind, p) for p in ports)
+        return self.start(ports if same else None, append_log=True)
 
 
 def rabbitmq_target() -> Target:

@@ -44,6 +44,11 @@ class PublishOutcome:
     def blocked(self) -> bool:
         return "blocked" in self.events
 
+    def __repr__(self) -> str:
+        return (f"PublishOutcome(sent={len(self.sent)}, confirmed={len(self.confirmed)}, nacked={len(self.nacked)}, "
+                f"returned={len(self.returned)}, unconfirmed={len(self.unconfirmed)}, events={self.events}, "
+                f"error={self.error!r})")
+
 
 def publish_confirmed(target: Target, exchange: str, routing_key: str, source: Callable[[], bytes | None], *,
                       properties: pika.BasicProperties | Callable[[bytes], pika.BasicProperties] = PERSISTENT,

@@ -31,11 +31,13 @@ pytestmark = gateway_only("killing the broker needs the gateway process")
 
 KILLS = 20
 DELAY_S = (0.2, 1.5)
-PER_RUN_AMQP = 3_000
-PER_RUN_MQTT = 300
-"""Messages a publisher may send to one run of the broker (between two kills): spreads the publishing over every
-run instead of letting a fast publisher finish before the first kill, and bounds the total (and the drain time) to
-(KILLS + 1) x these."""
+AMQP_RATE, MQTT_RATE = 2_000, 300
+"""Publishing pace (messages/s) so that, whatever the broker's speed, a publisher is still publishing when the
+kill comes instead of finishing early."""
+PER_RUN_AMQP = int(AMQP_RATE * DELAY_S[1])
+PER_RUN_MQTT = int(MQTT_RATE * DELAY_S[1])
+"""Messages a publisher may send to one run of the broker (between two kills): bounds the total, and so the
+drain time, to (KILLS + 1) x these."""
 TOTAL_BUDGET_S = 90.0
 END = b"END"
 
@@ -97,7 +99,8 @@ def _amqp_publisher(broker: CurrentBroker, queue: str, ledger: Ledger, stop: thr
 
             ledger.connections += 1
             out = publish_confirmed(target, "", queue, source, properties=PERSISTENT, window=16,
-                                    mandatory=True, deadline_s=TOTAL_BUDGET_S, stall_s=5, should_stop=stop.is_set)
+                                    mandatory=True, deadline_s=TOTAL_BUDGET_S, stall_s=5, max_rate=AMQP_RATE,
+                                    should_stop=stop.is_set)
             ledger.sent.update(out.sent)
             ledger.confirmed.update(out.confirmed)
             ledger.returned.update(out.returned)
@@ -122,7 +125,13 @@ def _mqtt_publisher(broker: CurrentBroker, topic: str, ledger: Ledger, stop: thr
             client = MqttClient(target, f"crash-pub-{ledger.connections}", clean_session=True)
             try:
                 client.connect(timeout=3)
+                opened = time.monotonic()
+                published = 0
                 while not stop.is_set() and sent_in_run.get(run, 0) < PER_RUN_MQTT:
+                    ahead = opened + published / MQTT_RATE - time.monotonic()
+                    if ahead > 0 and stop.wait(ahead):  # pacing (MQTT_RATE), not synchronisation
+                        break
+                    published += 1
                     sent_in_run[run] = sent_in_run.get(run, 0) + 1
                     body = f"m-{n}".encode()
                     n += 1
@@ -247,7 +256,8 @@ def test_kill9_loop_loses_no_confirmed_message(restartable_gateway):
                 break
             before = (len(amqp.confirmed), len(mqtt.confirmed))
             broker.set(restart_or_fail(gw, kill=True))
-            print(f"kill {i + 1}/{KILLS} after {delay:.2f} s: confirmed so far AMQP {before[0]}, MQTT {before[1]}")
+            print(f"kill {i + 1}/{KILLS} after {delay:.2f} s: confirmed on ended connections so far: "
+                  f"AMQP {before[0]}, MQTT {before[1]}")
             assert time.monotonic() - started < TOTAL_BUDGET_S, f"kill loop over its {TOTAL_BUDGET_S:.0f} s budget"
     finally:
         stop.set()

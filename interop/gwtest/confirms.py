@@ -53,15 +53,16 @@ class PublishOutcome:
 def publish_confirmed(target: Target, exchange: str, routing_key: str, source: Callable[[], bytes | None], *,
                       properties: pika.BasicProperties | Callable[[bytes], pika.BasicProperties] = PERSISTENT,
                       window: int = 500, mandatory: bool = False,
-                      deadline_s: float = 60.0, stall_s: float = 10.0,
+                      deadline_s: float = 60.0, stall_s: float = 10.0, max_rate: float | None = None,
                       should_stop: Callable[[], bool] = lambda: False,
                       on_event: Callable[[str], None] = lambda _event: None,
                       user: str = "guest", password: str = "guest", vhost: str = "/") -> PublishOutcome:
     """Publishes the bodies `source()` returns (until it returns None) on a fresh connection with confirms,
     `window` at a time, and waits for their confirms. `properties` may be a function of the body. No new message is published while the connection is blocked.
+    `max_rate` (messages per second since the connection opened) paces publishing, checked every 50 ms.
     `on_event("blocked" | "unblocked")` runs on the connection's thread when the broker blocks or unblocks it."""
     run = _Run(target, exchange, routing_key, source, properties, window, mandatory, deadline_s, stall_s,
-               should_stop, on_event, user, password, vhost)
+               max_rate, should_stop, on_event, user, password, vhost)
     return run.run()
 
 
@@ -70,11 +71,13 @@ class _Run:
     CLOSE_GRACE_S = 3.0
 
     def __init__(self, target, exchange, routing_key, source, properties, window, mandatory, deadline_s, stall_s,
-                 should_stop, on_event, user, password, vhost):
+                 max_rate, should_stop, on_event, user, password, vhost):
         self.exchange, self.routing_key, self.source = exchange, routing_key, source
         self.properties, self.window, self.mandatory = properties, window, mandatory
         self.deadline = time.monotonic() + deadline_s
         self.stall_s, self.should_stop, self.on_event = stall_s, should_stop, on_event
+        self.max_rate = max_rate
+        self.opened_at = time.monotonic()
         self.outcome = PublishOutcome()
         self.pending: OrderedDict[int, bytes] = OrderedDict()
         self.next_tag = 1
@@ -116,6 +119,7 @@ class _Run:
 
     def _on_channel(self, channel):
         self.channel = channel
+        self.opened_at = time.monotonic()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _frame: self._fill())
@@ -155,7 +159,7 @@ class _Run:
         if self.finishing or self.channel is None:
             return
         while (len(self.pending) < self.window and not self.exhausted and not self.is_blocked
-               and not self.should_stop()):
+               and not self.should_stop() and self._within_rate()):
             body = self.source()
             if body is None:
                 self.exhausted = True
@@ -167,6 +171,9 @@ class _Run:
             self.next_tag += 1
         if not self.pending and (self.exhausted or self.should_stop()):
             self._finish(None)
+
+    def _within_rate(self) -> bool:
+        return self.max_rate is None or len(self.outcome.sent) < self.max_rate * (time.monotonic() - self.opened_at)
 
     def _tick(self):
         if self.finishing:
@@ -180,6 +187,7 @@ class _Run:
             state = "while blocked" if self.is_blocked else "(connection not blocked)"
             self._finish(f"stalled: no confirm for {self.stall_s:.0f} s with {len(self.pending)} outstanding {state}")
         else:
+            self._fill()
             self.conn.ioloop.call_later(self.TICK_S, self._tick)
 
     def _finish(self, error: str | None):

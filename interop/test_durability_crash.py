@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import pytest
 
 from gwtest.broker import Target
 from gwtest.clients import connect, unique
@@ -24,8 +25,6 @@ from gwtest.confirms import PERSISTENT, publish_confirmed
 from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)
 from gwtest.mqtt_clients import MqttClient
 from gwtest.session import gateway_only
-
-import pytest
 
 pytestmark = gateway_only("killing the broker needs the gateway process")
 

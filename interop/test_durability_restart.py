@@ -14,7 +14,7 @@ from __future__ import annotations
 import pika
 import pytest
 
-from gwtest.clients import connect, params, queue_exists, ready_count, unique, wait_until
+from gwtest.clients import connect, params, queue_exists, ready_count, unique
 from gwtest.confirms import PERSISTENT, TRANSIENT, publish_confirmed
 from gwtest.definitions import definitions, permission, user
 from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)

@@ -249,8 +249,20 @@ class GatewayProcess:
         with open(self.log_path, "ab") as log:
             log.write(f"=== restart {self.restarts}: previous run ended by {how}, exit code {code} ===\n".encode())
         ports = (old.amqp_port, old.mqtt_port, old.http_port)
-        same = all(p is not None and port_bindable(self.bind, p) for p in ports)
-        return self.start(ports if same else None, append_log=True)
+        if not all(p is not None and port_bindable(self.bind, p) for p in ports):
+            return self.start(None, append_log=True)
+        offset = self.log_path.stat().st_size
+        try:
+            return self.start(ports, append_log=True)
+        except BrokerStartError:
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                if b"Address already in use" not in log.read():
+                    raise
+        # Another socket took an old port between the check and gateway's bind (a client's ephemeral port).
+        with open(self.log_path, "ab") as log:
+            log.write(b"=== an old port was taken meanwhile: starting again on new ports ===\n")
+        return self.start(None, append_log=True)
 
 
 def rabbitmq_target() -> Target:

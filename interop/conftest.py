@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from gwtest.broker import Target, is_rabbitmq, target_mode
+from gwtest.broker import Target, is_mosquitto, is_rabbitmq, target_mode
 from gwtest.session import RUNNING, running_broker
 
 WATCHDOG_S = 60
@@ -26,6 +26,8 @@ def pytest_report_header(config):
 
     if is_rabbitmq():
         return "interop target: rabbitmq (already running)"
+    if is_mosquitto():
+        return "interop target: mosquitto (already running; MQTT tests only)"
     return f"interop target: gateway ({gateway_binary()})"
 
 
@@ -49,6 +51,19 @@ def start_broker(tmp_path) -> Iterator:
                 running_broker(tmp_path / f"broker{next(counter)}", definitions, bind, settings))
 
         yield start
+
+
+@pytest.fixture
+def mqtt_clients() -> Iterator:
+    """Factory for MQTT (paho) clients: `mqtt_clients.new(target, client_id=None, **options)` and
+    `mqtt_clients.connected(...)`; every client is disconnected and its loop thread stopped after the test."""
+    from gwtest.mqtt import Clients
+
+    clients = Clients()
+    try:
+        yield clients
+    finally:
+        clients.close_all()
 
 
 class WatchdogTimeout(Exception):
@@ -94,3 +109,13 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_configure(config):
     target_mode()  # validate INTEROP_TARGET early
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mosquitto mode runs only the MQTT modules (test_mqtt_*.py): everything else needs an AMQP port."""
+    if not is_mosquitto():
+        return
+    skip = pytest.mark.skip(reason="mosquitto mode: AMQP test (mosquitto speaks MQTT only)")
+    for item in items:
+        if not item.path.name.startswith("test_mqtt_"):
+            item.add_marker(skip)

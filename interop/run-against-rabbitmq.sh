@@ -3,7 +3,8 @@
 # the tests themselves. Starts RabbitMQ on loopback with shared/peers/brokers.sh (its own run dir under
 # $LG_RUN, default /tmp/interop-rmq), runs pytest in rabbitmq mode, and stops RabbitMQ by pid.
 #   interop/run-against-rabbitmq.sh [pytest args...]
-# Environment: BROKERS_SH (path to brokers.sh), RMQ_AMQP_PORT (15680) and the other RMQ_* ports of brokers.sh.
+# Environment: BROKERS_SH (path to brokers.sh), RMQ_AMQP_PORT (15680), RMQ_MQTT_PORT (18841) and the other RMQ_*
+# ports of brokers.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,11 +23,11 @@ export LG_RUN=${LG_RUN:-/tmp/interop-rmq}
 source "$brokers"
 trap 'rc=$?; set +e; rmq_stop; exit $rc' EXIT  # brokers.sh functions are not written for set -e
 rmq_start
-echo "RabbitMQ on 127.0.0.1:$RMQ_AMQP_PORT (pid $RMQ_PID)"
+echo "RabbitMQ on 127.0.0.1:$RMQ_AMQP_PORT, MQTT on 127.0.0.1:$RMQ_MQTT_PORT (pid $RMQ_PID)"
 
 (
   rmq_env  # rabbitmqctl needs the node name, cookie home and epmd port of this RabbitMQ
-  export INTEROP_TARGET=rabbitmq INTEROP_AMQP_PORT=$RMQ_AMQP_PORT INTEROP_BROKER_PID=$RMQ_PID
+  export INTEROP_TARGET=rabbitmq INTEROP_AMQP_PORT=$RMQ_AMQP_PORT INTEROP_MQTT_PORT=$RMQ_MQTT_PORT INTEROP_BROKER_PID=$RMQ_PID
   export INTEROP_RABBITMQCTL="$RMQ_SBIN/rabbitmqctl"
   exec interop/.venv/bin/pytest -q interop "$@"
 )

@@ -22,18 +22,24 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 READY_DEADLINE_S = 30.0
 STOP_DEADLINE_S = 10.0
+KILL_DEADLINE_S = 10.0
+"""How long a SIGKILLed gateway may take to be reaped."""
 
 
 def target_mode() -> str:
-    """`gateway` (default) or `rabbitmq`, from INTEROP_TARGET."""
+    """`gateway` (default), `rabbitmq`, or `mosquitto` (MQTT-only tests), from INTEROP_TARGET."""
     mode = os.environ.get("INTEROP_TARGET", "gateway").strip().lower()
-    if mode not in ("gateway", "rabbitmq"):
-        raise RuntimeError(f"INTEROP_TARGET must be 'gateway' or 'rabbitmq', not {mode!r}")
+    if mode not in ("gateway", "rabbitmq", "mosquitto"):
+        raise RuntimeError(f"INTEROP_TARGET must be 'gateway', 'rabbitmq' or 'mosquitto', not {mode!r}")
     return mode
 
 
 def is_rabbitmq() -> bool:
     return target_mode() == "rabbitmq"
+
+
+def is_mosquitto() -> bool:
+    return target_mode() == "mosquitto"
 
 
 def gateway_binary() -> Path:
@@ -58,6 +64,18 @@ def tcp_connects(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def port_bindable(host: str, port: int) -> bool:
+    """Whether a listener could bind `host:port` now (SO_REUSEADDR, like gateway's listeners): used to give a
+    restarted gateway its old ports back when nothing else took them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def rss_bytes(pid: int) -> int:
@@ -89,6 +107,14 @@ class BrokerStartError(Exception):
     pass
 
 
+class BrokerStopError(Exception):
+    """A gateway did not exit within its deadline after SIGTERM (it has been SIGKILLed since)."""
+
+
+_KEEP = object()
+"""`GatewayProcess.restart(config=...)` default: keep the current INI."""
+
+
 @dataclass
 class GatewayProcess:
     """One `gateway` subprocess: started on free ports, ready when its AMQP port accepts a TCP connection.
@@ -104,6 +130,14 @@ class GatewayProcess:
     target: Target | None = None
     hung: bool = False
     """Set by the per-test watchdog: the broker stopped answering and was stopped on purpose."""
+    data_dir: Path | None = None
+    """The `-D` directory; None means `<workdir>/data`. Restarts keep it."""
+    restarts: int = 0
+    """How many times `restart` started this gateway again (the log file keeps every run)."""
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir if self.data_dir is not None else self.workdir / "data"
 
     @property
     def log_path(self) -> Path:
@@ -121,7 +155,7 @@ class GatewayProcess:
     def command(self, amqp: int, mqtt: int, http: int) -> list[str]:
         cmd = [
             str(gateway_binary()),
-            "-D", str(self.workdir / "data"),
+            "-D", str(self.data_path),
             "-b", self.bind,
             "--amqp-port", str(amqp),
             "--mqtt-port", str(mqtt),
@@ -132,15 +166,17 @@ class GatewayProcess:
             cmd += ["-c", str(self.config)]
         return cmd + self.extra_args
 
-    def start(self) -> Target:
+    def start(self, ports: tuple[int, int, int] | None = None, append_log: bool = False) -> Target:
+        """Starts the process on `ports` (amqp, mqtt, http; default: free ones) and waits until AMQP accepts.
+        `append_log` keeps the earlier runs' output in the log file (restarts)."""
         binary = gateway_binary()
         if not binary.exists():
             raise BrokerStartError(
                 f"gateway binary not found at {binary} (build it with `swift build`, or set GATEWAY_BIN)")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        amqp, mqtt, http = free_port(self.bind), free_port(self.bind), free_port(self.bind)
+        amqp, mqtt, http = ports or (free_port(self.bind), free_port(self.bind), free_port(self.bind))
         cmd = self.command(amqp, mqtt, http)
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, "ab" if append_log else "wb") as log:
             log.write(("$ " + shlex.join(cmd) + "\n").encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -181,15 +217,79 @@ class GatewayProcess:
         return self.proc.returncode
 
 
+    def terminate(self, deadline: float = STOP_DEADLINE_S) -> int:
+        """SIGTERM and wait up to `deadline` s for the exit; returns the exit code. A gateway still running after
+        that is SIGKILLed and BrokerStopError is raised: a graceful shutdown that hangs is a failure."""
+        assert self.proc is not None, "terminate() before start()"
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise BrokerStopError(f"gateway (pid {self.proc.pid}) did not exit within {deadline:.0f} s of "
+                                      f"SIGTERM; it was SIGKILLed.\n--- gateway output ---\n{self.log_text()}")
+        return self.proc.returncode
+
+    def kill(self) -> int:
+        """SIGKILL (no chance to flush or sync anything) and reap; returns the exit code (-9 if it was running)."""
+        assert self.proc is not None, "kill() before start()"
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait(timeout=KILL_DEADLINE_S)
+
+    def restart(self, *, kill: bool = False, config=_KEEP, stop_deadline: float = STOP_DEADLINE_S) -> Target:
+        """Stops the gateway (SIGTERM with `stop_deadline`, or SIGKILL when `kill`) and starts it again with the same
+        data dir. It gets its old ports back when they are still bindable, else new ones: callers must use the
+        returned Target, never ports remembered from before. `config` replaces the INI (None: no INI).
+        The log file keeps every run, separated by a `=== restart N ===` line."""
+        old = self.target
+        assert old is not None, "restart() before start()"
+        code = self.kill() if kill else self.terminate(stop_deadline)
+        self.restarts += 1
+        if config is not _KEEP:
+            self.config = config
+        how = "SIGKILL" if kill else "SIGTERM"
+        with open(self.log_path, "ab") as log:
+            log.write(f"=== restart {self.restarts}: previous run ended by {how}, exit code {code} ===\n".encode())
+        ports = (old.amqp_port, old.mqtt_port, old.http_port)
+        if not all(p is not None and port_bindable(self.bind, p) for p in ports):
+            return self.start(None, append_log=True)
+        offset = self.log_path.stat().st_size
+        try:
+            return self.start(ports, append_log=True)
+        except BrokerStartError:
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                if b"Address already in use" not in log.read():
+                    raise
+        # Another socket took an old port between the check and gateway's bind (a client's ephemeral port).
+        with open(self.log_path, "ab") as log:
+            log.write(b"=== an old port was taken meanwhile: starting again on new ports ===\n")
+        return self.start(None, append_log=True)
+
+
 def rabbitmq_target() -> Target:
     """The already-running RabbitMQ: INTEROP_AMQP_HOST (default 127.0.0.1), INTEROP_AMQP_PORT (default 5672),
-    INTEROP_BROKER_PID (optional, enables RSS checks)."""
+    INTEROP_MQTT_PORT (its MQTT plugin's port, default 1883), INTEROP_BROKER_PID (optional, enables RSS checks)."""
     host = os.environ.get("INTEROP_AMQP_HOST", "127.0.0.1")
     port = int(os.environ.get("INTEROP_AMQP_PORT", "5672"))
+    mqtt_port = int(os.environ.get("INTEROP_MQTT_PORT", "1883"))
     pid = os.environ.get("INTEROP_BROKER_PID")
     if not tcp_connects(host, port, timeout=2.0):
         raise BrokerStartError(f"INTEROP_TARGET=rabbitmq but nothing accepts connections on {host}:{port}")
-    return Target(host, port, None, None, int(pid) if pid else None, "rabbitmq")
+    return Target(host, port, mqtt_port, None, int(pid) if pid else None, "rabbitmq")
+
+
+def mosquitto_target() -> Target:
+    """The already-running mosquitto (MQTT only, anonymous allowed): INTEROP_MQTT_HOST (default 127.0.0.1),
+    INTEROP_MQTT_PORT (default 1883), INTEROP_BROKER_PID (optional, enables RSS checks). It has no AMQP port (0)."""
+    host = os.environ.get("INTEROP_MQTT_HOST", "127.0.0.1")
+    mqtt_port = int(os.environ.get("INTEROP_MQTT_PORT", "1883"))
+    pid = os.environ.get("INTEROP_BROKER_PID")
+    if not tcp_connects(host, mqtt_port, timeout=2.0):
+        raise BrokerStartError(f"INTEROP_TARGET=mosquitto but nothing accepts connections on {host}:{mqtt_port}")
+    return Target(host, 0, mqtt_port, None, int(pid) if pid else None, "mosquitto")
 
 
 def rabbitmqctl_command() -> list[str] | None:

@@ -37,9 +37,15 @@ def permission(user_name: str, vhost: str, configure: str, write: str, read: str
     return {"user": user_name, "vhost": vhost, "configure": configure, "write": write, "read": read}
 
 
+def topic_permission(user_name: str, vhost: str, exchange: str, write: str, read: str) -> dict:
+    """An entry of RabbitMQ's `topic_permissions`: regexes on the routing key (MQTT topic) for `exchange`."""
+    return {"user": user_name, "vhost": vhost, "exchange": exchange, "write": write, "read": read}
+
+
 def definitions(users: list[dict], vhosts: list[str], permissions: list[dict], exchanges: list[dict] | None = None,
-                queues: list[dict] | None = None, bindings: list[dict] | None = None) -> dict:
-    return {
+                queues: list[dict] | None = None, bindings: list[dict] | None = None,
+                topic_permissions: list[dict] | None = None) -> dict:
+    defs = {
         "users": users,
         "vhosts": [{"name": v} for v in vhosts],
         "permissions": permissions,
@@ -47,6 +53,9 @@ def definitions(users: list[dict], vhosts: list[str], permissions: list[dict], e
         "queues": queues or [],
         "bindings": bindings or [],
     }
+    if topic_permissions:
+        defs["topic_permissions"] = topic_permissions
+    return defs
 
 
 def write_gateway_config(workdir: Path, defs: dict | None, settings: dict[str, dict[str, str]] | None = None) -> Path:

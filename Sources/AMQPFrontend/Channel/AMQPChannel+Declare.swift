@@ -87,27 +87,38 @@ extension AMQPChannel {
     }
 
     func exchangeBind(_ m: ExchangeBind) throws(AMQPError) {
-        try requirePermission(.write, "exchange", m.destination)
-        try requirePermission(.read, "exchange", m.source)
-        let destination = try exchange(m.destination)
-        let source = try exchange(m.source)
-        try requireTopicPermission(.read, exchange: source, key: m.routingKey)
-        do { try vhost.bind(.exchange(destination), to: m.source, key: m.routingKey, arguments: m.arguments) } catch {
-            throw AMQPError(error)
-        }
+        try changeBinding(bind: true, exchange: m.destination, from: m.source, key: m.routingKey, m.arguments)
         if !m.nowait { connection.send(.exchangeBindOk(ExchangeBindOk()), channel: number) }
     }
 
     func exchangeUnbind(_ m: ExchangeUnbind) throws(AMQPError) {
-        try requirePermission(.write, "exchange", m.destination)
-        try requirePermission(.read, "exchange", m.source)
-        let destination = try exchange(m.destination)
-        let source = try exchange(m.source)
-        try requireTopicPermission(.read, exchange: source, key: m.routingKey)
-        do { try vhost.unbind(.exchange(destination), from: m.source, key: m.routingKey, arguments: m.arguments) } catch {
-            throw AMQPError(error)
-        }
+        try changeBinding(bind: false, exchange: m.destination, from: m.source, key: m.routingKey, m.arguments)
         if !m.nowait { connection.send(.exchangeUnbindOk(ExchangeUnbindOk()), channel: number) }
+    }
+
+    /// Binds or unbinds a queue (`queue` given) or an exchange (`exchange` given) to `source`, with RabbitMQ's
+    /// checks: write on the destination, read on the source, and the topic permission's read pattern on the key.
+    private func changeBinding(
+        bind: Bool, queue queueName: ByteString? = nil, exchange exchangeName: ByteString? = nil,
+        from sourceName: ByteString, key: ByteString, _ arguments: FieldTable
+    ) throws(AMQPError) {
+        if let queueName {
+            try requirePermission(.write, "queue", queueName)
+        } else if let exchangeName {
+            try requirePermission(.write, "exchange", exchangeName)
+        }
+        try requirePermission(.read, "exchange", sourceName)
+        let destination: Destination =
+            if let queueName { .queue(try queue(queueName)) } else { .exchange(try exchange(exchangeName ?? "")) }
+        let source = try exchange(sourceName)
+        try requireTopicPermission(.read, exchange: source, key: key)
+        do {
+            if bind {
+                try vhost.bind(destination, to: sourceName, key: key, arguments: arguments)
+            } else {
+                try vhost.unbind(destination, from: sourceName, key: key, arguments: arguments)
+            }
+        } catch { throw AMQPError(error) }
     }
 
     // MARK: - Queue class
@@ -140,28 +151,14 @@ extension AMQPChannel {
     }
 
     func queueBind(_ m: QueueBind) throws(AMQPError) {
-        let name = resolvedQueueName(m.queue)
-        try requirePermission(.write, "queue", name)
-        try requirePermission(.read, "exchange", m.exchange)
-        let q = try queue(name)
-        let source = try exchange(m.exchange)
-        try requireTopicPermission(.read, exchange: source, key: m.routingKey)
-        do { try vhost.bind(.queue(q), to: m.exchange, key: m.routingKey, arguments: m.arguments) } catch {
-            throw AMQPError(error)
-        }
+        try changeBinding(
+            bind: true, queue: resolvedQueueName(m.queue), from: m.exchange, key: m.routingKey, m.arguments)
         if !m.nowait { connection.send(.queueBindOk(QueueBindOk()), channel: number) }
     }
 
     func queueUnbind(_ m: QueueUnbind) throws(AMQPError) {
-        let name = resolvedQueueName(m.queue)
-        try requirePermission(.write, "queue", name)
-        try requirePermission(.read, "exchange", m.exchange)
-        let q = try queue(name)
-        let source = try exchange(m.exchange)
-        try requireTopicPermission(.read, exchange: source, key: m.routingKey)
-        do { try vhost.unbind(.queue(q), from: m.exchange, key: m.routingKey, arguments: m.arguments) } catch {
-            throw AMQPError(error)
-        }
+        try changeBinding(
+            bind: false, queue: resolvedQueueName(m.queue), from: m.exchange, key: m.routingKey, m.arguments)
         connection.send(.queueUnbindOk(QueueUnbindOk()), channel: number)
     }
 

@@ -24,7 +24,8 @@ enum AMQPThroughputCommand: Subcommand {
           --duration SECONDS measured time (default 10)
           --warmup SECONDS   time before measuring, excluded from the figures (default 1)
           --rate MSG_PER_S   messages per second per publisher, 0 = as fast as possible (default 0)
-          --queue NAME       queue to use; declared non-durable and purged first (default perf-test)
+          --queue NAME       queue to use; declared and purged first (default perf-test)
+          --durable          declare the queue durable (with --persistent: messages are written to disk)
           --exchange NAME    exchange to publish to, routing key = queue; the queue is bound to it
                              ("" = default exchange, the default)
           --persistent       publish with delivery_mode 2
@@ -95,18 +96,20 @@ enum AMQPThroughputCommand: Subcommand {
         var line = "amqp throughput against \(options.uri.redacted): \(options.publishers) publisher(s) -> "
         line += "\(options.consumers) consumer(s), \(options.size) B"
         line += options.persistent ? " persistent" : ""
+        line += options.durable ? " durable queue" : ""
         line += options.confirm > 0 ? ", confirm window \(options.confirm)" : ", no confirms"
         line += options.ack ? ", prefetch \(options.prefetch), ack every \(options.ackEvery)" : ", no-ack"
         if options.rate > 0 { line += ", \(options.rate.formatted(decimals: 0)) msg/s per publisher" }
         return line
     }
 
-    /// Declares the queue (non-durable, not auto-delete), binds it to `--exchange` if given, and purges it,
+    /// Declares the queue (durable with `--durable`, not auto-delete), binds it to `--exchange` if given, and purges it,
     /// on a short-lived connection that also checks the broker, the credentials and the vhost once.
     private static func prepareQueue(_ options: AMQPThroughputOptions) throws(PerfError) {
         let setup = try AMQPClientConnection(uri: options.uri, role: "setup connection")
         let queue = ByteString(options.queue)
-        let declared = try setup.call(.queueDeclare(QueueDeclare(queue: queue, durable: false, autoDelete: false)))
+        let declared = try setup.call(
+            .queueDeclare(QueueDeclare(queue: queue, durable: options.durable, autoDelete: false)))
         guard case .queueDeclareOk = declared else { throw .protocolViolation("expected queue.declare-ok, got \(declared.name)") }
         if !options.exchange.isEmpty {
             let bound = try setup.call(.queueBind(QueueBind(queue: queue, exchange: ByteString(options.exchange), routingKey: queue)))

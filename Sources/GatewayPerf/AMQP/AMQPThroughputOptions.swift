@@ -18,6 +18,7 @@ struct AMQPThroughputOptions {
     var queue = "perf-test"
     var exchange = ""
     var persistent = false
+    var durable = false
     var json = false
 
     /// Whether consumers get a timestamp to measure latency from.
@@ -46,6 +47,7 @@ struct AMQPThroughputOptions {
             case "--queue": queue = try reader.value()
             case "--exchange": exchange = try reader.value()
             case "--persistent": persistent = true
+            case "--durable": durable = true
             case "--json": json = true
             default: throw UsageError("unknown option \(option) for 'amqp throughput'; see --help")
             }

@@ -335,3 +335,33 @@ def test_restart_replays_retained_messages(restartable_gateway):
     replay(gw.target, "before the restart")
     target = restart_or_fail(gw)
     replay(target, "after the restart")
+
+
+def test_resubscribe_after_restart_replaces_the_restored_subscription(restartable_gateway):
+    gw = restartable_gateway()
+    client_id = unique("resub").replace(".", "-")
+    topic = unique("rs").replace(".", "-") + "/t"
+    sub = MqttClient(gw.target, client_id, clean_session=False)
+    sub.connect()
+    assert sub.subscribe([(topic, 1)]) == [1], "setup: SUBACK granted QoS 1"
+    sub.close()
+
+    target = restart_or_fail(gw)
+
+    sub = MqttClient(target, client_id, clean_session=False)
+    try:
+        assert sub.connect() is True, "persistent session not present after the restart"
+        assert sub.subscribe([(topic, 0)]) == [0], "resubscribing at QoS 0 was not granted"
+        pub = MqttClient(target, client_id + "-pub", clean_session=True)
+        pub.connect()
+        try:
+            assert pub.publish(topic, b"after", 1), "publish after the resubscribe not acknowledged"
+        finally:
+            pub.close()
+        got = sub.wait_for(lambda ms: any(m.payload == b"after" for m in ms), 10, "the message published after resubscribing")
+        hits = [m for m in got if m.payload == b"after"]
+        assert [m.qos for m in hits] == [0], (
+            f"expected one copy at the new subscription QoS 0, got QoS {[m.qos for m in hits]}: the subscription "
+            "restored from disk was not replaced [MQTT-3.8.4-3]")
+    finally:
+        sub.close()

@@ -76,6 +76,11 @@ final class GatewayServer {
         amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
         let amqp = AMQPServer(broker: broker, configuration: amqpConfig)
         self.amqp = amqp
+        if configuration.mqtt.allowAnonymous {
+            logger.warning(
+                "[mqtt] allow_anonymous is on: MQTT clients without credentials act as user "
+                    + "'\(configuration.mqtt.anonymousUser ?? configuration.main.defaultUser)'; do not use this in production")
+        }
         let mqtt = MQTTServer(broker: broker, configuration: Self.mqttConfiguration(configuration))
         self.mqtt = mqtt
         do {

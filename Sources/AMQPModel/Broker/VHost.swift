@@ -262,6 +262,17 @@ public final class VHost: @unchecked Sendable {
         if removed && nowEmpty && e.autoDelete { try? deleteExchange(name: e.name, ifUnused: true) }
     }
 
+    /// Removes every binding from `source` to `destination` with `key`, whatever its arguments (an MQTT
+    /// subscription is replaced or removed by filter alone, and arguments restored from disk may differ in type).
+    public func unbindAll(_ destination: Destination, from source: ByteString, key: ByteString) throws(BrokerError) {
+        guard let e = exchange(named: source) else {
+            throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
+        }
+        for b in e.bindings where b.destination == destination && b.key == key {
+            try unbind(destination, from: source, key: key, arguments: b.arguments)
+        }
+    }
+
     /// Every binding in the vhost, as (source exchange, binding).
     public var bindings: [(source: Exchange, binding: RoutingBinding<Destination>)] {
         exchanges.flatMap { e in e.bindings.map { (source: e, binding: $0) } }

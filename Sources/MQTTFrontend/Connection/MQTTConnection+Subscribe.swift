@@ -46,9 +46,7 @@ extension MQTTConnection {
     static let qosArguments: [FieldTable] = (0...2).map { ["x-mqtt-qos": .uint8(UInt8($0))] }
 
     private func unbindAll(filter: ByteString, vhost: VHost, queue: Queue) {
-        for args in Self.qosArguments {
-            try? vhost.unbind(.queue(queue), from: Self.mqttDefault, key: filter, arguments: args)
-        }
+        try? vhost.unbindAll(.queue(queue), from: Self.mqttDefault, key: filter)
     }
 
     /// Replays a retained message to this client with RETAIN=1 [MQTT-3.3.1-6]. It does not pass through the

@@ -109,12 +109,7 @@ extension AMQPChannel {
             }
         }
         deliveryBatch.removeAll(keepingCapacity: true)
-        if connection.connection.isWritable {
-            handle.window.release(count)
-            handle.queue.creditAvailable()
-        } else {
-            connection.pausedConsumers.append((handle, count))
-        }
+        connection.windowWritten(handle, count)
     }
 
     /// basic.ack / nack / reject. An unknown tag is a channel exception (406).

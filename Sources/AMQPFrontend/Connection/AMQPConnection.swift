@@ -46,8 +46,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     /// Consumers whose queues assigned messages since the last drain.
     var drainList: [ConsumerHandle] = []
     var drainScheduled = false
-    /// Consumers that stopped taking messages because the socket is above its high watermark.
+    /// Deliveries written but not yet known to be flushed, per consumer (their window credit is held).
     var pausedConsumers: [(handle: ConsumerHandle, count: Int)] = []
+    var windowReleaseScheduled = false
     /// Channels with publisher confirms to send at the end of this loop turn.
     var confirmList: [AMQPChannel] = []
     /// Receives queue callbacks on any thread and hops to this connection's loop.
@@ -115,9 +116,28 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionWritabilityChanged(_ connection: TCPConnection) {
+        releaseWindows()
+    }
+
+    /// `count` deliveries of `handle` were written into the outbound buffer. Their window credit comes back
+    /// after this turn's flush, once the socket took them (below the low watermark): a consumer whose client
+    /// reads slowly stops taking messages out of its queue.
+    func windowWritten(_ handle: ConsumerHandle, _ count: Int) {
+        pausedConsumers.append((handle, count))
+        guard !windowReleaseScheduled else { return }
+        windowReleaseScheduled = true
+        eventLoop.execute { [weak self] in
+            self?.windowReleaseScheduled = false
+            self?.releaseWindows()
+        }
+    }
+
+    /// Returns window credit to the consumers whose deliveries were flushed, if the socket is writable again
+    /// (otherwise the writability callback does it when the socket drains).
+    private func releaseWindows() {
         guard connection.isWritable, !pausedConsumers.isEmpty else { return }
         let resumed = pausedConsumers
-        pausedConsumers.removeAll()
+        pausedConsumers.removeAll(keepingCapacity: true)
         for (handle, count) in resumed {
             handle.window.release(count)
             handle.queue.creditAvailable()

@@ -23,7 +23,7 @@ public final class ConsumerHandle: Sendable {
     /// Creates a subscription record; register it with `Queue.addConsumer`.
     public init(
         tag: ByteString, queue: Queue, noAck: Bool, exclusive: Bool, credit: PrefetchCredit,
-        channelCredit: PrefetchCredit?, window: Int = 4096, channelID: UInt16, consumer: any QueueConsumer
+        channelCredit: PrefetchCredit?, window: Int = 16384, channelID: UInt16, consumer: any QueueConsumer
     ) {
         self.window = PrefetchCredit(limit: window)
         self.tag = tag

@@ -66,12 +66,15 @@ extension MQTTConnection {
             if keepsRecords { queue.acknowledged(settledEntries) } else { queue.acknowledged(count: settled) }
             handle.releaseCredit(settled)
         }
-        if connection.isWritable {
-            handle.window.release(count)
-            queue.creditAvailable()
-        } else {
-            pausedWindow += count
-            if settled > 0 { queue.creditAvailable() }
+        // The window credit comes back after this turn's flush, once the socket took the bytes.
+        pausedWindow += count
+        if settled > 0 { queue.creditAvailable() }
+        if !windowReleaseScheduled {
+            windowReleaseScheduled = true
+            eventLoop.execute { [weak self] in
+                self?.windowReleaseScheduled = false
+                self?.releaseWindow()
+            }
         }
     }
 

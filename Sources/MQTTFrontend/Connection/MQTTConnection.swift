@@ -52,6 +52,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var deliveryBatch: [QueueEntry] = []
     var drainScheduled = false
     var pausedWindow = 0
+    var windowReleaseScheduled = false
     var blockedByAlarm = false
     var lastReadAt: UInt64 = 0
     var connectTimer: TimerID?
@@ -107,6 +108,12 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionWritabilityChanged(_ connection: TCPConnection) {
+        releaseWindow()
+    }
+
+    /// Returns the window credit of flushed deliveries when the socket is writable (else the writability
+    /// callback does it once the socket drains below the low watermark).
+    func releaseWindow() {
         guard connection.isWritable, pausedWindow > 0, let handle else { return }
         handle.window.release(pausedWindow)
         pausedWindow = 0

@@ -23,13 +23,9 @@ public final class TLSContext: Sendable {
     /// Re-reads certificate, key and CA file and uses them for connections accepted from now on. On error the
     /// current context stays in use.
     public func reload() throws(TLSError) {
-        let fresh = try Handle(configuration)
-        let old = current.withLock { handle in
-            let old = handle
-            handle = fresh
-            return old
-        }
-        withExtendedLifetime(old) {}
+        var fresh = try Handle(configuration)
+        current.withLock { swap(&$0, &fresh) }
+        // `fresh` now holds the previous context; its reference is dropped here, outside the lock.
     }
 
     /// A server session on the current context for one accepted socket.

@@ -21,11 +21,17 @@ final class TLSSession {
 
     /// Plaintext bytes passed to one `SSL_write` (four full records).
     static let writeChunk = 64 * 1024
+    /// A memory BIO never shrinks; once one held more than this and is empty again it is replaced, so a connection
+    /// that once moved a burst does not keep the burst's buffers while idle.
+    static let retainedBIOLimit = 32 * 1024
 
     let handshakeTimeout: Duration
     private let ssl: OpaquePointer
-    private let readBIO: OpaquePointer
-    private let writeBIO: OpaquePointer
+    private var readBIO: OpaquePointer
+    private var writeBIO: OpaquePointer
+    /// Most bytes each BIO held since it was created: what its buffer grew to.
+    private var readBIOPeak = 0
+    private var writeBIOPeak = 0
     private(set) var isHandshakeComplete = false
     /// After a fatal error OpenSSL must not be asked to read, write or shut down again.
     private(set) var hasFailed = false
@@ -61,6 +67,7 @@ final class TLSSession {
     func receive(_ ciphertext: UnsafeRawBufferPointer) {
         guard !hasFailed, ciphertext.count > 0 else { return }
         _ = BIO_write(readBIO, ciphertext.baseAddress, Int32(ciphertext.count))
+        readBIOPeak = max(readBIOPeak, Int(BIO_ctrl_pending(readBIO)))
     }
 
     /// Decrypts every complete record received so far into `plaintext`, using `scratch` as the decryption target.
@@ -80,6 +87,13 @@ final class TLSSession {
             noteHandshake()
             switch SSL_get_error(ssl, rc) {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                if readBIOPeak > Self.retainedBIOLimit && BIO_ctrl_pending(readBIO) == 0,
+                    let fresh = BIO_new(BIO_s_mem())
+                {
+                    SSL_set0_rbio(ssl, fresh)
+                    readBIO = fresh
+                    readBIOPeak = 0
+                }
                 return .open(plaintext: total)
             case SSL_ERROR_ZERO_RETURN:
                 return .closedByPeer(plaintext: total)
@@ -120,8 +134,14 @@ final class TLSSession {
     private func drainOutput(into ciphertext: inout ByteBuffer) {
         let pending = Int(BIO_ctrl_pending(writeBIO))
         guard pending > 0 else { return }
+        writeBIOPeak = max(writeBIOPeak, pending)
         _ = ciphertext.writeWithUnsafeMutableBytes(maximum: pending) { raw in
             max(0, Int(BIO_read(writeBIO, raw.baseAddress, Int32(raw.count))))
+        }
+        if writeBIOPeak > Self.retainedBIOLimit && BIO_ctrl_pending(writeBIO) == 0, let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_wbio(ssl, fresh)
+            writeBIO = fresh
+            writeBIOPeak = 0
         }
     }
 

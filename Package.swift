@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Bytes", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["Locks"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
-        .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
         .target(
             name: "AMQPModel", dependencies: ["Bytes", "Locks", "Storage", "COpenSSL", "CCrypt"],
@@ -55,7 +55,7 @@ let package = Package(
 
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(

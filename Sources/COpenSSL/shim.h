@@ -6,4 +6,40 @@
 #include <openssl/md5.h>
 #include <openssl/ssl.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
+
+// Function-like macros and bit-flag options of libssl that Swift cannot import, wrapped as functions.
+
+/// SSL_CTX_set_min_proto_version (a macro over SSL_CTX_ctrl); returns 1 on success.
+static inline long gw_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
+
+/// SSL_CTX_set_max_proto_version (a macro over SSL_CTX_ctrl); returns 1 on success.
+static inline long gw_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+
+/// SSL_CTX_set_mode (a macro over SSL_CTX_ctrl); returns the new mode bits.
+static inline long gw_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+/// The server-side options Gateway always sets: no TLS compression (CRIME), no renegotiation (a client-driven
+/// CPU sink and not needed by AMQP/MQTT), the server's cipher order.
+static inline uint64_t gw_ssl_server_options(void) {
+    return SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE;
+}
+
+/// SSL_MODE_RELEASE_BUFFERS: an idle connection gives its 16 KiB+ record buffers back.
+/// SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: a retried SSL_write may pass a buffer that moved.
+static inline long gw_ssl_server_mode(void) {
+    return SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+}
+
+/// SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT: a client must present a certificate the CA file verifies.
+static inline int gw_ssl_verify_required(void) {
+    return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+}
+
 #endif

@@ -10,7 +10,8 @@ import Transport
 import Glibc
 #endif
 
-/// The running broker: event loops, the core, the listeners, and an orderly shutdown on SIGTERM/SIGINT.
+/// The running broker: event loops, the core, the listeners, and an orderly shutdown on SIGTERM/SIGINT
+/// (SIGHUP reloads the TLS certificate and key).
 final class GatewayServer {
     let configuration: GatewayConfiguration
     let group: EventLoopGroup
@@ -19,6 +20,8 @@ final class GatewayServer {
     let mqtt: MQTTServer
     let dataDirectory: DataDirectory
     let coordinator: SyncCoordinator
+    /// Shared by the AMQPS and MQTTS listeners; nil when `[main] tls_cert` is not set.
+    private let tls: TLSContext?
     private var listeners: [TCPListener] = []
     private let logger = Logger(label: "gateway")
 
@@ -29,6 +32,7 @@ final class GatewayServer {
         // Signals are handled by `runUntilSignalled` on the main thread; block them before any loop thread
         // starts so every thread inherits the mask.
         Self.blockSignals()
+        tls = try Self.makeTLSContext(configuration.main)
         let dataDir = configuration.main.dataDir
         do { dataDirectory = try DataDirectory(path: dataDir) } catch {
             throw StartupError("cannot use data directory \(dataDir): \(error)")
@@ -94,6 +98,22 @@ final class GatewayServer {
             ) { connection in mqtt.makeHandler(for: connection) }
             listeners.append(mqttListener)
             logger.info("listening for MQTT on \(mqttListener.localAddress)")
+            if let tls {
+                let logger = logger
+                let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
+                let amqps = try TCPListener.bind(
+                    host: configuration.amqp.bind, port: configuration.amqp.tlsPort, group: group, tls: tls,
+                    onError: onTLSError
+                ) { connection in amqp.makeHandler(for: connection) }
+                listeners.append(amqps)
+                logger.info("listening for AMQPS on \(amqps.localAddress)")
+                let mqtts = try TCPListener.bind(
+                    host: configuration.mqtt.bind, port: configuration.mqtt.tlsPort, group: group, tls: tls,
+                    onError: onTLSError
+                ) { connection in mqtt.makeHandler(for: connection) }
+                listeners.append(mqtts)
+                logger.info("listening for MQTTS on \(mqtts.localAddress)")
+            }
         } catch {
             for l in listeners { l.close() }
             group.shutdown()
@@ -103,13 +123,14 @@ final class GatewayServer {
         logger.info("gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)")
     }
 
-    /// Blocks until SIGTERM or SIGINT, then closes every connection gracefully (320 CONNECTION_FORCED) and stops.
+    /// Blocks until SIGTERM or SIGINT (reloading TLS on SIGHUP meanwhile), then closes every connection gracefully (320 CONNECTION_FORCED) and stops.
     func runUntilSignalled() {
         var set = Self.signalSet()
         var signal: Int32 = 0
         while true {
             guard sigwait(&set, &signal) == 0 else { continue }
             if signal == SIGTERM || signal == SIGINT { break }
+            if signal == SIGHUP { reloadTLS() }
         }
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
         for l in listeners { l.close() }
@@ -123,6 +144,36 @@ final class GatewayServer {
         coordinator.shutdown()
         dataDirectory.close()
         logger.info("stopped")
+    }
+
+    /// SIGHUP: re-reads the TLS certificate and key for new connections; established ones keep theirs, and on error
+    /// the current certificate stays in use.
+    private func reloadTLS() {
+        guard let tls else {
+            logger.info("received SIGHUP; TLS is not configured, nothing to reload")
+            return
+        }
+        do throws(TLSError) {
+            try tls.reload()
+            logger.info("received SIGHUP, reloaded TLS certificate \(tls.configuration.certificateChainPath)")
+        } catch {
+            logger.error("received SIGHUP, TLS reload failed, keeping the current certificate: \(error)")
+        }
+    }
+
+    /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).
+    private static func makeTLSContext(_ main: MainSection) throws(StartupError) -> TLSContext? {
+        guard let certificate = main.tlsCert else { return nil }
+        var tls = TLSConfiguration(certificateChainPath: certificate, privateKeyPath: main.tlsKey)
+        tls.minimumVersion = main.tlsMinVersion
+        tls.ciphers = main.tlsCiphers
+        tls.verifyPeer = main.tlsVerifyPeer
+        tls.caCertificatePath = main.tlsCaCert
+        do throws(TLSError) {
+            return try TLSContext(configuration: tls)
+        } catch {
+            throw StartupError("cannot enable TLS: \(error)")
+        }
     }
 
     private static func createDefaultUser(broker: Broker, main: MainSection, logger: Logger) throws(StartupError) {

@@ -16,6 +16,7 @@ final class ListenerChannel: @unchecked Sendable {
     let localAddress: SocketAddress
     let eventLoop: EventLoop
     private let group: EventLoopGroup
+    private let tls: TLSContext?
     private let makeHandler: @Sendable (TCPConnection) -> ConnectionHandler?
     private let onError: @Sendable (TransportError) -> Void
     private var registrationID: UInt32 = 0
@@ -23,7 +24,7 @@ final class ListenerChannel: @unchecked Sendable {
     private var backoffTimer: TimerID?
 
     init(
-        fd: Int32, localAddress: SocketAddress, eventLoop: EventLoop, group: EventLoopGroup,
+        fd: Int32, localAddress: SocketAddress, eventLoop: EventLoop, group: EventLoopGroup, tls: TLSContext?,
         makeHandler: @escaping @Sendable (TCPConnection) -> ConnectionHandler?,
         onError: @escaping @Sendable (TransportError) -> Void
     ) {
@@ -31,6 +32,7 @@ final class ListenerChannel: @unchecked Sendable {
         self.localAddress = localAddress
         self.eventLoop = eventLoop
         self.group = group
+        self.tls = tls
         self.makeHandler = makeHandler
         self.onError = onError
     }
@@ -88,8 +90,21 @@ final class ListenerChannel: @unchecked Sendable {
         let target = group.next()
         let makeHandler = makeHandler
         let onError = onError
+        let tls = tls
         target.execute {
-            let connection = TCPConnection(fd: socket, eventLoop: target, localAddress: local, remoteAddress: remote)
+            var session: TLSSession?
+            if let tls {
+                do throws(TLSError) {
+                    session = try tls.makeSession()
+                } catch {
+                    onError(TransportError(operation: "TLS session for \(remote)", reason: error.message))
+                    _ = Glibc.close(socket)
+                    return
+                }
+            }
+            let connection = TCPConnection(
+                fd: socket, eventLoop: target, localAddress: local, remoteAddress: remote, tls: session,
+                onError: session == nil ? nil : onError)
             guard let handler = makeHandler(connection) else {
                 connection.discard()
                 return

@@ -8,6 +8,11 @@ import Glibc
 /// decodes in place. Outbound frames are encoded straight into one outbound `ByteBuffer`; every connection written
 /// to during a loop turn is flushed once at the end of the turn, and what the kernel does not take stays queued with
 /// `EPOLLOUT` registered until it drains (level-triggered, as in SwiftNIO). Every method is for the loop thread only.
+///
+/// A connection accepted by a TLS listener carries a `TLSSession`: ciphertext from the socket is decrypted into the
+/// inbound buffer (the handler only ever sees plaintext, and is not called while the handshake runs), and the
+/// plaintext outbound buffer is encrypted at flush time into a second buffer that goes to the socket, so the
+/// once-per-turn batching is unchanged. Addresses stay those of the TCP socket.
 public final class TCPConnection {
     private enum State {
         /// Reading and writing.
@@ -25,6 +30,8 @@ public final class TCPConnection {
     static let retainedBufferLimit = 256 * 1024
     /// How long `close()` waits for a peer that does not read its remaining output before aborting.
     static let closeLinger = Duration.seconds(10)
+    /// Ciphertext waiting for the socket above which no more plaintext is encrypted until it drains.
+    static let sealedBufferLimit = 256 * 1024
 
     public let eventLoop: EventLoop
     public let remoteAddress: SocketAddress
@@ -42,6 +49,12 @@ public final class TCPConnection {
     private var isDirty = false
     private var notifiedWritable = true
     private var closeTimer: TimerID?
+    private let tls: TLSSession?
+    /// Ciphertext for the socket (TLS only): handshake messages, encrypted records, alerts, close_notify.
+    private var sealed = ByteBuffer()
+    private var handshakeTimer: TimerID?
+    /// Where TLS failures are reported (the listener's `onError`), one line per failed connection.
+    private let onError: (@Sendable (TransportError) -> Void)?
 
     /// False while pending output is above the high watermark until it drains to the low watermark.
     /// Updated by `write` at once, so a producer can stop in the middle of a turn.
@@ -52,11 +65,16 @@ public final class TCPConnection {
     /// Pending output at or below which `isWritable` turns true again. Default 256 KiB.
     public var lowWatermark = 256 * 1024
 
-    init(fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress) {
+    init(
+        fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress,
+        tls: TLSSession? = nil, onError: (@Sendable (TransportError) -> Void)? = nil
+    ) {
         self.fd = fd
         self.eventLoop = eventLoop
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
+        self.tls = tls
+        self.onError = onError
     }
 
     /// True until `close()` or `abort()` is called or the peer goes away.
@@ -65,10 +83,11 @@ public final class TCPConnection {
         return state == .open
     }
 
-    /// Bytes queued for the socket and not yet taken by the kernel.
+    /// Bytes queued for the socket and not yet taken by the kernel (with TLS: plaintext not yet encrypted plus
+    /// ciphertext not yet sent).
     public var pendingWriteBytes: Int {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
-        return outbound.readableBytes
+        return outbound.readableBytes + sealed.readableBytes
     }
 
     // MARK: - Public API
@@ -79,7 +98,7 @@ public final class TCPConnection {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
         guard state == .open else { return }
         body(&outbound)
-        if isWritable && outbound.readableBytes > highWatermark { isWritable = false }
+        if isWritable && pendingWriteBytes > highWatermark { isWritable = false }
         markDirty()
     }
 
@@ -128,6 +147,18 @@ public final class TCPConnection {
         let interest = desiredInterest
         registrationID = try eventLoop.register(.connection(self), fd: fd, interest: interest)
         registeredInterest = interest
+        if let tls {
+            handshakeTimer = eventLoop.scheduleTimer(after: tls.handshakeTimeout) { [weak self] in
+                guard let self else { return }
+                handshakeTimer = nil
+                guard state != .closed else { return }
+                onError?(
+                    TransportError(
+                        operation: "TLS handshake with \(remoteAddress)",
+                        reason: "not completed within \(tls.handshakeTimeout)"))
+                abort()
+            }
+        }
         handler?.connectionActive(self)
     }
 
@@ -178,13 +209,57 @@ public final class TCPConnection {
                 peerClosed = true
                 break reads
             case .processed(let count):
-                inbound.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                if let tls {
+                    tls.receive(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                } else {
+                    inbound.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                }
                 received += count
                 if count < scratch.count { break reads }
             }
         }
-        if received > 0 { deliverInbound() }
+        if received > 0 {
+            if let tls {
+                guard unseal(tls, scratch: scratch, peerClosed: &peerClosed) else { return }
+            } else {
+                deliverInbound()
+            }
+        }
         if peerClosed { closeNow() }
+    }
+
+    /// Decrypts what arrived, schedules a flush for whatever OpenSSL wants to send, and hands plaintext to the
+    /// handler. Returns false when the session failed (the connection is then closing).
+    private func unseal(_ tls: TLSSession, scratch: UnsafeMutableRawBufferPointer, peerClosed: inout Bool) -> Bool {
+        let wasComplete = tls.isHandshakeComplete
+        let plaintext: Int
+        switch tls.unseal(into: &inbound, scratch: scratch) {
+        case .open(let count):
+            plaintext = count
+        case .closedByPeer(let count):
+            plaintext = count
+            peerClosed = true
+        case .failed(let reason):
+            failTLS(reason, duringHandshake: !wasComplete)
+            return false
+        }
+        if !wasComplete && tls.isHandshakeComplete {
+            if let handshakeTimer {
+                eventLoop.cancelTimer(handshakeTimer)
+                self.handshakeTimer = nil
+            }
+            if outbound.readableBytes > 0 { markDirty() }
+        }
+        if tls.hasOutput { markDirty() }
+        if plaintext > 0 { deliverInbound() }
+        return true
+    }
+
+    /// Reports a fatal TLS error once and closes, still sending the alert OpenSSL queued for the peer.
+    private func failTLS(_ reason: String, duringHandshake: Bool) {
+        onError?(
+            TransportError(operation: "\(duringHandshake ? "TLS handshake" : "TLS") with \(remoteAddress)", reason: reason))
+        if state == .open { close() } else { markDirty() }
     }
 
     /// Calls the handler with the inbound buffer, then compacts it (reset when consumed, or move the unread tail to
@@ -211,30 +286,26 @@ public final class TCPConnection {
         eventLoop.markDirty(self)
     }
 
+    private enum SendOutcome {
+        case drained
+        /// The kernel would block or the per-flush send budget ran out; the rest waits for `EPOLLOUT`.
+        case blocked
+        /// The socket failed; the caller closes once it no longer holds a buffer `inout`.
+        case failed
+    }
+
     /// Writes what the kernel takes, keeps the rest, updates `EPOLLOUT` interest and writability, and completes a
     /// pending `close()` once everything is out.
     private func flush() {
-        var sends = 0
-        while outbound.readableBytes > 0 && sends < Self.maxWritesPerFlush {
-            sends += 1
-            let result: IOResult
-            do {
-                result = try SystemCall.nonBlocking("send") {
-                    outbound.withReadableBytes { gw_send(fd, $0.baseAddress, $0.count) }
-                }
-            } catch {
-                closeNow()
-                return
-            }
-            guard case .processed(let count) = result else { break }
-            outbound.moveReaderIndex(forwardBy: count)
+        var budget = Self.maxWritesPerFlush
+        let outcome = if let tls { flushTLS(tls, budget: &budget) } else { send(&outbound, budget: &budget) }
+        guard outcome != .failed else {
+            closeNow()
+            return
         }
-        if outbound.readableBytes == 0 {
-            if outbound.writerIndex > Self.retainedBufferLimit { outbound = ByteBuffer() } else { outbound.clear() }
-        } else if outbound.readerIndex > outbound.writerIndex / 2 {
-            outbound.discardReadBytes()
-        }
-        if state == .closing && outbound.readableBytes == 0 {
+        Self.compact(&outbound)
+        Self.compact(&sealed)
+        if state == .closing && pendingWriteBytes == 0 {
             finishClose()
             return
         }
@@ -242,10 +313,54 @@ public final class TCPConnection {
         updateWritability()
     }
 
+    /// Encrypts plaintext in slices of at most `sealedBufferLimit` and sends them, until the send budget is spent,
+    /// the kernel would block, or everything is out. When closing, close_notify follows the last record; plaintext
+    /// that can never be encrypted (handshake failed or not completed when closing) is dropped.
+    private func flushTLS(_ tls: TLSSession, budget: inout Int) -> SendOutcome {
+        if tls.hasFailed || (state == .closing && !tls.isHandshakeComplete) { outbound.clear() }
+        while true {
+            if let reason = tls.seal(&outbound, into: &sealed, limit: Self.sealedBufferLimit, finish: state == .closing) {
+                onError?(TransportError(operation: "TLS with \(remoteAddress)", reason: reason))
+                return .failed
+            }
+            guard sealed.readableBytes > 0, budget > 0 else { return .blocked }
+            let outcome = send(&sealed, budget: &budget)
+            guard outcome == .drained, outbound.readableBytes > 0 else { return outcome }
+        }
+    }
+
+    /// Sends from `buffer` while the kernel takes it and `budget` sends remain.
+    private func send(_ buffer: inout ByteBuffer, budget: inout Int) -> SendOutcome {
+        while buffer.readableBytes > 0 {
+            guard budget > 0 else { return .blocked }
+            budget -= 1
+            let result: IOResult
+            do {
+                result = try SystemCall.nonBlocking("send") {
+                    buffer.withReadableBytes { gw_send(fd, $0.baseAddress, $0.count) }
+                }
+            } catch {
+                return .failed
+            }
+            guard case .processed(let count) = result else { return .blocked }
+            buffer.moveReaderIndex(forwardBy: count)
+        }
+        return .drained
+    }
+
+    /// Releases a buffer that grew large once it is empty, or moves a tail that passed half of it to the front.
+    private static func compact(_ buffer: inout ByteBuffer) {
+        if buffer.readableBytes == 0 {
+            if buffer.writerIndex > retainedBufferLimit { buffer = ByteBuffer() } else { buffer.clear() }
+        } else if buffer.readerIndex > buffer.writerIndex / 2 {
+            buffer.discardReadBytes()
+        }
+    }
+
     private func updateWritability() {
-        if !isWritable && outbound.readableBytes <= lowWatermark {
+        if !isWritable && pendingWriteBytes <= lowWatermark {
             isWritable = true
-        } else if isWritable && outbound.readableBytes > highWatermark {
+        } else if isWritable && pendingWriteBytes > highWatermark {
             isWritable = false
         }
         guard isWritable != notifiedWritable else { return }
@@ -258,7 +373,7 @@ public final class TCPConnection {
     private var desiredInterest: UInt32 {
         var interest: UInt32 = 0
         if state == .open && !readingPaused { interest |= gw_epollin | gw_epollrdhup }
-        if outbound.readableBytes > 0 { interest |= gw_epollout }
+        if (tls == nil ? outbound.readableBytes : sealed.readableBytes) > 0 { interest |= gw_epollout }
         return interest
     }
 
@@ -291,10 +406,15 @@ public final class TCPConnection {
             eventLoop.cancelTimer(closeTimer)
             self.closeTimer = nil
         }
+        if let handshakeTimer {
+            eventLoop.cancelTimer(handshakeTimer)
+            self.handshakeTimer = nil
+        }
         eventLoop.deregister(fd: fd)
         _ = Glibc.close(fd)
         inbound = ByteBuffer()
         outbound = ByteBuffer()
+        sealed = ByteBuffer()
         eventLoop.enqueue { [self] in
             handler?.connectionClosed(self)
             handler = nil

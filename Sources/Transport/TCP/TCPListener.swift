@@ -20,8 +20,12 @@ public final class TCPListener: Sendable {
     /// loop's thread; returning nil closes the socket. `host` is a numeric IPv4/IPv6 address or a name resolved
     /// once here; port 0 binds an ephemeral port. Errors while accepting (e.g. `EMFILE`) go to `onError` and do not
     /// stop the listener: on descriptor or memory exhaustion it pauses accepting for 100 ms.
+    ///
+    /// With `tls`, every accepted socket runs a TLS server session from the context current at accept time
+    /// (see `TLSContext.reload()`); handlers see only plaintext. A failed or timed-out handshake or a fatal TLS error
+    /// closes that connection and is reported to `onError` once (`TLS handshake with <peer>: <reason>`).
     public static func bind(
-        host: String, port: Int, group: EventLoopGroup, backlog: Int32 = 1024,
+        host: String, port: Int, group: EventLoopGroup, backlog: Int32 = 1024, tls: TLSContext? = nil,
         onError: @escaping @Sendable (TransportError) -> Void = { _ in },
         makeHandler: @escaping @Sendable (TCPConnection) -> ConnectionHandler?
     ) throws(TransportError) -> TCPListener {
@@ -52,7 +56,7 @@ public final class TCPListener: Sendable {
         }
         let loop = group.next()
         let channel = ListenerChannel(
-            fd: fd, localAddress: bound, eventLoop: loop, group: group, makeHandler: makeHandler, onError: onError)
+            fd: fd, localAddress: bound, eventLoop: loop, group: group, tls: tls, makeHandler: makeHandler, onError: onError)
         loop.execute { channel.start() }
         return TCPListener(channel: channel)
     }

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from gwtest.broker import Target, is_mosquitto, is_rabbitmq, target_mode
+from gwtest.broker import Target, is_mosquitto, is_mosquitto_tls, is_rabbitmq, target_mode
 from gwtest.session import RUNNING, running_broker
 
 WATCHDOG_S = 60
@@ -28,6 +28,8 @@ def pytest_report_header(config):
         return "interop target: rabbitmq (already running)"
     if is_mosquitto():
         return "interop target: mosquitto (already running; MQTT tests only)"
+    if is_mosquitto_tls():
+        return "interop target: mosquitto-tls (started per test with a TLS listener; TLS tests only)"
     return f"interop target: gateway ({gateway_binary()})"
 
 
@@ -49,6 +51,32 @@ def start_broker(tmp_path) -> Iterator:
                   settings: dict[str, dict[str, str]] | None = None) -> Target:
             return stack.enter_context(
                 running_broker(tmp_path / f"broker{next(counter)}", definitions, bind, settings))
+
+        yield start
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A fresh test PKI (gwtest/certs.py): CA, server certificate at stable paths, client certificates."""
+    from gwtest.certs import PKI
+
+    return PKI.create(tmp_path / "pki")
+
+
+@pytest.fixture
+def tls_broker(tmp_path, pki) -> Iterator:
+    """Factory for a per-test broker with TLS listeners serving `pki`'s server certificate:
+    `tls_broker(options=TLSOptions(), bind="127.0.0.1") -> TLSBroker` (gwtest/tls.py). Gateway in gateway mode, a
+    mosquitto with a TLS listener in mosquitto-tls mode."""
+    from gwtest.session import _or_fail
+    from gwtest.tls import TLSOptions, running_tls_broker
+
+    with contextlib.ExitStack() as stack:
+        counter = iter(range(1000))
+
+        def start(options: TLSOptions = TLSOptions(), bind: str = "127.0.0.1"):
+            workdir = tmp_path / f"tlsbroker{next(counter)}"
+            return _or_fail(lambda: stack.enter_context(running_tls_broker(workdir, pki, options, bind)))
 
         yield start
 
@@ -112,7 +140,14 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mosquitto mode runs only the MQTT modules (test_mqtt_*.py): everything else needs an AMQP port."""
+    """Mosquitto mode runs only the MQTT modules (test_mqtt_*.py): everything else needs an AMQP port.
+    Mosquitto-tls mode runs only the TLS modules (test_tls_*.py), which start their own mosquitto."""
+    if is_mosquitto_tls():
+        skip_tls = pytest.mark.skip(reason="mosquitto-tls mode: only the TLS tests (test_tls_*.py) run")
+        for item in items:
+            if not item.path.name.startswith("test_tls_"):
+                item.add_marker(skip_tls)
+        return
     if not is_mosquitto():
         return
     skip = pytest.mark.skip(reason="mosquitto mode: AMQP test (mosquitto speaks MQTT only)")

@@ -204,7 +204,6 @@ def test_mtls_does_not_affect_the_plain_listener(tls_broker, pki):
     assert_mqtt_healthy(broker.target)
 
 
-@skip_on("mosquitto-tls", "mosquitto 2.0.11 does not reload listener certificates on SIGHUP")
 def test_sighup_swaps_the_certificate_and_old_connections_keep_working(tls_broker, pki, mqtt_clients):
     broker = tls_broker()
     port = broker.target.mqtts_port

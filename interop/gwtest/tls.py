@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -235,11 +236,18 @@ def client_context(pki: PKI, *, client: Issued | None = None, ca: Path | None = 
     if seclevel0:
         ctx.set_ciphers("DEFAULT@SECLEVEL=0")
     if version is not None:
-        ctx.minimum_version = version
-        ctx.maximum_version = version
+        _pin_version(ctx, version)
     if client is not None:
         ctx.load_cert_chain(str(client.cert), str(client.key))
     return ctx
+
+
+def _pin_version(ctx: ssl.SSLContext, version: ssl.TLSVersion) -> None:
+    """min = max = `version`; TLS 1.1 is deprecated in Python's ssl, which is exactly why a test pins it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = version
+        ctx.maximum_version = version
 
 
 def tls_connect(host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0) -> ssl.SSLSocket:
@@ -338,8 +346,7 @@ def local_openssl_speaks(version: ssl.TLSVersion, pki: PKI) -> bool:
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         server_ctx.set_ciphers("DEFAULT@SECLEVEL=0")
-        server_ctx.minimum_version = version
-        server_ctx.maximum_version = version
+        _pin_version(server_ctx, version)
         server_ctx.load_cert_chain(str(pki.server.cert), str(pki.server.key))
         client_ctx = client_context(pki, version=version, seclevel0=True)
     except (ssl.SSLError, ValueError):

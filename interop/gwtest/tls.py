@@ -29,7 +29,7 @@ from typing import Iterator
 
 import pika
 
-from . import mqtt_raw
+from . import amqp_raw, mqtt_raw
 from .broker import BrokerStartError, Target, free_port, is_mosquitto_tls, rss_bytes, tcp_connects
 from .certs import PKI, Issued
 from .clients import params
@@ -250,9 +250,11 @@ def _pin_version(ctx: ssl.SSLContext, version: ssl.TLSVersion) -> None:
         ctx.maximum_version = version
 
 
-def tls_connect(host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0) -> ssl.SSLSocket:
-    """A TCP connection with a completed TLS handshake (raises ssl.SSLError / OSError when it fails)."""
-    sock = socket.create_connection((host, port), timeout=timeout)
+def tls_connect(host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0,
+                source: str | None = None) -> ssl.SSLSocket:
+    """A TCP connection with a completed TLS handshake (raises ssl.SSLError / OSError when it fails); `source`
+    binds the client end to that local address."""
+    sock = socket.create_connection((host, port), timeout=timeout, source_address=(source, 0) if source else None)
     try:
         return ctx.wrap_socket(sock, server_hostname=SERVER_HOSTNAME)
     except BaseException:
@@ -283,8 +285,20 @@ def wait_for_serial(host: str, port: int, ctx: ssl.SSLContext, serial: int, time
 class TLSRawMQTT(mqtt_raw.RawMQTT):
     """RawMQTT over a TLS connection (the handshake completes in the constructor)."""
 
-    def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0):
-        super().__init__(host, port, timeout)
+    def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0, source: str | None = None):
+        super().__init__(host, port, timeout, source)
+        try:
+            self.sock = ctx.wrap_socket(self.sock, server_hostname=SERVER_HOSTNAME)
+        except BaseException:
+            self.close()
+            raise
+
+
+class TLSRawAMQP(amqp_raw.RawAMQP):
+    """RawAMQP over a TLS connection (the handshake completes in the constructor)."""
+
+    def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0, source: str | None = None):
+        super().__init__(host, port, timeout, source)
         try:
             self.sock = ctx.wrap_socket(self.sock, server_hostname=SERVER_HOSTNAME)
         except BaseException:

@@ -74,8 +74,9 @@ def test_amqps_and_plain_amqp_share_the_broker(tls_broker, pki):
 
 def amqp_tool(tool: str, broker, pki, *args: str, client=None) -> subprocess.CompletedProcess:
     assert shutil.which(tool), f"{tool} not installed (apt-get install amqp-tools)"
-    cmd = [tool, "-s", SERVER_HOSTNAME, "--port", str(broker.target.amqps_port), "--ssl", "--cacert", str(pki.ca_cert),
-           "--username", "guest", "--password", "guest"]
+    # amqp-tools insist on an amqps:// URL together with --ssl (-s/--port are refused with --ssl).
+    cmd = [tool, "--url", f"amqps://guest:guest@{SERVER_HOSTNAME}:{broker.target.amqps_port}", "--ssl",
+           "--cacert", str(pki.ca_cert)]
     if client is not None:
         cmd += ["--cert", str(client.cert), "--key", str(client.key)]
     return subprocess.run(cmd + list(args), capture_output=True, timeout=30)
@@ -102,8 +103,11 @@ def test_mtls_over_amqps(tls_broker, pki):
         conn.close()
     for name, ctx in (("no client certificate", client_context(pki)),
                       ("untrusted client certificate", client_context(pki, client=pki.rogue_client))):
-        with pytest.raises(pika.exceptions.AMQPConnectionError):
+        try:
             amqps(broker, ctx).close()
+        except (pika.exceptions.AMQPConnectionError, ssl.SSLError, ConnectionError):
+            continue
+        pytest.fail(f"AMQPS accepted a client with {name}")
     q = unique("tlsmtls")
     r = amqp_tool("amqp-declare-queue", broker, pki, "-q", q, client=pki.client)
     assert r.returncode == 0, f"amqp-declare-queue with a client certificate: {r.stdout!r} {r.stderr!r}"
@@ -129,7 +133,7 @@ def test_expired_server_certificate_is_refused_by_pika(tls_broker, pki):
     pki.ca.issue("expired", "localhost", not_before=past, not_after=past + datetime.timedelta(days=30)) \
         .copy_to(pki.server_cert, pki.server_key)
     broker = tls_broker()
-    with pytest.raises(pika.exceptions.AMQPConnectionError):
+    with pytest.raises((pika.exceptions.AMQPConnectionError, ssl.SSLCertVerificationError)):  # pika 1.4 re-raises the latter
         amqps(broker, client_context(pki)).close()
     with pytest.raises(ssl.SSLCertVerificationError):
         tls_connect(broker.host, broker.target.amqps_port, client_context(pki)).close()

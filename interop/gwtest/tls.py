@@ -36,6 +36,8 @@ from .clients import params
 from .session import RUNNING, running_broker
 
 READY_DEADLINE_S = 30.0
+TLS_LISTENER_DEADLINE_S = 10.0
+"""How long after gateway's plain AMQP port accepts its AMQPS and MQTTS ports may take to accept."""
 SERVER_HOSTNAME = "localhost"
 """The name clients verify: the server certificates carry it (and 127.0.0.1) as subjectAltNames."""
 
@@ -142,10 +144,11 @@ class MosquittoProcess:
         return self.proc.returncode
 
 
-def _wait_ports(process, ports: list[int], host: str = "127.0.0.1") -> None:
-    """Waits until every port accepts a TCP connection; fails with the broker's log if it exits or the deadline
-    passes first."""
-    deadline = time.monotonic() + READY_DEADLINE_S
+def _wait_ports(process, ports: list[int], host: str = "127.0.0.1", timeout: float = READY_DEADLINE_S,
+                hint: str = "") -> None:
+    """Waits until every port accepts a TCP connection; fails with the broker's log (and `hint`) if it exits or
+    the deadline passes first."""
+    deadline = time.monotonic() + timeout
     pending = list(ports)
     while pending:
         code = process.crashed()
@@ -155,7 +158,7 @@ def _wait_ports(process, ports: list[int], host: str = "127.0.0.1") -> None:
         pending = [p for p in pending if not tcp_connects(host, p, timeout=0.2)]
         if pending and time.monotonic() > deadline:
             raise BrokerStartError(f"broker did not accept connections on {host}:{pending} within "
-                                   f"{READY_DEADLINE_S:.0f} s.\n--- broker output ---\n{process.log_text()}")
+                                   f"{timeout:.0f} s{hint}.\n--- broker output ---\n{process.log_text()}")
         if pending:
             time.sleep(0.05)
 
@@ -219,7 +222,9 @@ def running_tls_broker(workdir: Path, pki: PKI, options: TLSOptions = TLSOptions
     amqps, mqtts = free_port(bind), free_port(bind)
     with running_broker(workdir, None, bind, options.gateway_settings(pki, amqps, mqtts)) as target:
         process = next(gw for gw in RUNNING if gw.proc is not None and gw.proc.pid == target.pid)
-        _wait_ports(process, [amqps, mqtts], bind)
+        # Gateway binds every listener at start, so once plain AMQP accepts the TLS ports follow within moments.
+        _wait_ports(process, [amqps, mqtts], bind, TLS_LISTENER_DEADLINE_S,
+                    " (TLS listeners: the log should say 'listening for AMQPS/MQTTS on ...')")
         yield TLSBroker(dataclasses.replace(target, amqps_port=amqps, mqtts_port=mqtts), pki, process)
 
 

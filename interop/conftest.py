@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from gwtest.broker import Target, is_mosquitto, is_rabbitmq, target_mode
+from gwtest.broker import Target, is_mosquitto, is_mosquitto_tls, is_rabbitmq, target_mode
 from gwtest.session import RUNNING, running_broker
 
 WATCHDOG_S = 60
@@ -28,6 +28,8 @@ def pytest_report_header(config):
         return "interop target: rabbitmq (already running)"
     if is_mosquitto():
         return "interop target: mosquitto (already running; MQTT tests only)"
+    if is_mosquitto_tls():
+        return "interop target: mosquitto-tls (started per test with a TLS listener; TLS tests only)"
     return f"interop target: gateway ({gateway_binary()})"
 
 
@@ -49,6 +51,32 @@ def start_broker(tmp_path) -> Iterator:
                   settings: dict[str, dict[str, str]] | None = None) -> Target:
             return stack.enter_context(
                 running_broker(tmp_path / f"broker{next(counter)}", definitions, bind, settings))
+
+        yield start
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A fresh test PKI (gwtest/certs.py): CA, server certificate at stable paths, client certificates."""
+    from gwtest.certs import PKI
+
+    return PKI.create(tmp_path / "pki")
+
+
+@pytest.fixture
+def tls_broker(tmp_path, pki) -> Iterator:
+    """Factory for a per-test broker with TLS listeners serving `pki`'s server certificate:
+    `tls_broker(options=TLSOptions(), bind="127.0.0.1") -> TLSBroker` (gwtest/tls.py). Gateway in gateway mode, a
+    mosquitto with a TLS listener in mosquitto-tls mode."""
+    from gwtest.session import _or_fail
+    from gwtest.tls import TLSOptions, running_tls_broker
+
+    with contextlib.ExitStack() as stack:
+        counter = iter(range(1000))
+
+        def start(options: TLSOptions = TLSOptions(), bind: str = "127.0.0.1"):
+            workdir = tmp_path / f"tlsbroker{next(counter)}"
+            return _or_fail(lambda: stack.enter_context(running_tls_broker(workdir, pki, options, bind)))
 
         yield start
 
@@ -109,6 +137,15 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_configure(config):
     target_mode()  # validate INTEROP_TARGET early
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Mosquitto-tls mode collects only the TLS modules (test_tls_*.py), which start their own mosquitto; the
+    others are not even imported (some pick per-mode constants at import time)."""
+    if is_mosquitto_tls() and collection_path.suffix == ".py" and collection_path.name.startswith("test_") \
+            and not collection_path.name.startswith("test_tls_"):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

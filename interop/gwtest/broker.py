@@ -27,10 +27,12 @@ KILL_DEADLINE_S = 10.0
 
 
 def target_mode() -> str:
-    """`gateway` (default), `rabbitmq`, or `mosquitto` (MQTT-only tests), from INTEROP_TARGET."""
+    """`gateway` (default), `rabbitmq`, `mosquitto` (MQTT-only tests), or `mosquitto-tls` (the TLS tests only, each
+    against a mosquitto the test starts with a TLS listener, see gwtest/tls.py), from INTEROP_TARGET."""
     mode = os.environ.get("INTEROP_TARGET", "gateway").strip().lower()
-    if mode not in ("gateway", "rabbitmq", "mosquitto"):
-        raise RuntimeError(f"INTEROP_TARGET must be 'gateway', 'rabbitmq' or 'mosquitto', not {mode!r}")
+    if mode not in ("gateway", "rabbitmq", "mosquitto", "mosquitto-tls"):
+        raise RuntimeError(
+            f"INTEROP_TARGET must be 'gateway', 'rabbitmq', 'mosquitto' or 'mosquitto-tls', not {mode!r}")
     return mode
 
 
@@ -40,6 +42,10 @@ def is_rabbitmq() -> bool:
 
 def is_mosquitto() -> bool:
     return target_mode() == "mosquitto"
+
+
+def is_mosquitto_tls() -> bool:
+    return target_mode() == "mosquitto-tls"
 
 
 def gateway_binary() -> Path:
@@ -96,6 +102,10 @@ class Target:
     http_port: int | None = None
     pid: int | None = None
     kind: str = "gateway"
+    amqps_port: int | None = None
+    """AMQP over TLS (`[amqp] tls_port`), when the broker was started with a certificate."""
+    mqtts_port: int | None = None
+    """MQTT over TLS (`[mqtt] tls_port`), when the broker was started with a certificate."""
 
     def url(self, user: str = "guest", password: str = "guest", vhost: str = "/") -> str:
         from urllib.parse import quote

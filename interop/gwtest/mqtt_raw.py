@@ -173,8 +173,10 @@ class ProtocolViolation(AssertionError):
 class RawMQTT:
     """A blocking TCP socket speaking raw MQTT. Every read has a deadline."""
 
-    def __init__(self, host: str, port: int, timeout: float = 10.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host: str, port: int, timeout: float = 10.0, source: str | None = None):
+        """`source` binds the client end to that local address (e.g. 127.0.0.2) before connecting."""
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout, source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.timeout = timeout

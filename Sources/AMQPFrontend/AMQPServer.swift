@@ -1,5 +1,5 @@
-import Locks
 import AMQPModel
+import Locks
 import Transport
 
 /// The AMQP 0-9-1 frontend: makes a connection handler for each accepted socket and tracks open

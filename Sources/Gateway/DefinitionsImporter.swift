@@ -58,7 +58,8 @@ struct DefinitionsImporter {
                 destination = .queue(q)
             } else {
                 guard let e = vhost.exchange(named: ByteString(b.destination)) else {
-                    throw StartupError("\(source): binding to unknown exchange '\(b.destination)' in vhost '\(b.vhost)'")
+                    throw StartupError(
+                        "\(source): binding to unknown exchange '\(b.destination)' in vhost '\(b.vhost)'")
                 }
                 destination = .exchange(e)
             }

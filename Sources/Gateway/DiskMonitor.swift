@@ -28,7 +28,9 @@ final class DiskMonitor: @unchecked Sendable {
             let low = free < minimum
             if low != ResourceAlarm.isDiskAlarmed {
                 if low {
-                    logger.warning("disk alarm: \(free) bytes free on the data directory, below free_disk_min \(minimum); blocking publishers")
+                    logger.warning(
+                        "disk alarm: \(free) bytes free on the data directory, below free_disk_min \(minimum); blocking publishers"
+                    )
                 } else {
                     logger.info("disk alarm cleared: \(free) bytes free")
                 }

@@ -2,7 +2,7 @@ import AMQPModel
 import GatewayConfig
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Entry point of the `gateway` executable: parse the configuration, start the broker, wait for a signal.

@@ -7,7 +7,7 @@ import Storage
 import Transport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The running broker: event loops, the core, the listeners, and an orderly shutdown on SIGTERM/SIGINT
@@ -44,7 +44,9 @@ final class GatewayServer {
                     + "and can be lost on a crash of the machine")
         }
 
-        let threads = configuration.main.ioThreads > 0 ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let threads =
+            configuration.main.ioThreads > 0
+            ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
@@ -83,7 +85,8 @@ final class GatewayServer {
         if configuration.mqtt.allowAnonymous {
             logger.warning(
                 "[mqtt] allow_anonymous is on: MQTT clients without credentials act as user "
-                    + "'\(configuration.mqtt.anonymousUser ?? configuration.main.defaultUser)'; do not use this in production")
+                    + "'\(configuration.mqtt.anonymousUser ?? configuration.main.defaultUser)'; do not use this in production"
+            )
         }
         let mqtt = MQTTServer(broker: broker, configuration: Self.mqttConfiguration(configuration))
         self.mqtt = mqtt
@@ -120,7 +123,9 @@ final class GatewayServer {
             throw StartupError("cannot listen: \(error)")
         }
         DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0]).start()
-        logger.info("gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)")
+        logger.info(
+            "gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)"
+        )
     }
 
     /// Blocks until SIGTERM or SIGINT (reloading TLS on SIGHUP meanwhile), then closes every connection gracefully (320 CONNECTION_FORCED) and stops.
@@ -181,7 +186,8 @@ final class GatewayServer {
         let hash = main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
         broker.users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
         do {
-            try broker.users.setPermissions(user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
+            try broker.users.setPermissions(
+                user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
         } catch {
             throw StartupError("cannot create the default user: \(error)")
         }
@@ -231,7 +237,8 @@ final class GatewayServer {
             let messages = broker.vhosts.flatMap(\.queues).reduce(0) { $0 + $1.messageCount }
             logger.info(
                 "restored \(definitions.vhosts.count) vhost(s), \(definitions.queues.count) durable queue(s) with "
-                    + "\(messages) message(s), \(definitions.exchanges.count) exchange(s), \(definitions.bindings.count) binding(s)")
+                    + "\(messages) message(s), \(definitions.exchanges.count) exchange(s), \(definitions.bindings.count) binding(s)"
+            )
         } catch {
             throw StartupError("definitions snapshot \(snapshot.path): \(error)")
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A mutex guarding a value, built on a plain (non priority-inheriting) pthread mutex.

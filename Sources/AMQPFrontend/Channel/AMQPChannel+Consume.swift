@@ -79,7 +79,8 @@ extension AMQPChannel {
         connection.connection.write { out in
             message.body.withUnsafeBytes { body in
                 FrameEncoder.writeContent(
-                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out
+                )
             }
         }
     }

@@ -20,7 +20,8 @@ extension AMQPChannel {
         guard authorizer.isTopicAllowed(access, exchange: exchange.name, routingKey: key) else {
             throw .channel(
                 ReplyCode.accessRefused,
-                "\(access) access to topic '\(key)' in exchange '\(exchange.name)' in vhost '\(vhost.name)' refused for user '\(userName)'")
+                "\(access) access to topic '\(key)' in exchange '\(exchange.name)' in vhost '\(vhost.name)' refused for user '\(userName)'"
+            )
         }
     }
 
@@ -46,7 +47,9 @@ extension AMQPChannel {
         guard let q = vhost.queue(named: resolved) else {
             throw .channel(ReplyCode.notFound, "no queue '\(resolved)' in vhost '\(vhost.name)'")
         }
-        do { try VHost.checkExclusive(q, connection: connection.id, vhost: vhost.name) } catch { throw AMQPError(error) }
+        do { try VHost.checkExclusive(q, connection: connection.id, vhost: vhost.name) } catch {
+            throw AMQPError(error)
+        }
         return q
     }
 

@@ -86,7 +86,8 @@ extension AMQPChannel {
         connection.connection.write { out in
             message.body.withUnsafeBytes { body in
                 FrameEncoder.writeContent(
-                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out)
+                    method, properties: message.properties, body: body, channel: channel, frameMax: frameMax, into: &out
+                )
             }
         }
     }
@@ -122,7 +123,8 @@ extension AMQPChannel {
                 runEnd = seq
             } else {
                 flushRun()
-                connection.send(.basicNack(BasicNack(deliveryTag: seq, multiple: false, requeue: false)), channel: number)
+                connection.send(
+                    .basicNack(BasicNack(deliveryTag: seq, multiple: false, requeue: false)), channel: number)
             }
             sent += 1
         }

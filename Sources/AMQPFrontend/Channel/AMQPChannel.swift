@@ -71,7 +71,8 @@ final class AMQPChannel {
             return
         }
         if publishing != nil {
-            throw AMQPError.connection(ReplyCode.unexpectedFrame, "expected content header for class 60, got a method frame")
+            throw AMQPError.connection(
+                ReplyCode.unexpectedFrame, "expected content header for class 60, got a method frame")
         }
         do {
             try dispatch(method)
@@ -157,7 +158,8 @@ final class AMQPChannel {
             body.reserveCapacity(min(Int(header.bodySize), 1 << 20))
         } else {
             guard let header = publishingHeader else {
-                throw AMQPError.connection(ReplyCode.unexpectedFrame, "content body on channel \(number) before its header")
+                throw AMQPError.connection(
+                    ReplyCode.unexpectedFrame, "content body on channel \(number) before its header")
             }
             frame.payload.withReadableBytes { body.append(contentsOf: $0) }
             if body.count > header.bodySize {

@@ -105,7 +105,10 @@ struct UnackedDeliveries {
     mutating func restore(_ deliveries: [Delivery]) {
         guard !deliveries.isEmpty else { return }
         var merged = items[head...].filter { !$0.settled }
-        merged.append(contentsOf: deliveries.map { var d = $0; d.settled = false; return d })
+        merged.append(
+            contentsOf: deliveries.map {
+                var d = $0; d.settled = false; return d
+            })
         merged.sort { $0.tag < $1.tag }
         items = merged
         head = 0

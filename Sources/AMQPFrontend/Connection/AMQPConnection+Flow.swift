@@ -13,7 +13,8 @@ extension AMQPConnection {
             "connection \(id) (\(name)) blocked: "
                 + (disk
                     ? "free disk space below free_disk_min"
-                    : "messages hold \(ResourceAlarm.liveBytes) bytes, above max_message_memory \(ResourceAlarm.highWatermark)"))
+                    : "messages hold \(ResourceAlarm.liveBytes) bytes, above max_message_memory \(ResourceAlarm.highWatermark)")
+        )
         if capabilities.connectionBlocked {
             send(.connectionBlocked(ConnectionBlocked(reason: disk ? "low on disk" : "low on memory")), channel: 0)
         }

@@ -52,15 +52,19 @@ extension AMQPConnection {
             send(.connectionCloseOk(ConnectionCloseOk()), channel: 0)
             connection.close()
         default:
-            throw AMQPError.connection(ReplyCode.commandInvalid, "unexpected method (class \(method.classId), method \(method.methodId)) on channel 0")
-                .during(classId: method.classId, methodId: method.methodId)
+            throw AMQPError.connection(
+                ReplyCode.commandInvalid,
+                "unexpected method (class \(method.classId), method \(method.methodId)) on channel 0"
+            )
+            .during(classId: method.classId, methodId: method.methodId)
         }
     }
 
     private func startOk(_ m: ConnectionStartOk) throws(AMQPError) {
         capabilities = ClientCapabilities(clientProperties: m.clientProperties)
         guard let (username, password) = Self.credentials(mechanism: m.mechanism, response: m.response) else {
-            throw .connection(ReplyCode.accessRefused, "unsupported authentication mechanism '\(m.mechanism)' or malformed response")
+            throw .connection(
+                ReplyCode.accessRefused, "unsupported authentication mechanism '\(m.mechanism)' or malformed response")
         }
         let refused = AMQPError.connection(
             ReplyCode.accessRefused,
@@ -73,7 +77,8 @@ extension AMQPConnection {
             && !connection.remoteAddress.isLoopback
         {
             logger.warning(
-                "connection \(id) (\(name)): login refused for user '\(username)': the default user may only connect from loopback")
+                "connection \(id) (\(name)): login refused for user '\(username)': the default user may only connect from loopback"
+            )
             throw refused
         }
         self.user = user
@@ -149,7 +154,8 @@ extension AMQPConnection {
                 let now = self.eventLoop.now
                 if !self.blockedByAlarm && now &- self.lastReadAt > 2 * intervalNs {
                     self.logger.warning(
-                        "closing connection \(self.id) (\(self.name)): missed heartbeats from client, timeout \(self.heartbeat) s")
+                        "closing connection \(self.id) (\(self.name)): missed heartbeats from client, timeout \(self.heartbeat) s"
+                    )
                     self.connection.abort()
                     return
                 }

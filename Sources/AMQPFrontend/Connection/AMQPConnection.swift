@@ -75,7 +75,8 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         handshakeTimer = eventLoop.scheduleTimer(after: .seconds(configuration.handshakeTimeout)) { [weak self] in
             guard let self, self.phase != .open, self.phase != .closed else { return }
             self.logger.warning(
-                "closing connection \(self.id) (\(self.name)): handshake not finished within \(self.configuration.handshakeTimeout) s")
+                "closing connection \(self.id) (\(self.name)): handshake not finished within \(self.configuration.handshakeTimeout) s"
+            )
             self.connection.abort()
         }
     }
@@ -200,7 +201,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
             var payload = frame.payload
             let method: AMQPMethod
             do { method = try AMQPMethod.decode(&payload) } catch {
-                let ids = (frame.payload.peekInteger(at: 0, as: UInt16.self), frame.payload.peekInteger(at: 2, as: UInt16.self))
+                let ids = (
+                    frame.payload.peekInteger(at: 0, as: UInt16.self), frame.payload.peekInteger(at: 2, as: UInt16.self)
+                )
                 throw AMQPError(error).during(classId: ids.0 ?? 0, methodId: ids.1 ?? 0)
             }
             if frame.channel == 0 {

@@ -133,11 +133,13 @@ public final class VHost: @unchecked Sendable {
         let result = try registry.withLock { (r: inout Registry) throws(BrokerError) -> (Queue, Bool) in
             if let q = r.queues[name] {
                 try Self.checkExclusive(q, connection: connection, vhost: self.name)
-                guard q.durable == durable, q.autoDelete == autoDelete, (q.exclusiveOwner != nil) == (exclusiveOwner != nil)
+                guard q.durable == durable, q.autoDelete == autoDelete,
+                    (q.exclusiveOwner != nil) == (exclusiveOwner != nil)
                 else {
                     throw BrokerError(
                         .preconditionFailed,
-                        "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'")
+                        "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'"
+                    )
                 }
                 guard q.limits == limits else {
                     throw BrokerError(
@@ -181,7 +183,9 @@ public final class VHost: @unchecked Sendable {
     }
 
     /// Deletes a queue by name; returns the number of ready messages it held.
-    public func deleteQueue(name: ByteString, ifUnused: Bool, ifEmpty: Bool, connection: UInt64) throws(BrokerError) -> Int {
+    public func deleteQueue(name: ByteString, ifUnused: Bool, ifEmpty: Bool, connection: UInt64) throws(BrokerError)
+        -> Int
+    {
         let q = try registry.withLock { (r: inout Registry) throws(BrokerError) -> Queue in
             guard let q = r.queues[name] else {
                 throw BrokerError(.notFound, "no queue '\(name)' in vhost '\(self.name)'")
@@ -234,7 +238,9 @@ public final class VHost: @unchecked Sendable {
 
     /// Binds `destination` to the exchange `source` with `key`. Idempotent.
     /// The default exchange can be neither source nor destination: it routes by queue name only (RabbitMQ: 403).
-    public func bind(_ destination: Destination, to source: ByteString, key: ByteString, arguments: FieldTable) throws(BrokerError) {
+    public func bind(_ destination: Destination, to source: ByteString, key: ByteString, arguments: FieldTable)
+        throws(BrokerError)
+    {
         guard let e = exchange(named: source) else {
             throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
         }
@@ -250,7 +256,9 @@ public final class VHost: @unchecked Sendable {
     }
 
     /// Removes a binding. Unbinding something that was never bound succeeds, as in RabbitMQ.
-    public func unbind(_ destination: Destination, from source: ByteString, key: ByteString, arguments: FieldTable) throws(BrokerError) {
+    public func unbind(_ destination: Destination, from source: ByteString, key: ByteString, arguments: FieldTable)
+        throws(BrokerError)
+    {
         guard let e = exchange(named: source) else {
             throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
         }

@@ -22,7 +22,8 @@ public final class Exchange: @unchecked Sendable, Hashable {
     private let deleted = Atomic<Bool>(false)
 
     /// Creates an exchange; use `VHost.declareExchange`, which registers it.
-    init(name: ByteString, type: ExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: FieldTable) {
+    init(name: ByteString, type: ExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: FieldTable)
+    {
         self.name = name
         self.type = type
         self.durable = durable

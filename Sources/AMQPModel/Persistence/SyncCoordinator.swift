@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Locks
 import Storage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Group commit for every durable queue of the broker (design §6).
 ///
@@ -38,11 +39,13 @@ public final class SyncCoordinator: @unchecked Sendable {
         wakeup = .allocate(capacity: 1)
         sem_init(wakeup, 0, 0)
         let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(&thread, nil, { arg in
-            let coordinator = Unmanaged<SyncCoordinator>.fromOpaque(arg!).takeRetainedValue()
-            coordinator.run()
-            return nil
-        }, unmanaged.toOpaque())
+        pthread_create(
+            &thread, nil,
+            { arg in
+                let coordinator = Unmanaged<SyncCoordinator>.fromOpaque(arg!).takeRetainedValue()
+                coordinator.run()
+                return nil
+            }, unmanaged.toOpaque())
     }
 
     /// Records that `participant` wrote records; returns the generation after which they are durable

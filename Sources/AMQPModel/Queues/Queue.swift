@@ -1,6 +1,7 @@
 import Locks
 import Storage
 import Synchronization
+
 /// A queue: ready messages in order, the consumers subscribed to it, and its limits.
 ///
 /// Thread-safe: any loop thread may publish to it, and its consumers live on their own loops.
@@ -349,7 +350,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         state.withLock { s in
             s.unacked -= entries.count
             guard !s.deleted else { return }
-            s.store.returnToFront(entries.map { var e = $0; e.redelivered = true; return e })
+            s.store.returnToFront(
+                entries.map {
+                    var e = $0; e.redelivered = true; return e
+                })
             fill(&s, notify: &notify, expired: &expired, expiry: &expiry)
         }
         finish(notify: notify, expired: expired, expiry: expiry)

@@ -40,7 +40,8 @@ public struct QueueArguments: Sendable, Equatable {
                 maxLengthBytes = Int(try Self.integer(value, key, min: 0))
             case "x-overflow":
                 guard let s = value.stringValue, let o = Overflow(rawValue: s) else {
-                    throw BrokerError(.preconditionFailed, "invalid arg 'x-overflow': expected drop-head or reject-publish")
+                    throw BrokerError(
+                        .preconditionFailed, "invalid arg 'x-overflow': expected drop-head or reject-publish")
                 }
                 overflow = o
             case "x-dead-letter-exchange":

@@ -93,7 +93,9 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
         return coordinator.markDirty(self)
     }
 
-    private static func encode(topic: ByteString, message: Message?, codec: any MessageCodec, into buf: inout ByteBuffer) {
+    private static func encode(
+        topic: ByteString, message: Message?, codec: any MessageCodec, into buf: inout ByteBuffer
+    ) {
         buf.writeUInt8(message == nil ? 0 : 1)
         buf.writeInteger(UInt16(topic.count))
         buf.writeBytes(topic.bytes)

@@ -102,7 +102,9 @@ extension MQTTConnection {
         if configuration.defaultUserOnlyLoopback && user.name == configuration.defaultUser
             && !connection.remoteAddress.isLoopback
         {
-            refuse(.notAuthorized, "login refused for user '\(user.name)': the default user may only connect from loopback")
+            refuse(
+                .notAuthorized, "login refused for user '\(user.name)': the default user may only connect from loopback"
+            )
             return nil
         }
         return (vhostName, user)
@@ -154,7 +156,9 @@ extension MQTTConnection {
         if !disconnectedCleanly, let will { publishWill(will) }
         if let handle, let queue {
             queue.removeConsumer(handle)
-            let unacked = inflight.values.compactMap { $0.awaitingComp ? nil : $0.entry }.sorted { $0.sequence < $1.sequence }
+            let unacked = inflight.values.compactMap { $0.awaitingComp ? nil : $0.entry }.sorted {
+                $0.sequence < $1.sequence
+            }
             queue.requeue(unacked)
             handle.window.release(pausedWindow)
         }

@@ -9,7 +9,8 @@ extension MQTTConnection {
         guard phase == .connected else { return }
         guard mayPublish(to: p.topic) else {
             // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (design §4).
-            logger.warning("closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(user?.name ?? "")'")
+            logger.warning(
+                "closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(user?.name ?? "")'")
             connection.close()
             return
         }
@@ -118,7 +119,8 @@ extension MQTTConnection {
         blockedByAlarm = true
         logger.warning(
             "MQTT \(name) blocked: "
-                + (ResourceAlarm.isDiskAlarmed ? "free disk space below free_disk_min" : "message memory above max_message_memory"))
+                + (ResourceAlarm.isDiskAlarmed
+                    ? "free disk space below free_disk_min" : "message memory above max_message_memory"))
         connection.setReadingPaused(true)
         let loop = eventLoop
         let ref = MQTTConnectionRef(self)

@@ -20,7 +20,8 @@ extension MQTTConnection {
             do {
                 // A new subscription to an existing filter replaces it [MQTT-3.8.4-3].
                 unbindAll(filter: sub.filter, vhost: vhost, queue: queue)
-                try vhost.bind(.queue(queue), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
+                try vhost.bind(
+                    .queue(queue), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
                 codes.append(qos)
                 granted.append((sub.filter, qos))
             } catch {

@@ -77,7 +77,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         lastReadAt = eventLoop.now
         connectTimer = eventLoop.scheduleTimer(after: .seconds(configuration.connectTimeout)) { [weak self] in
             guard let self, self.phase == .awaitingConnect else { return }
-            self.logger.warning("closing MQTT connection \(self.name): no CONNECT within \(self.configuration.connectTimeout) s")
+            self.logger.warning(
+                "closing MQTT connection \(self.name): no CONNECT within \(self.configuration.connectTimeout) s")
             self.connection.abort()
         }
     }

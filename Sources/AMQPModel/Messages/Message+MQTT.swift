@@ -3,7 +3,7 @@
 extension Message {
     /// The QoS it was published with: `x-mqtt-publish-qos` if present, else 1 for delivery_mode 2, else 0.
     public var mqttPublishQoS: UInt8 {
-        if let h = properties.headers, let q = h["x-mqtt-publish-qos"]?.intValue {
+        if let h = properties.headers, let q = h[Self.publishQoSHeader]?.intValue {
             return UInt8(clamping: max(0, min(2, q)))
         }
         return properties.deliveryMode == 2 ? 1 : 0
@@ -17,6 +17,9 @@ extension Message {
         p.headers = mqttHeaderTables[Int(min(qos, 2)) * 2 + (retain ? 1 : 0)]
         return p
     }
+
+    /// Built once: a `ByteString` literal would allocate on every lookup (this runs per MQTT delivery).
+    private static let publishQoSHeader: ByteString = "x-mqtt-publish-qos"
 
     private static let mqttHeaderTables: [FieldTable] = (0...2).flatMap { q in
         [false, true].map { retain -> FieldTable in

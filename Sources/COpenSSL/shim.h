@@ -11,6 +11,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/hmac.h>
 
 // Function-like macros and bit-flag options of libssl that Swift cannot import, wrapped as functions.
 

@@ -35,10 +35,6 @@ public enum JWTVerifier {
             throw OAuthError(.malformed, "the token does not have three dot-separated parts")
         }
         let header = try jsonObject(parts[0], part: "header")
-        guard let signature = Base64URL.decode(parts[2]), !signature.isEmpty else {
-            throw OAuthError(.malformed, "the token signature is not base64url")
-        }
-
         guard let algName = header["alg"] as? String, let algorithm = JWTAlgorithm(rawValue: algName) else {
             let shown = (header["alg"] as? String).map { "\"\(printable($0))\"" } ?? "missing"
             throw OAuthError(.unsupportedAlgorithm, "token algorithm \(shown) is not allowed (RS256 or ES256 only)")
@@ -54,6 +50,9 @@ public enum JWTVerifier {
             throw OAuthError(
                 .algorithmMismatch,
                 "key \"\(printable(kid))\" is for \(key.algorithm.rawValue), the token uses \(algorithm.rawValue)")
+        }
+        guard let signature = Base64URL.decode(parts[2]), !signature.isEmpty else {
+            throw OAuthError(.malformed, "the token signature is not base64url")
         }
         let signingInput = bytes[..<parts[1].endIndex]
         guard verifySignature(signature, of: signingInput, key: key) else {

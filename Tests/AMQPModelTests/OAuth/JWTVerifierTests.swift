@@ -25,8 +25,10 @@ struct JWTVerifierTests {
                 ["kty": "oct", "kid": "hmac", "k": "c2VjcmV0"],
                 ["kty": "RSA", "kid": "rsa-as-es", "alg": "ES256", "n": TestJWTSigner.base64url(k.n), "e": "AQAB"],
                 ["kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"],
-                ["kty": "EC", "kid": "off-curve", "crv": "P-256", "x": TestJWTSigner.base64url(k.x),
-                 "y": TestJWTSigner.base64url(k.x)],
+                [
+                    "kty": "EC", "kid": "off-curve", "crv": "P-256", "x": TestJWTSigner.base64url(k.x),
+                    "y": TestJWTSigner.base64url(k.x),
+                ],
             ]
         ]
         return try JWKS(json: TestJWTSigner.json(document))
@@ -48,7 +50,8 @@ struct JWTVerifierTests {
     }
 
     static func es256(_ claims: [String: Any]) -> String {
-        TestJWTSigner.token(header: ["alg": "ES256", "kid": "ec1"], claims: claims, signature: .es256(pem: keys.ecPrivatePEM))
+        TestJWTSigner.token(
+            header: ["alg": "ES256", "kid": "ec1"], claims: claims, signature: .es256(pem: keys.ecPrivatePEM))
     }
 
     func verify(_ token: String, _ config: OAuthConfiguration = config) throws(OAuthError) -> VerifiedToken {
@@ -77,8 +80,11 @@ struct JWTVerifierTests {
     @Test("a valid RS256 token yields the sub claim, exp and the space-separated scopes")
     func validRS256() throws {
         let token = try verify(Self.rs256(Self.claims()))
-        #expect(token == VerifiedToken(
-            username: "alice", expiresAt: Self.now + 3600, scopes: ["gateway.read:*/*", "gateway.tag:management"]))
+        #expect(
+            token
+                == VerifiedToken(
+                    username: "alice", expiresAt: Self.now + 3600,
+                    scopes: ["gateway.read:*/*", "gateway.tag:management"]))
     }
 
     @Test("a valid ES256 token yields client_id when sub is absent, and scopes from scope arrays and scp")
@@ -88,8 +94,10 @@ struct JWTVerifierTests {
             "scope": ["gateway.write:v/x"], "scp": "gateway.read:v/q",
         ])
         let token = try verify(Self.es256(claims))
-        #expect(token == VerifiedToken(
-            username: "svc-1", expiresAt: Self.now + 3600, scopes: ["gateway.write:v/x", "gateway.read:v/q"]))
+        #expect(
+            token
+                == VerifiedToken(
+                    username: "svc-1", expiresAt: Self.now + 3600, scopes: ["gateway.write:v/x", "gateway.read:v/q"]))
         let grants = OAuthGrants(scopes: token.scopes, configuration: Self.config)
         #expect(grants.permissions(vhost: "v") == Permissions(configure: "", write: "^x$", read: "^q$"))
     }
@@ -144,16 +152,27 @@ struct JWTVerifierTests {
     }
 
     static let refusals: [(String, String, OAuthError.Reason)] = [
-        ("alg none", TestJWTSigner.token(header: ["alg": "none", "kid": "rsa1"], claims: claims(), signature: .none),
-         .unsupportedAlgorithm),
-        ("HS256 signed with the RSA public key as secret",
-         TestJWTSigner.token(
-            header: ["alg": "HS256", "kid": "rsa1"], claims: claims(), signature: .hs256(secret: keys.rsaPublicPEM)),
-         .unsupportedAlgorithm),
-        ("crit header", rs256(header: ["alg": "RS256", "kid": "rsa1", "crit": ["exp"]], claims()), .unsupportedAlgorithm),
+        (
+            "alg none",
+            TestJWTSigner.token(header: ["alg": "none", "kid": "rsa1"], claims: claims(), signature: .none),
+            .unsupportedAlgorithm
+        ),
+        (
+            "HS256 signed with the RSA public key as secret",
+            TestJWTSigner.token(
+                header: ["alg": "HS256", "kid": "rsa1"], claims: claims(), signature: .hs256(secret: keys.rsaPublicPEM)),
+            .unsupportedAlgorithm
+        ),
+        (
+            "crit header", rs256(header: ["alg": "RS256", "kid": "rsa1", "crit": ["exp"]], claims()),
+            .unsupportedAlgorithm
+        ),
         ("unknown kid", rs256(header: ["alg": "RS256", "kid": "rotated-away"], claims()), .unknownKey),
         ("missing kid", rs256(header: ["alg": "RS256"], claims()), .unknownKey),
-        ("RS256 header naming the EC key", rs256(header: ["alg": "RS256", "kid": "ec1"], claims()), .algorithmMismatch),
+        (
+            "RS256 header naming the EC key", rs256(header: ["alg": "RS256", "kid": "ec1"], claims()),
+            .algorithmMismatch
+        ),
         ("RS256 signature with one flipped byte", flipSignatureByte(rs256(claims())), .badSignature),
         ("ES256 signature with one flipped byte", flipSignatureByte(es256(claims())), .badSignature),
         ("payload changed after signing", tamperedPayload(), .badSignature),
@@ -165,8 +184,11 @@ struct JWTVerifierTests {
         ("wrong aud", rs256(claims(["aud": ["other", "another"]])), .wrongAudience),
         ("two parts", rs256(claims()).split(separator: ".").prefix(2).joined(separator: "."), .malformed),
         ("four parts", rs256(claims()) + ".e30", .malformed),
-        ("bad base64 in the header", "ey!!." + rs256(claims()).split(separator: ".").dropFirst().joined(separator: "."),
-         .malformed),
+        (
+            "bad base64 in the header",
+            "ey!!." + rs256(claims()).split(separator: ".").dropFirst().joined(separator: "."),
+            .malformed
+        ),
         ("bad base64 in the signature", rs256(claims()) + "*", .malformed),
         ("header not a JSON object", TestJWTSigner.base64url(Array("[1]".utf8)) + ".e30.AAAA", .malformed),
         ("64 KiB token", "ey" + String(repeating: "A", count: 64 * 1024), .tokenTooLarge),

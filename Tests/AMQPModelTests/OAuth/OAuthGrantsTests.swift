@@ -13,16 +13,32 @@ struct OAuthGrantsTests {
             (["gateway.read:*/*"], "/", Permissions(configure: "", write: "", read: "^.*$")),
             (["read:*/*"], "/", nil),
             (["other.read:*/*"], "/", nil),
-            (["gateway.configure:%2F/q1", "gateway.configure:%2F/q2"], "/",
-             Permissions(configure: "^(?:q1|q2)$", write: "", read: "")),
-            (["gateway.write:prod-*/amq.topic"], "prod-eu", Permissions(configure: "", write: "^amq\\.topic$", read: "")),
+            (
+                ["gateway.configure:%2F/q1", "gateway.configure:%2F/q2"], "/",
+                Permissions(configure: "^(?:q1|q2)$", write: "", read: "")
+            ),
+            (
+                ["gateway.write:prod-*/amq.topic"], "prod-eu",
+                Permissions(configure: "", write: "^amq\\.topic$", read: "")
+            ),
             (["gateway.write:prod-*/amq.topic"], "staging", nil),
-            (["gateway.read:v/mqtt-subscription-*"], "v", Permissions(configure: "", write: "", read: "^mqtt\\-subscription\\-.*$")),
+            (
+                ["gateway.read:v/mqtt-subscription-*"], "v",
+                Permissions(configure: "", write: "", read: "^mqtt\\-subscription\\-.*$")
+            ),
             (["gateway.read:my%20vhost/a%2Fb"], "my vhost", Permissions(configure: "", write: "", read: "^a\\/b$")),
             (["gateway.read:v/q", "gateway.read:v/q"], "v", Permissions(configure: "", write: "", read: "^q$")),
-            (["gateway.write:v/x/rk.*", "gateway.read:v/q"], "v", Permissions(configure: "", write: "^x$", read: "^q$")),
-            (["gateway.read:v/q/r/extra", "gateway.delete:v/q", "gateway.read:v", "gateway.read:v/%zz", "gateway.read:/q"],
-             "v", nil),
+            (
+                ["gateway.write:v/x/rk.*", "gateway.read:v/q"], "v",
+                Permissions(configure: "", write: "^x$", read: "^q$")
+            ),
+            (
+                [
+                    "gateway.read:v/q/r/extra", "gateway.delete:v/q", "gateway.read:v", "gateway.read:v/%zz",
+                    "gateway.read:/q",
+                ],
+                "v", nil
+            ),
         ] as [([String], String, Permissions?)])
     func scopeTable(scopes: [String], vhost: String, expected: Permissions?) {
         #expect(OAuthGrants(scopes: scopes, configuration: Self.config).permissions(vhost: vhost) == expected)
@@ -41,7 +57,9 @@ struct OAuthGrantsTests {
     @Test("tag scopes become tags, in order without repeats; unprefixed tags ignored")
     func tags() {
         let grants = OAuthGrants(
-            scopes: ["gateway.tag:monitoring", "tag:administrator", "gateway.tag:management", "gateway.tag:monitoring"],
+            scopes: [
+                "gateway.tag:monitoring", "tag:administrator", "gateway.tag:management", "gateway.tag:monitoring",
+            ],
             configuration: Self.config)
         #expect(grants.tags == ["monitoring", "management"])
         #expect(grants.permissions(vhost: "/") == nil)
@@ -59,8 +77,13 @@ struct OAuthGrantsTests {
             exchange: "amq.topic", write: "^(?:sensors\\..*|alerts\\..*)$", read: "^sensors\\.\\#$")
         #expect(grants.topicPermissions(vhost: "v", exchange: "amq.topic") == expected)
         #expect(grants.topicPermissions(vhost: "v", exchange: "logs") == nil)
-        #expect(grants.topicPermissions(vhost: "v", exchange: "ev-1") == TopicPermissions(exchange: "ev-1", write: "", read: "^a$"))
-        #expect(grants.topicPermissions(vhost: "v") == [expected, TopicPermissions(exchange: "ev-*", write: "", read: "^a$")])
+        #expect(
+            grants.topicPermissions(vhost: "v", exchange: "ev-1")
+                == TopicPermissions(exchange: "ev-1", write: "", read: "^a$"))
+        #expect(
+            grants.topicPermissions(vhost: "v") == [
+                expected, TopicPermissions(exchange: "ev-*", write: "", read: "^a$"),
+            ])
         #expect(grants.topicPermissions(vhost: "w", exchange: "amq.topic") == nil)
     }
 

@@ -1,5 +1,4 @@
 import COpenSSL
-import Glibc
 
 /// An OpenSSL public key (`EVP_PKEY`) built from JWK parameters, freed with its last reference.
 ///
@@ -58,10 +57,10 @@ final class JWKPublicKey: @unchecked Sendable {
     }
 
     /// `EVP_PKEY_fromdata` over the parameters `push` adds. `OSSL_PARAM_BLD_push_*` keeps the key, string and
-    /// octet pointers it is given (design §9), so `push` takes them from a `CStrings` that outlives both the
+    /// octet pointers it is given (design §9), so `push` takes them from an `OSSLParamStorage` that outlives both the
     /// builder and the parameters.
-    private static func build(type: String, push: (OpaquePointer, CStrings) -> Bool) -> JWKPublicKey? {
-        let names = CStrings()
+    private static func build(type: String, push: (OpaquePointer, OSSLParamStorage) -> Bool) -> JWKPublicKey? {
+        let names = OSSLParamStorage()
         defer { names.free() }
         guard let builder = OSSL_PARAM_BLD_new() else { return nil }
         defer { OSSL_PARAM_BLD_free(builder) }
@@ -74,28 +73,5 @@ final class JWKPublicKey: @unchecked Sendable {
             EVP_PKEY_fromdata(ctx, &pkey, gw_evp_pkey_public_key_selection(), params) == 1, let pkey
         else { return nil }
         return JWKPublicKey(pkey)
-    }
-
-    /// C copies of strings and byte buffers that live until `free()`.
-    private final class CStrings {
-        private var allocations: [UnsafeMutableRawPointer] = []
-
-        func pointer(_ s: String) -> UnsafeMutablePointer<CChar> {
-            let p = strdup(s)!
-            allocations.append(UnsafeMutableRawPointer(p))
-            return p
-        }
-
-        func bytes(_ b: [UInt8]) -> UnsafeMutableRawPointer {
-            let p = malloc(max(b.count, 1))!
-            b.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: b.count) }
-            allocations.append(p)
-            return p
-        }
-
-        func free() {
-            for p in allocations { Glibc.free(p) }
-            allocations.removeAll()
-        }
     }
 }

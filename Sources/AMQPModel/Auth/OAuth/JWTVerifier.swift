@@ -145,7 +145,9 @@ public enum JWTVerifier {
         let accepted = [configuration.audience, configuration.resourceServerId].compactMap { $0 }
         guard !accepted.isEmpty else { return }
         let audiences: [String] =
-            if let one = claims["aud"] as? String { [one] } else { (claims["aud"] as? [Any])?.compactMap { $0 as? String } ?? [] }
+            if let one = claims["aud"] as? String { [one] } else {
+                (claims["aud"] as? [Any])?.compactMap { $0 as? String } ?? []
+            }
         guard audiences.contains(where: accepted.contains) else {
             throw OAuthError(
                 .wrongAudience,
@@ -186,7 +188,8 @@ public enum JWTVerifier {
 
     /// A header or claim value for a log line: at most 64 characters, control characters replaced.
     private static func printable(_ value: String) -> String {
-        let cleaned = String(value.unicodeScalars.prefix(64).map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        let cleaned = String(
+            value.unicodeScalars.prefix(64).map { $0.properties.generalCategory == .control ? "?" : Character($0) })
         return value.unicodeScalars.count > 64 ? cleaned + "…" : cleaned
     }
 }

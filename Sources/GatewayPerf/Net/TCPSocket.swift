@@ -55,7 +55,8 @@ struct TCPSocket {
                     try socket.startTLS(tls, host: host, timeoutSeconds: timeoutSeconds)
                 } catch {
                     socket.close()
-                    throw .tls("handshake with \(address) failed: \(error.description)")
+                    guard case .tls(let reason) = error else { throw error }
+                    throw .tls("handshake with \(address) failed: \(reason)")
                 }
             }
             return socket

@@ -50,7 +50,7 @@ let package = Package(
             // freed on the consumer's, and glibc's per-arena locks made those cross-thread frees cost ~20% CPU.
             linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(
-            name: "GatewayPerf", dependencies: ["AMQPWire", "AMQPModel", "MQTTFrontend", "Bytes", "CLinux"],
+            name: "GatewayPerf", dependencies: ["AMQPWire", "AMQPModel", "MQTTFrontend", "Bytes", "CLinux", "COpenSSL"],
             swiftSettings: strict),
 
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),

@@ -7,6 +7,11 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/hmac.h>
 
 // Function-like macros and bit-flag options of libssl that Swift cannot import, wrapped as functions.
 
@@ -40,6 +45,12 @@ static inline long gw_ssl_server_mode(void) {
 /// SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT: a client must present a certificate the CA file verifies.
 static inline int gw_ssl_verify_required(void) {
     return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+}
+
+/// EVP_PKEY_PUBLIC_KEY (a macro of OSSL_KEYMGMT_SELECT_* bits): the selection EVP_PKEY_fromdata needs to build a
+/// public key (JWKS keys for OAuth2).
+static inline int gw_evp_pkey_public_key_selection(void) {
+    return EVP_PKEY_PUBLIC_KEY;
 }
 
 #endif

@@ -13,6 +13,8 @@ enum PerfError: Error, CustomStringConvertible {
     case timeout(String)
     /// The broker sent something this client cannot work with.
     case protocolViolation(String)
+    /// TLS could not be set up (certificate files, handshake, verification) or a TLS record was bad.
+    case tls(String)
 
     var description: String {
         switch self {
@@ -31,6 +33,8 @@ enum PerfError: Error, CustomStringConvertible {
             return "timed out \(message)"
         case .protocolViolation(let message):
             return "protocol error: \(message)"
+        case .tls(let message):
+            return "TLS: \(message)"
         }
     }
 }

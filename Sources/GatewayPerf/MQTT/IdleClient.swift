@@ -7,6 +7,8 @@ struct IdleClient {
         case waiting
         /// Non-blocking TCP connect in progress.
         case connecting
+        /// TLS handshake in progress (`--tls` only).
+        case handshaking
         /// CONNECT sent, CONNACK not yet (completely) received.
         case awaitingConnAck
         /// Accepted: idle, sending PINGREQ as the keepalive requires.
@@ -18,6 +20,8 @@ struct IdleClient {
     }
 
     var fd: Int32 = -1
+    /// The TLS session over `fd` with `--tls`; freed when the client fails or closes.
+    var tls: OpaquePointer?
     var phase = Phase.waiting
     /// When the TCP connect was started (monotonic ns).
     var startedAt: UInt64 = 0
@@ -27,5 +31,5 @@ struct IdleClient {
     var partial: [UInt8] = []
 
     /// Whether the client counts against the connects in flight.
-    var isInFlight: Bool { phase == .connecting || phase == .awaitingConnAck }
+    var isInFlight: Bool { phase == .connecting || phase == .handshaking || phase == .awaitingConnAck }
 }

@@ -1,6 +1,7 @@
 import AMQPModel
 import Bytes
 import CLinux
+import COpenSSL
 import MQTTFrontend
 
 #if canImport(Glibc)
@@ -9,7 +10,8 @@ import Glibc
 
 /// Thousands of idle MQTT clients on one thread: non-blocking sockets watched by one level-triggered epoll.
 ///
-/// Each client goes TCP connect → CONNECT → CONNACK → idle, with at most `concurrency` clients between the
+/// Each client goes TCP connect → (with `--tls`, a non-blocking TLS handshake driven by the same epoll) →
+/// CONNECT → CONNACK → idle, with at most `concurrency` clients between the
 /// first and the last step at any time (and, with a rate, a new one started every 1/rate s), so a broker's
 /// listen backlog is never the thing measured. Idle clients send PINGREQ after half the keepalive, read and
 /// drop what the broker sends (PINGRESP), and count as dropped when the broker closes them.
@@ -25,6 +27,15 @@ final class IdleClientPool {
     private let disconnectPacket: [UInt8]
     private var inFlight = 0
     private var lastFinish: UInt64 = 0
+    /// With `--tls`: the client context every connection's session comes from.
+    private let tls: TLSClientContext?
+    private var firstConnect: UInt64 = 0
+    private var lastHandshake: UInt64 = 0
+
+    /// Completed TLS handshakes (0 without `--tls`).
+    private(set) var handshakes = 0
+    /// Seconds from the first TCP connect to the last completed TLS handshake.
+    var handshakeSeconds: Double { handshakes > 0 ? Double(lastHandshake - firstConnect) / 1e9 : 0 }
 
     /// Clients the broker accepted.
     private(set) var connected = 0
@@ -35,10 +46,11 @@ final class IdleClientPool {
     /// Why clients failed or were dropped, with how many each.
     private(set) var reasons: [String: Int] = [:]
 
-    /// Resolves the broker's address.
-    /// - Throws: `PerfError.connect` for an unknown host.
+    /// Resolves the broker's address and, with `--tls`, loads the TLS settings.
+    /// - Throws: `PerfError.connect` for an unknown host, `PerfError.tls` for a bad certificate file.
     init(options: MQTTConnectionsOptions) throws(PerfError) {
         self.options = options
+        tls = options.uri.tls ? try TLSClientContext(options: options.tls, use: .idleClients) : nil
         clients = Array(repeating: IdleClient(), count: options.count)
         epoll = try Epoll()
         let rc = gw_resolve(options.uri.host, Int32(options.uri.port), &address, &addressLength)
@@ -50,7 +62,10 @@ final class IdleClientPool {
     }
 
     deinit {
-        for client in clients where client.phase == .connected || client.isInFlight { _ = close(client.fd) }
+        for client in clients where client.phase == .connected || client.isInFlight {
+            if let session = client.tls { SSL_free(session) }
+            _ = close(client.fd)
+        }
         scratch.deallocate()
     }
 
@@ -59,6 +74,7 @@ final class IdleClientPool {
     func connectAll() -> Double {
         let start = Nanoseconds.now()
         lastFinish = start
+        firstConnect = start
         let timeout = UInt64(options.connectTimeoutSeconds * 1e9)
         var next = 0
         var lastSweep = start
@@ -107,9 +123,8 @@ final class IdleClientPool {
     /// Sends DISCONNECT on every open client and closes it.
     func closeAll() {
         for i in clients.indices where clients[i].phase == .connected {
-            _ = disconnectPacket.withUnsafeBytes { gw_send(clients[i].fd, $0.baseAddress, $0.count) }
-            epoll.remove(clients[i].fd)
-            _ = close(clients[i].fd)
+            _ = transmit(i, disconnectPacket)
+            release(i)
             clients[i].phase = .closed
         }
     }
@@ -154,6 +169,7 @@ final class IdleClientPool {
             let bits = epoll.events(at: e)
             switch clients[i].phase {
             case .connecting: finishConnect(i, bits: bits)
+            case .handshaking: continueHandshake(i)
             case .awaitingConnAck: readConnAck(i)
             case .connected: readIdle(i)
             case .waiting, .failed, .closed: break
@@ -161,7 +177,7 @@ final class IdleClientPool {
         }
     }
 
-    /// The TCP connect of client `i` completed or failed: send CONNECT.
+    /// The TCP connect of client `i` completed or failed: start the TLS handshake, or send CONNECT.
     private func finishConnect(_ i: Int, bits: UInt32) {
         let fd = clients[i].fd
         let error = gw_socket_error(fd)
@@ -169,14 +185,54 @@ final class IdleClientPool {
             fail(i, error != 0 ? "connect: \(StandardError.describe(errno: error))" : "connect: the broker closed the connection")
             return
         }
+        guard let tls else {
+            sendConnect(i)
+            return
+        }
+        do {
+            clients[i].tls = try tls.makeSession(fd: fd, host: options.uri.host)
+        } catch {
+            fail(i, error.description)
+            return
+        }
+        clients[i].phase = .handshaking
+        continueHandshake(i)
+    }
+
+    /// Advances the TLS handshake of client `i` as far as the socket allows; once done, sends CONNECT.
+    private func continueHandshake(_ i: Int) {
+        guard let session = clients[i].tls else { return }
+        ERR_clear_error()
+        let result = SSL_connect(session)
+        if result == 1 {
+            handshakes += 1
+            lastHandshake = Nanoseconds.now()
+            sendConnect(i)
+            return
+        }
+        let interest: UInt32
+        switch SSL_get_error(session, result) {
+        case SSL_ERROR_WANT_READ: interest = Epoll.readable
+        case SSL_ERROR_WANT_WRITE: interest = Epoll.writable | Epoll.failure
+        default:
+            fail(i, "TLS handshake: \(TLSClientContext.handshakeFailure(session, result: result))")
+            return
+        }
+        guard epoll.modify(clients[i].fd, interest: interest, tag: UInt64(i)) else {
+            fail(i, "epoll_ctl: \(StandardError.describe(errno: errno))")
+            return
+        }
+    }
+
+    /// Client `i` is connected (and through its TLS handshake): send CONNECT and wait for CONNACK.
+    private func sendConnect(_ i: Int) {
+        let fd = clients[i].fd
         let connect = MQTTPacket.Connect(
             cleanSession: options.cleanSession, keepAlive: options.keepAlive,
             clientId: ByteString("\(options.clientPrefix)idle-\(i + 1)"),
             username: options.uri.user.map { ByteString($0) }, password: options.uri.password.map { Array($0.utf8) })
-        let bytes = Self.encode(.connect(connect))
-        let sent = bytes.withUnsafeBytes { gw_send(fd, $0.baseAddress, $0.count) }
-        guard sent == bytes.count else {
-            fail(i, sent < 0 ? "sending CONNECT: \(StandardError.describe(errno: errno))" : "sending CONNECT: socket full")
+        if let failure = transmit(i, Self.encode(.connect(connect))) {
+            fail(i, "sending CONNECT: \(failure)")
             return
         }
         clients[i].lastSent = Nanoseconds.now()
@@ -189,10 +245,15 @@ final class IdleClientPool {
 
     /// Bytes arrived for client `i` before its CONNACK: decode it with `MQTTDecoder` once complete.
     private func readConnAck(_ i: Int) {
-        let n = recv(clients[i].fd, scratch, 4096, Int32(MSG_DONTWAIT))
-        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return }
-        guard n > 0 else {
-            fail(i, n == 0 ? "the broker closed the connection before CONNACK" : "recv: \(StandardError.describe(errno: errno))")
+        let n: Int
+        switch receive(i) {
+        case .bytes(let count): n = count
+        case .nothing: return
+        case .closed:
+            fail(i, "the broker closed the connection before CONNACK")
+            return
+        case .failed(let reason):
+            fail(i, reason)
             return
         }
         var buffer = ByteBuffer(bytes: clients[i].partial)
@@ -225,13 +286,15 @@ final class IdleClientPool {
 
     /// Client `i` is idle: drop what the broker sends (PINGRESP); the broker closing it is a drop.
     private func readIdle(_ i: Int) {
-        let n = recv(clients[i].fd, scratch, 4096, Int32(MSG_DONTWAIT))
-        if n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) { return }
-        let reason = n == 0 ? "the broker closed an idle connection" : "idle connection: \(StandardError.describe(errno: errno))"
+        let reason: String
+        switch receive(i) {
+        case .bytes, .nothing: return
+        case .closed: reason = "the broker closed an idle connection"
+        case .failed(let why): reason = "idle connection: \(why)"
+        }
         reasons[reason, default: 0] += 1
         dropped += 1
-        epoll.remove(clients[i].fd)
-        _ = close(clients[i].fd)
+        release(i)
         clients[i].phase = .closed
     }
 
@@ -240,13 +303,18 @@ final class IdleClientPool {
         let pingAfter = UInt64(options.keepAlive) * 500_000_000
         for i in clients.indices {
             switch clients[i].phase {
-            case .connecting, .awaitingConnAck:
+            case .connecting, .handshaking, .awaitingConnAck:
                 if now - clients[i].startedAt > connectTimeout {
-                    let step = clients[i].phase == .connecting ? "TCP connect" : "CONNACK"
+                    let step =
+                        switch clients[i].phase {
+                        case .connecting: "TCP connect"
+                        case .handshaking: "TLS handshake"
+                        default: "CONNACK"
+                        }
                     fail(i, "no \(step) within \(options.connectTimeoutSeconds.formatted(decimals: 1)) s")
                 }
             case .connected where pingAfter > 0 && now - clients[i].lastSent >= pingAfter:
-                _ = pingRequest.withUnsafeBytes { gw_send(clients[i].fd, $0.baseAddress, $0.count) }
+                _ = transmit(i, pingRequest)
                 clients[i].lastSent = now
             default:
                 break
@@ -257,11 +325,74 @@ final class IdleClientPool {
     /// Client `i` (in flight) failed for `reason`: close it and count it.
     private func fail(_ i: Int, _ reason: String) {
         if clients[i].isInFlight { inFlight -= 1 }
-        epoll.remove(clients[i].fd)
-        _ = close(clients[i].fd)
+        release(i)
         clients[i].phase = .failed
         clients[i].partial = []
         record(failure: reason, now: Nanoseconds.now())
+    }
+
+    /// Frees the TLS session of client `i` and closes its socket.
+    private func release(_ i: Int) {
+        if let session = clients[i].tls {
+            SSL_free(session)
+            clients[i].tls = nil
+        }
+        epoll.remove(clients[i].fd)
+        _ = close(clients[i].fd)
+    }
+
+    /// What one non-blocking read on a client gave.
+    private enum ReadResult {
+        case bytes(Int)
+        /// Nothing to read now (or only TLS records that carried no data).
+        case nothing
+        /// The broker closed the connection.
+        case closed
+        case failed(String)
+    }
+
+    /// Reads what client `i` has into `scratch` without blocking, through its TLS session if it has one.
+    private func receive(_ i: Int) -> ReadResult {
+        guard let session = clients[i].tls else {
+            let n = recv(clients[i].fd, scratch, 4096, Int32(MSG_DONTWAIT))
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .closed }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return .nothing }
+            return .failed("recv: \(StandardError.describe(errno: errno))")
+        }
+        ERR_clear_error()
+        let n = SSL_read(session, scratch, 4096)
+        if n > 0 { return .bytes(Int(n)) }
+        switch SSL_get_error(session, n) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .nothing
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        case SSL_ERROR_SYSCALL where ERR_peek_error() == 0:
+            return errno == 0 || errno == ECONNRESET ? .closed : .failed("recv: \(StandardError.describe(errno: errno))")
+        case SSL_ERROR_SSL where TLSClientContext.isUnexpectedEOF():
+            ERR_clear_error()
+            return .closed
+        default:
+            return .failed("TLS: \(TLSClientContext.errorText(fallback: "bad TLS record"))")
+        }
+    }
+
+    /// Sends all of `bytes` on client `i` without blocking (small packets: a full socket is a failure).
+    /// Returns nil when sent, else why not.
+    private func transmit(_ i: Int, _ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { raw in
+            if let session = clients[i].tls {
+                ERR_clear_error()
+                let n = SSL_write(session, raw.baseAddress, Int32(raw.count))
+                if Int(n) == raw.count { return nil }
+                return SSL_get_error(session, n) == SSL_ERROR_WANT_WRITE
+                    ? "socket full" : TLSClientContext.errorText(fallback: StandardError.describe(errno: errno))
+            }
+            let sent = gw_send(clients[i].fd, raw.baseAddress, raw.count)
+            if sent == raw.count { return nil }
+            return sent < 0 ? StandardError.describe(errno: errno) : "socket full"
+        }
     }
 
     private func record(failure reason: String, now: UInt64) {

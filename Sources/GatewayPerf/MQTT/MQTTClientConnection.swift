@@ -29,12 +29,13 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// When a packet was last written.
     private var lastSent: UInt64
 
-    /// Connects, sends CONNECT (MQTT 3.1.1) and waits for an accepting CONNACK.
-    /// - Throws: `PerfError` when the broker is unreachable, refuses the client (with the CONNACK code and a
-    ///   hint), or misbehaves.
-    init(uri: MQTTURI, clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String) throws(PerfError) {
+    /// Connects (with `tls`, then runs the TLS handshake), sends CONNECT (MQTT 3.1.1) and waits for an
+    /// accepting CONNACK.
+    /// - Throws: `PerfError` when the broker is unreachable, fails the TLS handshake, refuses the client (with the
+    ///   CONNACK code and a hint), or misbehaves.
+    init(uri: MQTTURI, tls: TLSClientContext?, clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String) throws(PerfError) {
         self.role = role
-        socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5)
+        socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5, tls: tls)
         socket.setTimeouts(milliseconds: 10_000)
         keepAliveNanoseconds = UInt64(keepAlive) * 1_000_000_000
         lastSent = Nanoseconds.now()

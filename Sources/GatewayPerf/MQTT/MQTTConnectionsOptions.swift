@@ -5,6 +5,8 @@ import Glibc
 /// The options of `gatewayperf mqtt connections`, with their defaults.
 struct MQTTConnectionsOptions {
     var uri = MQTTURI()
+    /// `--tls`, `--cafile`, `--cert`, `--key`.
+    var tls = TLSClientOptions()
     /// Number of idle clients to open.
     var count = 10_000
     /// Connects started per second; 0 = as fast as `concurrency` allows.
@@ -47,11 +49,15 @@ struct MQTTConnectionsOptions {
             case "--no-clean-session": cleanSession = false
             case "--client-prefix": clientPrefix = try reader.value()
             case "--json": json = true
-            default: throw UsageError("unknown option \(option) for 'mqtt connections'; see --help")
+            default:
+                guard try tls.take(option, from: &reader) else {
+                    throw UsageError("unknown option \(option) for 'mqtt connections'; see --help")
+                }
             }
         }
         if let host { uri.host = host }
         if let port { uri.port = port }
+        try tls.apply(to: &uri, portGiven: port != nil)
         guard clientPrefix.utf8.count <= 40 else { throw UsageError("--client-prefix is limited to 40 bytes") }
     }
 }

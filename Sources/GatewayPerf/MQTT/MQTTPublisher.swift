@@ -25,9 +25,11 @@ final class MQTTPublisher: @unchecked Sendable {
     private static let drainSeconds: UInt64 = 5
 
     /// Connects on the calling thread.
-    init(index: Int, options: MQTTThroughputOptions, control: RunControl, counters: WorkerCounters) throws(PerfError) {
+    init(
+        index: Int, options: MQTTThroughputOptions, tls: TLSClientContext?, control: RunControl, counters: WorkerCounters
+    ) throws(PerfError) {
         connection = try MQTTClientConnection(
-            uri: options.uri, clientId: "\(options.clientPrefix)pub-\(index)", cleanSession: options.cleanSession,
+            uri: options.uri, tls: tls, clientId: "\(options.clientPrefix)pub-\(index)", cleanSession: options.cleanSession,
             keepAlive: options.keepAlive, role: "publisher \(index)")
         qos = options.qos
         if options.qos != .atMostOnce { window = PacketIdWindow(limit: options.inflight) }

@@ -16,9 +16,11 @@ final class MQTTSubscriber: @unchecked Sendable {
     private(set) var latency = LatencyHistogram()
 
     /// Connects and subscribes on the calling thread.
-    init(index: Int, options: MQTTThroughputOptions, control: RunControl, counters: WorkerCounters) throws(PerfError) {
+    init(
+        index: Int, options: MQTTThroughputOptions, tls: TLSClientContext?, control: RunControl, counters: WorkerCounters
+    ) throws(PerfError) {
         connection = try MQTTClientConnection(
-            uri: options.uri, clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
+            uri: options.uri, tls: tls, clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
             keepAlive: options.keepAlive, role: "subscriber \(index)")
         try connection.subscribe(filter: options.filter, qos: options.qos)
         self.control = control

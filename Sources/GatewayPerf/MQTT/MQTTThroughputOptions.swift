@@ -7,6 +7,8 @@ import Glibc
 /// The options of `gatewayperf mqtt throughput`, with their defaults.
 struct MQTTThroughputOptions {
     var uri = MQTTURI()
+    /// `--tls`, `--cafile`, `--cert`, `--key`.
+    var tls = TLSClientOptions()
     var publishers = 1
     var subscribers = 1
     /// Publish QoS and subscription QoS.
@@ -71,11 +73,15 @@ struct MQTTThroughputOptions {
             case "--no-clean-session": cleanSession = false
             case "--client-prefix": clientPrefix = try reader.value()
             case "--json": json = true
-            default: throw UsageError("unknown option \(option) for 'mqtt throughput'; see --help")
+            default:
+                guard try tls.take(option, from: &reader) else {
+                    throw UsageError("unknown option \(option) for 'mqtt throughput'; see --help")
+                }
             }
         }
         if let host { uri.host = host }
         if let port { uri.port = port }
+        try tls.apply(to: &uri, portGiven: port != nil)
         guard publishers + subscribers > 0 else {
             throw UsageError("--publishers and --subscribers are both 0: nothing to do")
         }

@@ -1,4 +1,5 @@
-/// Where and as whom the MQTT commands connect: `mqtt://user:pass@host:port`, or `--host`/`--port`.
+/// Where and as whom the MQTT commands connect: `mqtt://user:pass@host:port` (`mqtts://` for TLS, default
+/// port 8883), or `--host`/`--port`.
 ///
 /// User and password are optional (anonymous when absent) and percent-decoded; a path or query is refused,
 /// since MQTT has no vhost in the URI (Gateway and RabbitMQ take `vhost:user` in the user name instead).
@@ -8,6 +9,10 @@ struct MQTTURI {
     var port: UInt16 = 1883
     var user: String?
     var password: String?
+    /// Whether to connect over TLS (`mqtts://` or `--tls`).
+    private(set) var tls = false
+    /// Whether the URI named a port (so `--tls` keeps it instead of switching to 8883).
+    private(set) var hasExplicitPort = false
 
     /// The default, `mqtt://127.0.0.1:1883`, anonymous.
     init() {}
@@ -15,11 +20,17 @@ struct MQTTURI {
     /// Parses `text`.
     /// - Throws: `UsageError` naming the part that is wrong.
     init(parsing text: String) throws(UsageError) {
-        guard text.hasPrefix("mqtt://") else {
-            if text.hasPrefix("mqtts://") { throw UsageError("--uri: mqtts (TLS) is not supported; use mqtt://") }
-            throw UsageError("--uri must start with mqtt://, got '\(text)'")
+        let scheme: String
+        if text.hasPrefix("mqtts://") {
+            scheme = "mqtts://"
+            tls = true
+            port = 8883
+        } else if text.hasPrefix("mqtt://") {
+            scheme = "mqtt://"
+        } else {
+            throw UsageError("--uri must start with mqtt:// or mqtts://, got '\(text)'")
         }
-        var authority = Substring(text.dropFirst("mqtt://".count))
+        var authority = Substring(text.dropFirst(scheme.count))
         if authority.hasSuffix("/") { authority = authority.dropLast() }
         guard !authority.contains("/"), !authority.contains("?") else {
             throw UsageError("--uri: an MQTT URI has no path or query (put a vhost in the user as vhost:user)")
@@ -50,7 +61,16 @@ struct MQTTURI {
             portPart = authority[authority.index(after: colon)...]
         }
         if !hostPart.isEmpty { host = String(hostPart) }
-        if let portPart { port = try Self.parsePort(String(portPart), option: "--uri") }
+        if let portPart {
+            port = try Self.parsePort(String(portPart), option: "--uri")
+            hasExplicitPort = true
+        }
+    }
+
+    /// Switches to TLS; the port becomes 8883 (MQTT over TLS) unless the URI or `keepingPort` says otherwise.
+    mutating func enableTLS(keepingPort: Bool) {
+        if !tls, !hasExplicitPort, !keepingPort { port = 8883 }
+        tls = true
     }
 
     /// A port number from 1 to 65535.
@@ -62,6 +82,6 @@ struct MQTTURI {
     /// The URI without the password, for messages.
     var redacted: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "mqtt://\(user.map { "\($0)@" } ?? "")\(shownHost):\(port)"
+        return "\(tls ? "mqtts" : "mqtt")://\(user.map { "\($0)@" } ?? "")\(shownHost):\(port)"
     }
 }

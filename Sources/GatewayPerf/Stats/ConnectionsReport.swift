@@ -11,6 +11,10 @@ struct ConnectionsReport {
     let dropped: Int
     /// Failure and drop reasons with their counts.
     let reasons: [String: Int]
+    /// Completed TLS handshakes; nil without `--tls`.
+    let handshakes: Int?
+    /// From the first TCP connect to the last completed TLS handshake.
+    let handshakeSeconds: Double
     let rssBefore: Int?
     /// Right after the last CONNACK.
     let rssConnected: Int?
@@ -18,6 +22,11 @@ struct ConnectionsReport {
     let rssAfter: Int?
 
     private var connectRate: Double { connectSeconds > 0 ? Double(connected) / connectSeconds : 0 }
+
+    private var handshakeRate: Double? {
+        guard let handshakes else { return nil }
+        return handshakeSeconds > 0 ? Double(handshakes) / handshakeSeconds : 0
+    }
 
     private var rssPerConnection: Double? {
         guard let rssBefore, let rssAfter, connected > 0 else { return nil }
@@ -44,6 +53,11 @@ struct ConnectionsReport {
             ("dropped", .integer(Int64(dropped))),
             ("connect_s", .number(connectSeconds, decimals: 3)),
             ("connect_rate", .number(connectRate, decimals: 1)),
+            ("tls", .bool(options.uri.tls)),
+            ("tls_verified", .bool(options.uri.tls && options.tls.caFile != nil)),
+            ("tls_handshakes", handshakes.map { .integer(Int64($0)) } ?? .null),
+            ("tls_handshake_s", handshakes == nil ? .null : .number(handshakeSeconds, decimals: 3)),
+            ("tls_handshake_rate", handshakeRate.map { .number($0, decimals: 1) } ?? .null),
             ("pid", options.pid.map { .integer(Int64($0)) } ?? .null),
             ("rss_before_kib", kib(rssBefore)),
             ("rss_connected_kib", kib(rssConnected)),
@@ -64,6 +78,13 @@ struct ConnectionsReport {
                 + "(\(connectRate.formatted(decimals: 0)) connects/s), failed \(failed)",
             "held:       \(options.holdSeconds.formatted(decimals: 1)) s, dropped by the broker \(dropped)",
         ]
+        if let handshakes, let handshakeRate {
+            lines.insert(
+                "tls:        \(handshakes) full handshakes in \(handshakeSeconds.formatted(decimals: 2)) s "
+                    + "(\(handshakeRate.formatted(decimals: 0)) handshakes/s, no session resumption, certificate "
+                    + (options.tls.caFile == nil ? "not verified)" : "verified)"),
+                at: 2)
+        }
         if let pid = options.pid {
             let show: (Int?) -> String = { $0.map { "\($0) KiB" } ?? "-" }
             var line = "broker RSS: before \(show(rssBefore)), connected \(show(rssConnected)), after hold \(show(rssAfter))"

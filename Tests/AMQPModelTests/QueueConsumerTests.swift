@@ -123,6 +123,22 @@ struct QueueConsumerTests {
         #expect(q.unackedCount == 0)
     }
 
+    @Test("messages returned in increasing batches (nack 0-1, then 2-3) still come back in publish order")
+    func requeueInIncreasingBatches() throws {
+        let f = CoreFixture()
+        let q = try f.queue("q")
+        let c = TestSubscription(q, tag: "c", prefetch: 4)
+        try q.addConsumer(c.handle)
+        for i in 0..<6 { f.publish("m\(i)", key: "q") }
+        let delivered = c.take()
+        #expect(delivered.map(\.message.bodyString) == ["m0", "m1", "m2", "m3"])
+        q.removeConsumer(c.handle)
+        q.requeue([delivered[0], delivered[1]])
+        q.requeue([delivered[2], delivered[3]])
+        #expect(q.peek(limit: 10).map(\.message.bodyString) == ["m0", "m1", "m2", "m3", "m4", "m5"])
+        #expect(q.messageBytes == 12)
+    }
+
     @Test("a requeued message goes to a consumer with credit again, flagged redelivered")
     func requeueRedelivers() throws {
         let f = CoreFixture()

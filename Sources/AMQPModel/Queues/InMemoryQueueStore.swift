@@ -24,8 +24,21 @@ public final class InMemoryQueueStore: QueueStore {
     }
 
     public func returnToFront(_ returned: [QueueEntry]) {
-        let sorted = returned.sorted { $0.sequence < $1.sequence }
-        for e in sorted.reversed() {
+        guard !returned.isEmpty else { return }
+        var merged = returned.sorted { $0.sequence < $1.sequence }
+        // Entries returned earlier may sit at the front with lower sequences than some of these (a nack of
+        // 600-604 then of 605-609): take them out and merge, so publish order holds whatever the order of returns.
+        let highest = merged[merged.count - 1].sequence
+        var earlier: [QueueEntry] = []
+        while let head = entries.first, head.sequence < highest {
+            earlier.append(entries.popFirst()!)
+            byteCount -= head.message.bodySize
+        }
+        if !earlier.isEmpty {
+            merged.append(contentsOf: earlier)
+            merged.sort { $0.sequence < $1.sequence }
+        }
+        for e in merged.reversed() {
             entries.prepend(e)
             byteCount += e.message.bodySize
         }

@@ -94,8 +94,12 @@ def test_amqp_publish_reaches_mqtt_subscriber(broker, mqtt_clients, sub_qos):
     finally:
         conn.close()
     got = sub.wait_messages(len(cases))
-    assert [m.payload.decode() for m in got] == [name for name, _p, _q in cases], "all delivered, in order"
-    for m, (name, _props, publish_qos) in zip(got, cases):
+    # paho hands a QoS 2 message to the application on PUBREL, after a round trip, so messages delivered at
+    # different QoS can reach the application out of the order the broker sent them: compare by name.
+    by_name = {m.payload.decode(): m for m in got}
+    assert sorted(by_name) == sorted(name for name, _p, _q in cases) and len(got) == len(cases), "all delivered once"
+    for name, _props, publish_qos in cases:
+        m = by_name[name]
         assert m.topic == t
         if mode() == "gateway":
             assert m.qos == min(publish_qos, sub_qos), f"{name}: delivered at QoS {m.qos}"

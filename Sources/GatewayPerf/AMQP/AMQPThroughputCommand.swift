@@ -57,25 +57,12 @@ enum AMQPThroughputCommand: Subcommand {
 
         // The clock starts once every connection is ready, so set-up time is not part of the run.
         let schedule = RunSchedule(warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds)
-        var threads: [WorkerThread] = []
-        do {
-            for consumer in consumers { threads.append(try WorkerThread { consumer.run(schedule) }) }
-            for publisher in publishers { threads.append(try WorkerThread { publisher.run(schedule) }) }
-        } catch {
-            control.fail(error)
-        }
-        let monitor = ProgressMonitor(schedule: schedule, counters: counters, showConfirmed: options.confirm > 0)
-        let window = monitor.watch(failed: control.failed)
-        control.stop.store(true, ordering: .relaxed)
-        for thread in threads { thread.join() }
-        if let error = control.error { throw error }
-
-        var latency: LatencyHistogram?
-        if options.measuresLatency {
-            var merged = LatencyHistogram()
-            for consumer in consumers { merged.merge(consumer.latency) }
-            latency = merged
-        }
+        let workers: [@Sendable () -> Void] =
+            consumers.map { c -> @Sendable () -> Void in { c.run(schedule) } }
+            + publishers.map { p -> @Sendable () -> Void in { p.run(schedule) } }
+        let window = try control.run(
+            workers, schedule: schedule, counters: counters, showConfirmed: options.confirm > 0)
+        let latency = options.measuresLatency ? LatencyHistogram.merged(consumers.map(\.latency)) : nil
         let report = ThroughputReport(
             command: words.joined(separator: " "),
             setup: setupLine(options),
@@ -110,13 +97,20 @@ enum AMQPThroughputCommand: Subcommand {
         let queue = ByteString(options.queue)
         let declared = try setup.call(
             .queueDeclare(QueueDeclare(queue: queue, durable: options.durable, autoDelete: false)))
-        guard case .queueDeclareOk = declared else { throw .protocolViolation("expected queue.declare-ok, got \(declared.name)") }
+        guard case .queueDeclareOk = declared else {
+            throw .protocolViolation("expected queue.declare-ok, got \(declared.name)")
+        }
         if !options.exchange.isEmpty {
-            let bound = try setup.call(.queueBind(QueueBind(queue: queue, exchange: ByteString(options.exchange), routingKey: queue)))
-            guard case .queueBindOk = bound else { throw .protocolViolation("expected queue.bind-ok, got \(bound.name)") }
+            let bound = try setup.call(
+                .queueBind(QueueBind(queue: queue, exchange: ByteString(options.exchange), routingKey: queue)))
+            guard case .queueBindOk = bound else {
+                throw .protocolViolation("expected queue.bind-ok, got \(bound.name)")
+            }
         }
         let purged = try setup.call(.queuePurge(QueuePurge(queue: queue)))
-        guard case .queuePurgeOk = purged else { throw .protocolViolation("expected queue.purge-ok, got \(purged.name)") }
+        guard case .queuePurgeOk = purged else {
+            throw .protocolViolation("expected queue.purge-ok, got \(purged.name)")
+        }
         setup.close(deadline: Nanoseconds.now() + 5_000_000_000)
     }
 }

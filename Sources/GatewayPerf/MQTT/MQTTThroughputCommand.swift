@@ -58,36 +58,24 @@ enum MQTTThroughputCommand: Subcommand {
         for i in 0..<options.subscribers {
             let tally = WorkerCounters()
             counters.append(tally)
-            subscribers.append(try MQTTSubscriber(index: i + 1, options: options, tls: tls, control: control, counters: tally))
+            subscribers.append(
+                try MQTTSubscriber(index: i + 1, options: options, tls: tls, control: control, counters: tally))
         }
         for i in 0..<options.publishers {
             let tally = WorkerCounters()
             counters.append(tally)
-            publishers.append(try MQTTPublisher(index: i + 1, options: options, tls: tls, control: control, counters: tally))
+            publishers.append(
+                try MQTTPublisher(index: i + 1, options: options, tls: tls, control: control, counters: tally))
         }
 
         // The clock starts once every connection is ready, so set-up time is not part of the run.
         let schedule = RunSchedule(warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds)
-        var threads: [WorkerThread] = []
-        do {
-            for subscriber in subscribers { threads.append(try WorkerThread { subscriber.run(schedule) }) }
-            for publisher in publishers { threads.append(try WorkerThread { publisher.run(schedule) }) }
-        } catch {
-            control.fail(error)
-        }
         let acknowledges = options.qos != .atMostOnce
-        let monitor = ProgressMonitor(schedule: schedule, counters: counters, showConfirmed: acknowledges)
-        let window = monitor.watch(failed: control.failed)
-        control.stop.store(true, ordering: .relaxed)
-        for thread in threads { thread.join() }
-        if let error = control.error { throw error }
-
-        var latency: LatencyHistogram?
-        if options.measuresLatency {
-            var merged = LatencyHistogram()
-            for subscriber in subscribers { merged.merge(subscriber.latency) }
-            latency = merged
-        }
+        let workers: [@Sendable () -> Void] =
+            subscribers.map { c -> @Sendable () -> Void in { c.run(schedule) } }
+            + publishers.map { p -> @Sendable () -> Void in { p.run(schedule) } }
+        let window = try control.run(workers, schedule: schedule, counters: counters, showConfirmed: acknowledges)
+        let latency = options.measuresLatency ? LatencyHistogram.merged(subscribers.map(\.latency)) : nil
         let report = ThroughputReport(
             command: words.joined(separator: " "),
             setup: setupLine(options),
@@ -112,8 +100,10 @@ enum MQTTThroughputCommand: Subcommand {
 
     /// The first line of the text report: what ran against what.
     private static func setupLine(_ options: MQTTThroughputOptions) -> String {
-        var line = "mqtt throughput against \(options.uri.redacted)\(tlsNote(options)): \(options.publishers) publisher(s) -> "
-        line += "\(options.subscribers) subscriber(s) on '\(options.filter)', QoS \(options.qos.rawValue), \(options.size) B"
+        var line =
+            "mqtt throughput against \(options.uri.redacted)\(tlsNote(options)): \(options.publishers) publisher(s) -> "
+        line +=
+            "\(options.subscribers) subscriber(s) on '\(options.filter)', QoS \(options.qos.rawValue), \(options.size) B"
         if options.qos != .atMostOnce { line += ", inflight \(options.inflight)" }
         if options.rate > 0 { line += ", \(options.rate.formatted(decimals: 0)) msg/s per publisher" }
         return line

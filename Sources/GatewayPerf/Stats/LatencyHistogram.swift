@@ -28,6 +28,13 @@ struct LatencyHistogram {
     }
 
     /// Adds every value recorded in `other`.
+    /// One histogram holding the samples of all of `histograms`.
+    static func merged(_ histograms: [LatencyHistogram]) -> LatencyHistogram {
+        var result = LatencyHistogram()
+        for h in histograms { result.merge(h) }
+        return result
+    }
+
     mutating func merge(_ other: LatencyHistogram) {
         for i in counts.indices { counts[i] += other.counts[i] }
         total += other.total

@@ -25,4 +25,24 @@ final class RunControl: Sendable {
 
     /// The first failure, if any.
     var error: PerfError? { firstError.withLock { $0 } }
+
+    /// Runs `workers` on a thread each, reports progress until the schedule ends (or a worker fails), then
+    /// stops and joins them; throws the first failure. Returns the counters at the start and end of the
+    /// measured window.
+    func run(
+        _ workers: [@Sendable () -> Void], schedule: RunSchedule, counters: [WorkerCounters], showConfirmed: Bool
+    ) throws(PerfError) -> (start: CounterSnapshot, end: CounterSnapshot) {
+        var threads: [WorkerThread] = []
+        do {
+            for body in workers { threads.append(try WorkerThread(body)) }
+        } catch {
+            fail(error)
+        }
+        let monitor = ProgressMonitor(schedule: schedule, counters: counters, showConfirmed: showConfirmed)
+        let window = monitor.watch(failed: failed)
+        stop.store(true, ordering: .relaxed)
+        for thread in threads { thread.join() }
+        if let error { throw error }
+        return window
+    }
 }

@@ -9,13 +9,16 @@ public final class AMQPServer: Sendable {
     public let broker: Broker
     /// Listener limits and policies.
     public let configuration: AMQPServerConfiguration
+    /// The authentication chain start-ok credentials and update-secret tokens go through.
+    public let authenticator: Authenticator
     let logger = Logger(label: "amqp")
     private let open = Lock<[UInt64: AMQPConnectionRef]>([:])
 
-    /// Creates the frontend over `broker`.
-    public init(broker: Broker, configuration: AMQPServerConfiguration) {
+    /// Creates the frontend over `broker`; without an `authenticator`, logins check the broker's local users only.
+    public init(broker: Broker, configuration: AMQPServerConfiguration, authenticator: Authenticator? = nil) {
         self.broker = broker
         self.configuration = configuration
+        self.authenticator = authenticator ?? Authenticator(users: broker.users)
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

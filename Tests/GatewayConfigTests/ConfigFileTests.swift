@@ -47,6 +47,8 @@ struct ConfigFileTests {
                 preferred_username_claims = preferred_username,sub
                 verify_aud = false
                 jwks_cache_ttl = 60
+                jwks_ca_cert = /etc/gateway/idp-ca.pem
+                leeway = 5
                 """)
         let (c, warnings) = try loadRun(["-c", file.path])
         #expect(warnings.isEmpty)
@@ -84,6 +86,8 @@ struct ConfigFileTests {
         #expect(c.oauth.preferredUsernameClaims == ["preferred_username", "sub"])
         #expect(!c.oauth.verifyAud)
         #expect(c.oauth.jwksCacheTtl == 60)
+        #expect(c.oauth.jwksCaCert == "/etc/gateway/idp-ca.pem")
+        #expect(c.oauth.leeway == 5)
     }
 
     @Test("an unknown section is an error naming file, line and the known sections")
@@ -188,5 +192,17 @@ struct ConfigFileTests {
                 == "[main] tls_key (--key) is set but tls_cert (--cert) is not; TLS needs a certificate")
         let (c, _) = try loadRun(["--cert", "both.pem"])
         #expect(c.main.tlsCert == "both.pem" && c.main.tlsKey == nil)
+    }
+
+    @Test("the oauth backend needs [oauth] jwks or issuer to find the signing keys")
+    func oauthNeedsKeys() throws {
+        let none = try TemporaryFile(contents: "[main]\nauth_backends = local,oauth\n")
+        #expect(
+            configErrorMessage { _ = try ConfigurationLoader.load(arguments: ["-c", none.path], environment: [:]) }
+                == "[main] auth_backends includes oauth, but neither [oauth] jwks (a JWKS file or URL) nor [oauth] "
+                + "issuer (for OpenID discovery of the keys) is set")
+        let withIssuer = try TemporaryFile(contents: "[main]\nauth_backends = oauth\n[oauth]\nissuer = https://idp\n")
+        let (c, _) = try loadRun(["-c", withIssuer.path])
+        #expect(c.main.authBackends == ["oauth"])
     }
 }

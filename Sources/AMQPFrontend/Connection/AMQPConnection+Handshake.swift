@@ -39,6 +39,8 @@ extension AMQPConnection {
             tuneOk(m)
         case (.awaitingOpen, .connectionOpen(let m)):
             try open(m)
+        case (.open, .connectionUpdateSecret(let m)):
+            try updateSecret(m)
         case (.closing, .connectionCloseOk), (.closing, .connectionClose):
             if case .connectionClose = method { send(.connectionCloseOk(ConnectionCloseOk()), channel: 0) }
             connection.close()
@@ -69,19 +71,21 @@ extension AMQPConnection {
         let refused = AMQPError.connection(
             ReplyCode.accessRefused,
             "Login was refused using authentication mechanism \(m.mechanism). For details see the broker logfile.")
-        guard let user = server.broker.users.authenticate(username: username, password: password) else {
-            logger.warning("connection \(id) (\(name)): login refused for user '\(username)': invalid credentials")
+        let principal: Principal
+        do { principal = try server.authenticator.authenticate(username: username, password: password) } catch {
+            logger.warning("connection \(id) (\(name)): \(error.message)")
             throw refused
         }
-        if configuration.defaultUserOnlyLoopback && user.name == configuration.defaultUser
-            && !connection.remoteAddress.isLoopback
+        if principal.credential == nil && configuration.defaultUserOnlyLoopback
+            && principal.user.name == configuration.defaultUser && !connection.remoteAddress.isLoopback
         {
             logger.warning(
                 "connection \(id) (\(name)): login refused for user '\(username)': the default user may only connect from loopback"
             )
             throw refused
         }
-        self.user = user
+        self.principal = principal
+        if let credential = principal.credential { closeAtExpiry(credential) }
         phase = .awaitingTuneOk
         send(
             .connectionTune(
@@ -122,13 +126,14 @@ extension AMQPConnection {
     }
 
     private func open(_ m: ConnectionOpen) throws(AMQPError) {
-        guard let user else { throw .connection(ReplyCode.internalError, "no user after login") }
+        guard let principal else { throw .connection(ReplyCode.internalError, "no user after login") }
+        let user = principal.user
         let name = m.virtualHost.string
         guard let vhost = server.broker.vhost(named: name) else {
             logger.warning("connection \(id) (\(self.name)): vhost '\(name)' not found")
             throw .connection(ReplyCode.notAllowed, "vhost '\(name)' not found")
         }
-        let authorizer = Authorizer(store: server.broker.users, user: user, vhost: name)
+        let authorizer = Authorizer(store: server.broker.users, principal: principal, vhost: name)
         guard authorizer.hasVhostAccess else {
             logger.warning("connection \(id) (\(self.name)): access to vhost '\(name)' refused for user '\(user.name)'")
             throw .connection(ReplyCode.notAllowed, "access to vhost '\(name)' refused for user '\(user.name)'")
@@ -142,6 +147,45 @@ extension AMQPConnection {
         }
         send(.connectionOpenOk(ConnectionOpenOk()), channel: 0)
         logger.info("connection \(id) (\(self.name)) opened: user '\(user.name)', vhost '\(name)'")
+    }
+
+    /// connection.update-secret (RabbitMQ extension): a token login presents a fresh token for the same user;
+    /// its scopes replace the old ones and its expiry moves the close deadline. Anything else closes the connection.
+    private func updateSecret(_ m: ConnectionUpdateSecret) throws(AMQPError) {
+        guard let principal, let authorizer else { throw .connection(ReplyCode.internalError, "no user after login") }
+        guard principal.credential != nil else {
+            throw AMQPError.connection(
+                ReplyCode.notAllowed,
+                "connection.update-secret needs a connection that logged in with an OAuth2 token; user '\(principal.user.name)' logged in with a password"
+            ).during(classId: ConnectionUpdateSecret.classId, methodId: ConnectionUpdateSecret.methodId)
+        }
+        let credential: TokenCredential
+        do { credential = try server.authenticator.renew(principal, token: m.newSecret) } catch {
+            throw AMQPError.connection(ReplyCode.accessRefused, error.message)
+                .during(classId: ConnectionUpdateSecret.classId, methodId: ConnectionUpdateSecret.methodId)
+        }
+        self.principal = Principal(credential: credential)
+        authorizer.renew(credential)
+        closeAtExpiry(credential)
+        send(.connectionUpdateSecretOk(ConnectionUpdateSecretOk()), channel: 0)
+        logger.info(
+            "connection \(id) (\(name)): token of user '\(principal.user.name)' renewed (\(m.reason)), valid until \(credential.deadline)"
+        )
+    }
+
+    /// Arms (or re-arms) the close at the token's deadline: connection.close 403 ACCESS_REFUSED.
+    private func closeAtExpiry(_ credential: TokenCredential) {
+        if let t = tokenTimer { eventLoop.cancelTimer(t) }
+        let seconds = max(0, credential.deadline - OAuthBackend.unixSeconds())
+        tokenTimer = eventLoop.scheduleTimer(after: .seconds(seconds)) { [weak self] in
+            guard let self else { return }
+            self.tokenTimer = nil
+            if self.phase == .open {
+                self.closeConnection(.connection(ReplyCode.accessRefused, "access token expired"))
+            } else if self.phase != .closed && self.phase != .closing {
+                self.connection.close()
+            }
+        }
     }
 
     private func startHeartbeats() {

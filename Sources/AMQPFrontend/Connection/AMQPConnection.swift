@@ -27,7 +27,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var frameMax: Int
     var channelMax: UInt16
     var heartbeat: UInt16 = 0
-    var user: User?
+    /// Who logged in (set by start-ok); a token login's credential is replaced by `connection.update-secret`.
+    var principal: Principal?
+    var user: User? { principal?.user }
     var vhost: VHost?
     var authorizer: Authorizer?
     var capabilities = ClientCapabilities()
@@ -42,6 +44,8 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var handshakeTimer: TimerID?
     var heartbeatTimer: TimerID?
     var closeTimer: TimerID?
+    /// Closes a token login's connection when its token expires.
+    var tokenTimer: TimerID?
 
     /// Consumers whose queues assigned messages since the last drain.
     var drainList: [ConsumerHandle] = []
@@ -148,7 +152,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasOpen = phase == .open || phase == .closing
         phase = .closed
-        for t in [handshakeTimer, heartbeatTimer, closeTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        for t in [handshakeTimer, heartbeatTimer, closeTimer, tokenTimer].compactMap({ $0 }) {
+            eventLoop.cancelTimer(t)
+        }
         for ch in channels.values { ch.release() }
         channels.removeAll()
         for (handle, count) in pausedConsumers { handle.window.release(count) }

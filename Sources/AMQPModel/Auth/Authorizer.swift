@@ -11,6 +11,10 @@
 /// name; the empty regex denies everything; no permission entry on the vhost denies everything. Topic
 /// permissions restrict routing keys only on exchanges that have an entry: no entry for the exchange,
 /// no restriction.
+///
+/// A token login (`Principal.credential`) takes its permissions from the token's scopes instead of the
+/// store, with the same semantics; its topic permissions are resolved per exchange, since scope name globs
+/// can match many exchanges. `renew` swaps in a new token (AMQP `connection.update-secret`).
 public final class Authorizer {
     private struct Decision: Hashable {
         var kind: PermissionKind
@@ -38,19 +42,35 @@ public final class Authorizer {
     public private(set) var user: User
 
     private var revision: UInt64
+    private var credential: TokenCredential?
     private var grant: PermissionGrant?
-    private var topics: [ByteString: TopicGrant] = [:]
+    /// Topic grants by exchange. From the store: every entry, and a missing exchange means no restriction.
+    /// From a token: filled per exchange on first use, nil meaning no restriction.
+    private var topics: [ByteString: TopicGrant?] = [:]
     private var decisions: [Decision: Bool] = [:]
     private var topicDecisions: [TopicDecision: Bool] = [:]
     private var topicPatterns: [TopicPatternKey: PermissionPattern?] = [:]
 
     /// An authorizer for `user` on `vhost`; `clientId` (MQTT) expands `{client_id}` in topic permissions.
-    public init(store: UserStore, user: User, vhost: String, clientId: String? = nil) {
+    public convenience init(store: UserStore, user: User, vhost: String, clientId: String? = nil) {
+        self.init(store: store, principal: Principal(user: user), vhost: vhost, clientId: clientId)
+    }
+
+    /// An authorizer for `principal` on `vhost`: a local user's permissions come from `store`, a token's from its scopes.
+    public init(store: UserStore, principal: Principal, vhost: String, clientId: String? = nil) {
         self.store = store
-        self.user = user
+        user = principal.user
+        credential = principal.credential
         self.vhost = vhost
         self.clientId = clientId
         revision = 0
+        reload()
+    }
+
+    /// Replaces a token login's token with `credential` (same user), so later checks use its scopes.
+    public func renew(_ credential: TokenCredential) {
+        self.credential = credential
+        user = Principal(credential: credential).user
         reload()
     }
 
@@ -74,13 +94,24 @@ public final class Authorizer {
     /// True when the user's topic permissions on `exchange` allow `routingKey` for `access`.
     public func isTopicAllowed(_ access: TopicAccess, exchange: ByteString, routingKey: ByteString) -> Bool {
         refreshIfChanged()
-        guard let topicGrant = topics[exchange] else { return true }
+        guard let topicGrant = topicGrant(for: exchange) else { return true }
         let key = TopicDecision(access: access, exchange: exchange, routingKey: routingKey)
         if let d = topicDecisions[key] { return d }
         let d = topicPattern(access, exchange: exchange, grant: topicGrant)?.matches(routingKey.string) ?? false
         if topicDecisions.count >= Self.cacheLimit { topicDecisions.removeAll(keepingCapacity: true) }
         topicDecisions[key] = d
         return d
+    }
+
+    private func topicGrant(for exchange: ByteString) -> TopicGrant? {
+        if let known = topics[exchange] { return known }
+        guard let credential else { return nil }
+        let derived = credential.grants.topicPermissions(vhost: vhost, exchange: exchange.string).flatMap {
+            try? TopicGrant($0)
+        }
+        if topics.count >= Self.cacheLimit { topics.removeAll(keepingCapacity: true) }
+        topics[exchange] = .some(derived)
+        return derived
     }
 
     /// The expanded, compiled topic pattern, compiled once per connection and exchange.
@@ -98,11 +129,17 @@ public final class Authorizer {
     }
 
     private func reload() {
-        let access = store.access(user: user.name, vhost: vhost)
-        revision = access.revision
-        if let current = access.user { user = current }
-        grant = access.grant
-        topics = Dictionary(uniqueKeysWithValues: access.topics.map { (ByteString($0.key), $0.value) })
+        if let credential {
+            revision = store.revision
+            grant = credential.grants.permissions(vhost: vhost).flatMap { try? PermissionGrant($0) }
+            topics.removeAll(keepingCapacity: true)
+        } else {
+            let access = store.access(user: user.name, vhost: vhost)
+            revision = access.revision
+            if let current = access.user { user = current }
+            grant = access.grant
+            topics = Dictionary(uniqueKeysWithValues: access.topics.map { (ByteString($0.key), .some($0.value)) })
+        }
         decisions.removeAll(keepingCapacity: true)
         topicDecisions.removeAll(keepingCapacity: true)
         topicPatterns.removeAll(keepingCapacity: true)

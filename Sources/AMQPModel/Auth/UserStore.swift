@@ -92,8 +92,10 @@ public final class UserStore: Sendable {
 
     /// Every (user, vhost) permission entry, sorted by user then vhost.
     public func allPermissions() -> [(user: String, vhost: String, permissions: Permissions)] {
-        state.withLock { s in s.permissions.map { (user: $0.key.user, vhost: $0.key.vhost, permissions: $0.value.permissions) } }
-            .sorted { ($0.user, $0.vhost) < ($1.user, $1.vhost) }
+        state.withLock { s in
+            s.permissions.map { (user: $0.key.user, vhost: $0.key.vhost, permissions: $0.value.permissions) }
+        }
+        .sorted { ($0.user, $0.vhost) < ($1.user, $1.vhost) }
     }
 
     /// Sets the user's topic permissions for one exchange of `vhost`, replacing those for that exchange.

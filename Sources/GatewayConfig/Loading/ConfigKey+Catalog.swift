@@ -103,7 +103,12 @@ extension ConfigKey {
         key("oauth", "verify_aud") { (c, v) throws(ValueError) in c.oauth.verifyAud = try ValueParser.bool(v) },
         key("oauth", "jwks") { (c, v) throws(ValueError) in c.oauth.jwks = ValueParser.optionalString(v) },
         key("oauth", "jwks_cache_ttl") { (c, v) throws(ValueError) in
-            c.oauth.jwksCacheTtl = try ValueParser.integer(v, in: 0...Int(Int32.max))
+            c.oauth.jwksCacheTtl = try ValueParser.integer(v, in: 1...Int(Int32.max))
+        },
+        key("oauth", "jwks_ca_cert") { (c, v) throws(ValueError) in c.oauth.jwksCaCert = ValueParser.optionalString(v)
+        },
+        key("oauth", "leeway") { (c, v) throws(ValueError) in
+            c.oauth.leeway = try ValueParser.integer(v, in: 0...3600)
         },
     ]
 

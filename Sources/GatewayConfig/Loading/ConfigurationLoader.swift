@@ -156,5 +156,12 @@ public enum ConfigurationLoader {
             throw ConfigError(
                 "[main] tls_key (--key) is set but tls_cert (--cert) is not; TLS needs a certificate")
         }
+        if configuration.main.authBackends.contains("oauth") && configuration.oauth.jwks == nil
+            && configuration.oauth.issuer == nil
+        {
+            throw ConfigError(
+                "[main] auth_backends includes oauth, but neither [oauth] jwks (a JWKS file or URL) nor [oauth] issuer "
+                    + "(for OpenID discovery of the keys) is set")
+        }
     }
 }

@@ -16,6 +16,11 @@ public struct OAuthSection: Sendable, Equatable {
     public var jwks: String?
     /// `jwks_cache_ttl`: seconds a fetched JWKS is reused before it is fetched again.
     public var jwksCacheTtl: Int = 3600
+    /// `jwks_ca_cert`: a PEM CA bundle to verify an `https` JWKS or discovery URL; nil means the system CAs.
+    public var jwksCaCert: String?
+    /// `leeway`: seconds of clock skew tolerated on `exp`, `nbf` and `iat`; a token connection is closed at
+    /// `exp` plus this.
+    public var leeway: Int = 60
 
     /// The defaults.
     public init() {}

@@ -21,14 +21,16 @@ extension MQTTConnection {
         guard id.count <= 250 else { return refuse(.identifierRejected, "client id longer than 250 bytes") }
         clientId = id
 
-        guard let (vhostName, user) = authenticate(c) else { return }
+        guard let (vhostName, principal) = authenticate(c) else { return }
+        let user = principal.user
         if configuration.clientIdMustMatchUsername && id.bytes != Array(user.name.utf8) {
             return refuse(.identifierRejected, "client id must equal the user name '\(user.name)'")
         }
         guard let vhost = server.broker.vhost(named: vhostName) else {
             return refuse(.notAuthorized, "vhost '\(vhostName)' not found")
         }
-        let authorizer = Authorizer(store: server.broker.users, user: user, vhost: vhostName, clientId: id.string)
+        let authorizer = Authorizer(
+            store: server.broker.users, principal: principal, vhost: vhostName, clientId: id.string)
         guard authorizer.hasVhostAccess else {
             return refuse(.notAuthorized, "access to vhost '\(vhostName)' refused for user '\(user.name)'")
         }
@@ -53,6 +55,7 @@ extension MQTTConnection {
         will = c.will
         lastReadAt = eventLoop.now
         startKeepAlive()
+        if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
@@ -66,9 +69,10 @@ extension MQTTConnection {
         }
     }
 
-    /// Resolves the user (and vhost) of a CONNECT, or refuses it. User names of the form `vhost:user` pick a
-    /// vhost; without a colon the default vhost is used (design §4).
-    private func authenticate(_ c: MQTTPacket.Connect) -> (String, User)? {
+    /// Resolves the principal (and vhost) of a CONNECT through the authentication chain, or refuses it. User
+    /// names of the form `vhost:user` pick a vhost; without a colon the default vhost is used (design §4). For a
+    /// token login the user part is ignored: the token names the user.
+    private func authenticate(_ c: MQTTPacket.Connect) -> (String, Principal)? {
         var vhostName = configuration.defaultVhost
         var userName: String?
         if let raw = c.username {
@@ -80,34 +84,43 @@ extension MQTTConnection {
                 userName = text
             }
         }
-        let users = server.broker.users
-        let user: User
+        let principal: Principal
         if let userName, let password = c.password {
-            guard let u = users.authenticate(username: userName, password: password) else {
-                refuse(.badUsernameOrPassword, "login refused for user '\(userName)': invalid credentials")
+            do { principal = try server.authenticator.authenticate(username: userName, password: password) } catch {
+                refuse(.badUsernameOrPassword, error.message)
                 return nil
             }
-            user = u
         } else if configuration.allowAnonymous {
             let name = configuration.anonymousUser ?? configuration.defaultUser
-            guard let u = users.user(named: name) else {
+            guard let u = server.broker.users.user(named: name) else {
                 refuse(.notAuthorized, "anonymous login: the anonymous user '\(name)' does not exist")
                 return nil
             }
-            user = u
+            principal = Principal(user: u)
         } else {
             refuse(.badUsernameOrPassword, "login refused: no user name or password (allow_anonymous is off)")
             return nil
         }
-        if configuration.defaultUserOnlyLoopback && user.name == configuration.defaultUser
-            && !connection.remoteAddress.isLoopback
+        if principal.credential == nil && configuration.defaultUserOnlyLoopback
+            && principal.user.name == configuration.defaultUser && !connection.remoteAddress.isLoopback
         {
             refuse(
-                .notAuthorized, "login refused for user '\(user.name)': the default user may only connect from loopback"
-            )
+                .notAuthorized,
+                "login refused for user '\(principal.user.name)': the default user may only connect from loopback")
             return nil
         }
-        return (vhostName, user)
+        return (vhostName, principal)
+    }
+
+    /// Closes the connection when the token it logged in with expires; not a DISCONNECT, so the will fires.
+    private func closeAtExpiry(_ credential: TokenCredential) {
+        let seconds = max(0, credential.deadline - OAuthBackend.unixSeconds())
+        tokenTimer = eventLoop.scheduleTimer(after: .seconds(seconds)) { [weak self] in
+            guard let self, self.phase == .connected else { return }
+            self.tokenTimer = nil
+            self.logger.info("MQTT \(self.name): access token of user '\(self.user?.name ?? "")' expired, closing")
+            self.connection.close()
+        }
     }
 
     /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the

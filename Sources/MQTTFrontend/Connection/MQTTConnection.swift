@@ -57,6 +57,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var lastReadAt: UInt64 = 0
     var connectTimer: TimerID?
     var keepAliveTimer: TimerID?
+    /// Closes a token login's connection when its token expires.
+    var tokenTimer: TimerID?
     lazy var sink = MQTTConsumerSink(connection: self)
 
     init(id: UInt64, server: MQTTServer, connection: TCPConnection) {
@@ -124,7 +126,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasConnected = phase == .connected
         phase = .closed
-        for t in [connectTimer, keepAliveTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        for t in [connectTimer, keepAliveTimer, tokenTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
         if wasConnected { endSession() }
         connection.handler = nil
     }

@@ -9,13 +9,16 @@ public final class MQTTServer: Sendable {
     public let broker: Broker
     /// Listener limits and policies.
     public let configuration: MQTTServerConfiguration
+    /// The authentication chain CONNECT credentials go through.
+    public let authenticator: Authenticator
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
 
-    /// Creates the frontend over `broker`.
-    public init(broker: Broker, configuration: MQTTServerConfiguration) {
+    /// Creates the frontend over `broker`; without an `authenticator`, logins check the broker's local users only.
+    public init(broker: Broker, configuration: MQTTServerConfiguration, authenticator: Authenticator? = nil) {
         self.broker = broker
         self.configuration = configuration
+        self.authenticator = authenticator ?? Authenticator(users: broker.users)
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

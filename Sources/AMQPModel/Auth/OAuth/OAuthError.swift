@@ -33,6 +33,8 @@ public struct OAuthError: Error, Sendable, CustomStringConvertible, Equatable {
         case missingUsername
         /// The JWKS document is not a JSON object with a `keys` array.
         case invalidJWKS
+        /// The JWKS could not be read or fetched (no keys are known yet).
+        case jwksUnavailable
     }
 
     public let reason: Reason
@@ -41,7 +43,8 @@ public struct OAuthError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { message }
 
-    init(_ reason: Reason, _ message: String) {
+    /// An error of `reason` with an operator-facing `message` (which must not contain token material).
+    public init(_ reason: Reason, _ message: String) {
         self.reason = reason
         self.message = message
     }

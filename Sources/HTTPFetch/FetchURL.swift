@@ -31,7 +31,7 @@ struct FetchURL: Equatable, CustomStringConvertible {
 
     init(parsing text: String) throws(HTTPFetchError) {
         func invalid(_ reason: String) -> HTTPFetchError {
-            HTTPFetchError(.invalidURL, "invalid URL '\(text)': \(reason)")
+            HTTPFetchError(.invalidURL, "invalid URL: \(reason)")
         }
         let bytes = Array(text.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { throw invalid("expected http:// or https://") }
@@ -58,7 +58,9 @@ struct FetchURL: Equatable, CustomStringConvertible {
                 portPart = after.dropFirst()
             }
             let address = String(decoding: hostPart, as: UTF8.self)
-            guard Self.isAddress(address, family: AF_INET6) else { throw invalid("'\(address)' is not an IPv6 address") }
+            guard Self.isAddress(address, family: AF_INET6) else {
+                throw invalid("'\(address)' is not an IPv6 address")
+            }
             hostKind = .ipv6
         } else {
             hostPart = authority
@@ -68,7 +70,8 @@ struct FetchURL: Equatable, CustomStringConvertible {
             }
             guard !hostPart.isEmpty else { throw invalid("no host") }
             let name = String(decoding: hostPart, as: UTF8.self)
-            if hostPart.allSatisfy({ $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            if hostPart.allSatisfy({ $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            {
                 guard Self.isAddress(name, family: AF_INET) else { throw invalid("'\(name)' is not an IPv4 address") }
                 hostKind = .ipv4
             } else {
@@ -101,12 +104,18 @@ struct FetchURL: Equatable, CustomStringConvertible {
     /// absolute-path (`/path`), query-only (`?q`) or relative to this URL's directory (`next`); a fragment is
     /// dropped.
     func resolving(location: String) throws(HTTPFetchError) -> FetchURL {
+        do {
+            return try resolving(reference: location)
+        } catch {
+            throw HTTPFetchError(.invalidURL, "the redirect's Location '\(location)' is an \(error.message)")
+        }
+    }
+
+    private func resolving(reference location: String) throws(HTTPFetchError) -> FetchURL {
         var reference = Substring(location).drop { $0 == " " || $0 == "\t" }
         while reference.last == " " || reference.last == "\t" { reference.removeLast() }
         if let hash = reference.firstIndex(of: "#") { reference = reference[..<hash] }
-        guard !reference.isEmpty else {
-            throw HTTPFetchError(.invalidURL, "the redirect has an empty Location")
-        }
+        guard !reference.isEmpty else { throw HTTPFetchError(.invalidURL, "invalid URL: it is empty") }
         if Self.hasScheme(reference) { return try FetchURL(parsing: String(reference)) }
         if reference.hasPrefix("//") { return try FetchURL(parsing: (isSecure ? "https:" : "http:") + reference) }
         let path = target.prefix { $0 != "?" }
@@ -141,7 +150,8 @@ struct FetchURL: Equatable, CustomStringConvertible {
 
     private static func isNameCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
             true
         default:

@@ -15,7 +15,8 @@ final class HTTPConnection {
 
     /// Resolves, connects and, for `https://`, completes the TLS handshake, all before `deadline`.
     init(to url: FetchURL, caFile: String?, deadline: Deadline) throws(HTTPFetchError) {
-        socket = try Socket.connect(host: url.host, port: url.port, numericHost: url.hostKind != .name, deadline: deadline)
+        socket = try Socket.connect(
+            host: url.host, port: url.port, numericHost: url.hostKind != .name, deadline: deadline)
         tls = url.isSecure ? try TLSClient.handshake(over: socket, for: url, caFile: caFile, deadline: deadline) : nil
         self.deadline = deadline
     }

@@ -27,7 +27,8 @@ public enum HTTPFetcher {
                         redirects += 1
                         guard redirects <= options.maxRedirects else {
                             throw HTTPFetchError(
-                                .tooManyRedirects, "more than \(options.maxRedirects) redirects (the last to \(location))")
+                                .tooManyRedirects,
+                                "more than \(options.maxRedirects) redirects (the last to \(location))")
                         }
                         let next = try target.resolving(location: location)
                         guard next.isSecure || !target.isSecure else {

@@ -17,7 +17,8 @@ final class Socket {
     ///
     /// The time left is shared among the addresses still to try, so an address that drops SYNs cannot use up the
     /// deadline before the next one is tried. `numericHost` (an IP literal) skips DNS entirely.
-    static func connect(host: String, port: Int, numericHost: Bool, deadline: Deadline) throws(HTTPFetchError) -> Socket {
+    static func connect(host: String, port: Int, numericHost: Bool, deadline: Deadline) throws(HTTPFetchError) -> Socket
+    {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -54,7 +55,8 @@ final class Socket {
     }
 
     /// One non-blocking connect: `EINPROGRESS`, then `POLLOUT` and `SO_ERROR` tell how it went.
-    private static func attempt(_ address: addrinfo, deadline: Deadline, text: String) throws(HTTPFetchError) -> Socket {
+    private static func attempt(_ address: addrinfo, deadline: Deadline, text: String) throws(HTTPFetchError) -> Socket
+    {
         let type = Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         let fd = socket(address.ai_family, type, address.ai_protocol)
         guard fd >= 0 else { throw HTTPFetchError(.connect, "\(text): socket: \(String(cString: strerror(errno)))") }
@@ -80,7 +82,8 @@ final class Socket {
     /// The address as digits, e.g. `127.0.0.1` or `::1`.
     private static func numericText(_ address: addrinfo) -> String {
         var text = [CChar](repeating: 0, count: 1025)
-        guard getnameinfo(address.ai_addr, address.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0
+        guard
+            getnameinfo(address.ai_addr, address.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0
         else { return "an address" }
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -55,7 +55,7 @@ struct HTTPFetcherTests {
         #expect(error?.message == "GET \(url): the server answered 404 Not Found")
     }
 
-    @Test("redirects are followed: relative Location, then absolute, the message names both URLs on failure")
+    @Test("redirects are followed: relative, absolute-path and fragment-carrying Locations")
     func redirects() throws {
         let server = try TestHTTPServer { request in
             switch request.target {
@@ -69,6 +69,20 @@ struct HTTPFetcherTests {
         let body = try HTTPFetcher.get("http://127.0.0.1:\(server.port)/a/old")
         #expect(body == Array("done".utf8))
         #expect(server.requests.map(\.target) == ["/a/old", "/a/newer", "/final"])
+    }
+
+    @Test("a failure after a redirect names the URL asked for and the one redirected to")
+    func failureAfterRedirect() throws {
+        let server = try TestHTTPServer { request in
+            request.target == "/old"
+                ? .text("HTTP/1.1 308 Permanent Redirect\r\nLocation: /gone\r\n\r\n")
+                : .text("HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n")
+        }
+        defer { server.stop() }
+        let origin = "http://127.0.0.1:\(server.port)"
+        let error = #expect(throws: HTTPFetchError.self) { try HTTPFetcher.get(origin + "/old") }
+        #expect(error?.kind == .status(410))
+        #expect(error?.message == "GET \(origin)/old (redirected to \(origin)/gone): the server answered 410 Gone")
     }
 
     @Test("more redirects than maxRedirects fail with tooManyRedirects")

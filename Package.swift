@@ -40,6 +40,8 @@ let package = Package(
             swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
         .target(name: "GatewayConfig", dependencies: ["AMQPModel"], swiftSettings: strict),
+        // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.
+        .target(name: "HTTPFetch", dependencies: ["COpenSSL"], swiftSettings: strict),
         .executableTarget(
             name: "Gateway",
             dependencies: [
@@ -62,6 +64,7 @@ let package = Package(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
             swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
+        .testTarget(name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL"], swiftSettings: strict),
         .testTarget(name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "AMQPModel", "Bytes"], swiftSettings: strict),
     ]
 )

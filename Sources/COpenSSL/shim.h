@@ -53,4 +53,13 @@ static inline int gw_evp_pkey_public_key_selection(void) {
     return EVP_PKEY_PUBLIC_KEY;
 }
 
+// X509_CHECK_FLAG_* for SSL_set_hostflags (host name checks of the HTTPS client).
+#include <openssl/x509v3.h>
+
+/// SSL_set_tlsext_host_name (a macro over SSL_ctrl): the server name a client sends in the SNI extension;
+/// returns 1 on success.
+static inline long gw_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
+
 #endif

@@ -46,6 +46,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Storage", "Transport",
+                "HTTPFetch",
             ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and

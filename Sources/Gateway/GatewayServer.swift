@@ -80,7 +80,8 @@ final class GatewayServer {
         amqpConfig.maxMessageSize = configuration.amqp.maxMessageSize
         amqpConfig.defaultUser = configuration.main.defaultUser
         amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
-        let amqp = AMQPServer(broker: broker, configuration: amqpConfig)
+        let authenticator = try Self.makeAuthenticator(configuration, users: broker.users, logger: logger)
+        let amqp = AMQPServer(broker: broker, configuration: amqpConfig, authenticator: authenticator)
         self.amqp = amqp
         if configuration.mqtt.allowAnonymous {
             logger.warning(
@@ -88,7 +89,8 @@ final class GatewayServer {
                     + "'\(configuration.mqtt.anonymousUser ?? configuration.main.defaultUser)'; do not use this in production"
             )
         }
-        let mqtt = MQTTServer(broker: broker, configuration: Self.mqttConfiguration(configuration))
+        let mqtt = MQTTServer(
+            broker: broker, configuration: Self.mqttConfiguration(configuration), authenticator: authenticator)
         self.mqtt = mqtt
         do {
             let amqpListener = try TCPListener.bind(
@@ -167,6 +169,37 @@ final class GatewayServer {
     }
 
     /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).
+    /// The `[main] auth_backends` chain. With oauth, the signing keys are loaded now: a JWKS file that cannot be
+    /// read stops the start; a URL that cannot be fetched is logged and retried when logins need the keys.
+    private static func makeAuthenticator(
+        _ configuration: GatewayConfiguration, users: UserStore, logger: Logger
+    ) throws(StartupError) -> Authenticator {
+        let backends = configuration.main.authBackends.compactMap(AuthBackend.init(rawValue:))
+        guard backends.contains(.oauth) else { return Authenticator(users: users, backends: backends) }
+        let section = configuration.oauth
+        guard let source = JWKSSource(section) else {
+            throw StartupError("[main] auth_backends includes oauth but [oauth] jwks and issuer are both unset")
+        }
+        let keys = JWKSCache(
+            source: source.description, ttl: Int64(section.jwksCacheTtl),
+            loader: { () throws(OAuthError) in try source.load() },
+            onLoaded: { logger.info("oauth: loaded \($0.keys.count) signing key(s) from \(source)") },
+            onFailure: { logger.error("oauth: cannot refresh the signing keys: \($0)") })
+        do {
+            try keys.load()
+            logger.info("oauth: loaded \(keys.currentKeys()?.keys.count ?? 0) signing key(s) from \(source)")
+        } catch {
+            if source.isFile { throw StartupError("[oauth] jwks: \(error)") }
+            logger.error("oauth: cannot load the signing keys, token logins are refused until they load: \(error)")
+        }
+        let oauth = OAuthConfiguration(
+            issuer: section.issuer, audience: section.audience, resourceServerId: section.resourceServerId,
+            scopePrefix: section.scopePrefix, preferredUsernameClaims: section.preferredUsernameClaims,
+            verifyAudience: section.verifyAud, leewaySeconds: Int64(section.leeway))
+        return Authenticator(
+            users: users, backends: backends, oauth: OAuthBackend(configuration: oauth, keys: keys))
+    }
+
     private static func makeTLSContext(_ main: MainSection) throws(StartupError) -> TLSContext? {
         guard let certificate = main.tlsCert else { return nil }
         var tls = TLSConfiguration(certificateChainPath: certificate, privateKeyPath: main.tlsKey)

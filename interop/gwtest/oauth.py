@@ -283,6 +283,11 @@ class JWKSServer:
         with self._lock:
             self.available = available
 
+    def set_keys(self, keys: list[SigningKey]) -> None:
+        """Serves a new JWKS from now on (a key rotation at the authorization server)."""
+        with self._lock:
+            self.document = jwks(keys)
+
     def fetches(self, path: str = "/jwks.json") -> int:
         with self._lock:
             return self.requests.count(path)
@@ -342,3 +347,16 @@ def closing(connection: pika.BlockingConnection) -> Iterator[pika.BlockingConnec
         if connection.is_open:
             with contextlib.suppress(pika.exceptions.AMQPError):
                 connection.close()
+
+
+def wait_closed_by_broker(connection: pika.BlockingConnection,
+                          timeout: float) -> pika.exceptions.ConnectionClosedByBroker:
+    """Processes `connection`'s I/O until the broker closes it (connection.close) and returns pika's exception;
+    fails if the connection is still open after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection.process_data_events(time_limit=0.1)
+        except pika.exceptions.ConnectionClosedByBroker as closed:
+            return closed
+    raise AssertionError(f"the broker did not close the connection within {timeout:.0f} s")

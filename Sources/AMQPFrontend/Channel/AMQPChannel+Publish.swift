@@ -59,6 +59,7 @@ extension AMQPChannel {
             nextPublishSequence += 1
             if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
         }
+        if let overloaded = result.overloaded { connection.throttle(on: overloaded) }
         if ResourceAlarm.isAlarmed { connection.blockPublishing() }
     }
 

@@ -194,6 +194,11 @@ final class AMQPChannel {
             channel: number)
     }
 
+    /// True when one of this channel's consumers takes messages from `queue`.
+    func consumes(from queue: Queue) -> Bool {
+        consumers.values.contains { $0.queue === queue }
+    }
+
     /// Cancels consumers and requeues unacknowledged deliveries (channel or connection closed).
     func release() {
         for h in consumers.values { h.queue.removeConsumer(h) }

@@ -33,7 +33,27 @@ extension AMQPConnection {
         if capabilities.connectionBlocked && phase == .open {
             send(.connectionUnblocked(ConnectionUnblocked()), channel: 0)
         }
-        connection.setReadingPaused(false)
+        connection.setReadingPaused(throttle.isEngaged)
         logger.info("connection \(id) (\(name)) unblocked")
+    }
+
+    /// A queue this connection published into does not keep up: stop reading until it drains
+    /// (`PublisherThrottle`). Queues this connection also consumes from are exempt, since their acks arrive on
+    /// this very socket.
+    func throttle(on queue: Queue) {
+        guard phase == .open, !throttle.isWaiting(on: queue) else { return }
+        guard !channels.values.contains(where: { $0.consumes(from: queue) }) else { return }
+        guard throttle.engage(queue, now: eventLoop.now) else { return }
+        connection.setReadingPaused(true)
+        pollThrottle()
+    }
+
+    private func pollThrottle() {
+        throttleTimer = eventLoop.scheduleTimer(after: PublisherThrottle.pollInterval) { [weak self] in
+            guard let self, self.phase == .open || self.phase == .closing else { return }
+            self.throttleTimer = nil
+            guard self.throttle.shouldResume(now: self.eventLoop.now) else { return self.pollThrottle() }
+            self.connection.setReadingPaused(self.blockedByAlarm)
+        }
     }
 }

@@ -46,6 +46,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var closeTimer: TimerID?
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
+    /// Publisher flow control: set while a queue this connection publishes into is overloaded.
+    var throttle = PublisherThrottle()
+    var throttleTimer: TimerID?
 
     /// Consumers whose queues assigned messages since the last drain.
     var drainList: [ConsumerHandle] = []
@@ -152,7 +155,7 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasOpen = phase == .open || phase == .closing
         phase = .closed
-        for t in [handshakeTimer, heartbeatTimer, closeTimer, tokenTimer].compactMap({ $0 }) {
+        for t in [handshakeTimer, heartbeatTimer, closeTimer, tokenTimer, throttleTimer].compactMap({ $0 }) {
             eventLoop.cancelTimer(t)
         }
         for ch in channels.values { ch.release() }

@@ -300,6 +300,9 @@ public final class VHost: @unchecked Sendable {
         /// The sync generation after which every copy written to disk is durable; 0 when none was written.
         public var syncGeneration: UInt64 = 0
 
+        /// A queue that took the message and is overloaded (`Queue.isOverloaded`): the publisher should pause.
+        public var overloaded: Queue?
+
         mutating func add(_ r: Queue.EnqueueResult) {
             switch r {
             case .enqueued: enqueued += 1
@@ -337,6 +340,7 @@ public final class VHost: @unchecked Sendable {
         for i in 0..<targets.count {
             guard case .queue(let q) = targets[i].destination else { continue }
             result.add(q.enqueue(message, qos: targets[i].qos))
+            if q.isOverloaded { result.overloaded = q }
         }
         return result
     }
@@ -345,6 +349,7 @@ public final class VHost: @unchecked Sendable {
     public func publish(_ message: Message, directlyTo queue: Queue) -> PublishResult {
         var result = PublishResult()
         result.add(queue.enqueue(message))
+        if queue.isOverloaded { result.overloaded = queue }
         return result
     }
 

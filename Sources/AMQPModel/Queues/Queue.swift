@@ -37,6 +37,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     static let logger = Logger(label: "queue")
     /// Mirrors `State.deleted` so publishers holding a cached reference can check it without the lock.
     private let deletedFlag = Atomic<Bool>(false)
+    /// Mirrors `State.flow.overloaded`, read by publishers after every enqueue without the lock.
+    private let overloadedFlag = Atomic<Bool>(false)
 
     struct Slot {
         let handle: ConsumerHandle
@@ -55,6 +57,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         var expiryTimerAt = Int64.max
         /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
         var expiresCheckArmed = false
+        var flow = QueueFlow()
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -95,6 +98,25 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public var messageBytes: Int { state.withLock { $0.store.byteCount } }
     /// True once deleted.
     public var isDeleted: Bool { deletedFlag.load(ordering: .relaxed) }
+
+    // MARK: - Publisher flow control
+
+    /// True while the consumers do not keep up and publishers should pause (see `QueueFlow`). One atomic load;
+    /// it may stay true a little after the backlog drained, until a throttled publisher calls `recheckOverload`.
+    public var isOverloaded: Bool { overloadedFlag.load(ordering: .relaxed) }
+
+    /// Re-evaluates the overload under the lock (called by throttled publishers while they wait); true while
+    /// still overloaded.
+    public func recheckOverload() -> Bool {
+        state.withLock { s in
+            if s.flow.recheck(
+                count: s.store.count, bytes: s.store.byteCount, hasConsumers: !s.slots.isEmpty, deleted: s.deleted)
+            {
+                overloadedFlag.store(false, ordering: .relaxed)
+            }
+            return s.flow.overloaded
+        }
+    }
 
     // MARK: - Publishing
 
@@ -146,6 +168,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             stored = entry.position != nil
             s.store.append(entry)
             if limits.overflow == .dropHead { dropOverflow(&s, into: &dropped) }
+            if s.flow.added(count: s.store.count, bytes: s.store.byteCount, hasConsumers: !s.slots.isEmpty) {
+                overloadedFlag.store(true, ordering: .relaxed)
+            }
             if expiresAt != .max && expiresAt < s.expiryTimerAt {
                 s.expiryTimerAt = expiresAt
                 timerAt = expiresAt

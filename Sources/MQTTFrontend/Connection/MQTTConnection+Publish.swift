@@ -94,8 +94,26 @@ extension MQTTConnection {
             body: payload)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &routeTargets)
+        if let overloaded = result.overloaded, overloaded !== queue { throttle(on: overloaded) }
         if ResourceAlarm.isAlarmed { blockForResources() }
         return max(result.syncGeneration, retainedGeneration)
+    }
+
+    /// A queue this client published into does not keep up: stop reading until it drains (`PublisherThrottle`).
+    /// The client's own session queue is exempt, since its PUBACKs arrive on this very socket.
+    private func throttle(on queue: Queue) {
+        guard throttle.engage(queue, now: eventLoop.now) else { return }
+        connection.setReadingPaused(true)
+        pollThrottle()
+    }
+
+    private func pollThrottle() {
+        throttleTimer = eventLoop.scheduleTimer(after: PublisherThrottle.pollInterval) { [weak self] in
+            guard let self, self.phase == .connected else { return }
+            self.throttleTimer = nil
+            guard self.throttle.shouldResume(now: self.eventLoop.now) else { return self.pollThrottle() }
+            self.connection.setReadingPaused(self.blockedByAlarm)
+        }
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).
@@ -129,7 +147,7 @@ extension MQTTConnection {
                 guard let c = ref.connection, c.blockedByAlarm else { return }
                 c.blockedByAlarm = false
                 c.lastReadAt = c.eventLoop.now
-                if c.phase == .connected { c.connection.setReadingPaused(false) }
+                if c.phase == .connected { c.connection.setReadingPaused(c.throttle.isEngaged) }
             }
         }
     }

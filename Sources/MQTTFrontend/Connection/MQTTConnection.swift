@@ -59,6 +59,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var keepAliveTimer: TimerID?
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
+    /// Publisher flow control: set while a queue this client publishes into is overloaded.
+    var throttle = PublisherThrottle()
+    var throttleTimer: TimerID?
     lazy var sink = MQTTConsumerSink(connection: self)
 
     init(id: UInt64, server: MQTTServer, connection: TCPConnection) {
@@ -126,7 +129,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasConnected = phase == .connected
         phase = .closed
-        for t in [connectTimer, keepAliveTimer, tokenTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        for t in [connectTimer, keepAliveTimer, tokenTimer, throttleTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
         if wasConnected { endSession() }
         connection.handler = nil
     }

@@ -13,8 +13,9 @@ from gwtest.clients import assert_broker_healthy, wait_until
 from gwtest.definitions import definitions, permission, user
 from gwtest.oauth import (ISSUER, JWKSServer, KeySet, SigningKey, amqp_refusal, amqp_token_connection, claims,
                           closing, https_context, is_login_refusal, mint, mqtt_connack, oauth_settings, scopes,
-                          start_expecting_failure, write_jwks)
+                          write_jwks)
 from gwtest.session import skip_on
+from gwtest.startup import start_expecting_failure
 
 pytestmark = skip_on(("rabbitmq", "mosquitto", "mosquitto-tls"), "gateway's OAuth2 backend")
 

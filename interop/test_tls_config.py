@@ -4,38 +4,14 @@ missing). Gateway only."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from gwtest.broker import BrokerStartError, GatewayProcess, free_port
-from gwtest.definitions import write_gateway_config
+from gwtest.broker import free_port
 from gwtest.session import skip_on
+from gwtest.startup import start_expecting_failure
 from gwtest.tls import TLSOptions
 
 pytestmark = skip_on(("rabbitmq", "mosquitto", "mosquitto-tls"), "gateway's own configuration")
-
-EXIT_DEADLINE_S = 30.0
-
-
-def start_expecting_failure(workdir, settings) -> tuple[int, str]:
-    """Starts gateway with `settings` and returns (exit code, output) once it has exited on its own; fails if it is
-    still running at the deadline."""
-    gw = GatewayProcess(workdir=workdir, config=write_gateway_config(workdir, None, settings))
-    try:
-        gw.start()
-    except BrokerStartError:
-        pass  # exited before accepting AMQP: the expected case
-    try:
-        deadline = time.monotonic() + EXIT_DEADLINE_S
-        while gw.crashed() is None:
-            if time.monotonic() > deadline:
-                pytest.fail(f"gateway still running {EXIT_DEADLINE_S:.0f} s after starting with a bad TLS "
-                            f"configuration:\n{gw.log_text()}", pytrace=False)
-            time.sleep(0.05)
-        return gw.crashed(), gw.log_text()
-    finally:
-        gw.stop()
 
 
 @pytest.mark.parametrize("broken", ["missing-cert", "missing-key", "cert-not-pem", "key-not-pem", "missing-ca"])
@@ -48,7 +24,8 @@ def test_bad_certificate_path_stops_the_start(tmp_path, pki, broken):
     key = {"missing-cert": "tls_cert", "cert-not-pem": "tls_cert", "missing-key": "tls_key", "key-not-pem": "tls_key",
            "missing-ca": "tls_ca_cert"}[broken]
     settings["main"][key] = str(bad)
-    code, log = start_expecting_failure(tmp_path / "gw", settings)
+    failed = start_expecting_failure(tmp_path / "gw", settings)
+    code, log = failed.code, failed.log
     assert code != 0, f"gateway exited with code 0 on a bad {key}:\n{log}"
     assert str(bad) in log, f"the message does not name {bad}:\n{log}"
 
@@ -56,7 +33,8 @@ def test_bad_certificate_path_stops_the_start(tmp_path, pki, broken):
 def test_key_that_does_not_match_the_certificate_stops_the_start(tmp_path, pki):
     settings = TLSOptions().gateway_settings(pki, free_port(), free_port())
     settings["main"]["tls_key"] = str(pki.client.key)
-    code, log = start_expecting_failure(tmp_path / "gw", settings)
+    failed = start_expecting_failure(tmp_path / "gw", settings)
+    code, log = failed.code, failed.log
     assert code != 0, f"gateway exited with code 0 with a key that does not match the certificate:\n{log}"
     assert str(pki.client.key) in log or str(pki.server_cert) in log, f"the message names neither file:\n{log}"
 

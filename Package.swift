@@ -56,16 +56,21 @@ let package = Package(
             name: "GatewayPerf", dependencies: ["AMQPWire", "AMQPModel", "MQTTFrontend", "Bytes", "CLinux", "COpenSSL"],
             swiftSettings: strict),
 
+        // A throwaway CA for the TLS tests (openssl CLI), shared by the Transport and HTTPFetch tests.
+        .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport", swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL"], swiftSettings: strict),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
             swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
-        .testTarget(name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL", "TLSTestSupport"], swiftSettings: strict),
         .testTarget(name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "AMQPModel", "Bytes"], swiftSettings: strict),
     ]
 )

@@ -1,6 +1,7 @@
 import Bytes
 import COpenSSL
 import Glibc
+import TLSTestSupport
 import Testing
 import Transport
 

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import TLSTestSupport
 
 /// The OpenSSL server context of a `TestHTTPServer`: one certificate and key, any TLS version OpenSSL allows.
 final class TLSServerContext: Sendable {

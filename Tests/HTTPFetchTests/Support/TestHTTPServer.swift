@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Synchronization
+import TLSTestSupport
 
 /// An HTTP server for tests on a loopback port: one thread accepts connections one after another, reads each
 /// request head, and answers with whatever `respond` returns for it, over plain TCP or, given an identity, TLS.

@@ -1,5 +1,6 @@
 import COpenSSL
 import Glibc
+import TLSTestSupport
 
 /// A blocking TLS client for tests: OpenSSL over a `TestClient` socket (10 s timeouts), verifying the server
 /// against a CA file, optionally presenting a client certificate or capping the protocol version.

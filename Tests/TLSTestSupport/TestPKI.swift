@@ -1,25 +1,27 @@
 import Foundation
 
-/// A throwaway certificate authority in a fresh temporary directory, driven through the `openssl` command line:
-/// a CA, and leaf certificates (EC P-256) it signs with chosen serial numbers. The directory goes with the object.
-final class TestPKI {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// A throwaway certificate authority for tests, in a fresh temporary directory, driven through the `openssl`
+/// command line: a CA, and leaf certificates (EC P-256) it signs with chosen serial numbers and subject
+/// alternative names. The directory goes with the object. Shared by the TLS tests of Transport and HTTPFetch.
+public final class TestPKI {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// A certificate and its private key, as PEM files.
-    struct Identity {
-        let certificate: String
-        let key: String
+    public struct Identity: Sendable {
+        public let certificate: String
+        public let key: String
     }
 
-    let directory: String
+    public let directory: String
     /// The CA certificate (PEM) to trust.
-    let caCertificate: String
+    public let caCertificate: String
     private let caKey: String
+    private var nextSerial = 1
 
-    init() throws {
-        var template = Array((NSTemporaryDirectory() + "gateway-tls-XXXXXX").utf8CString)
+    public init() throws {
+        var template = Array((NSTemporaryDirectory() + "gateway-pki-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed: errno \(errno)") }
         directory = String(cString: created)
         caCertificate = directory + "/ca.pem"
@@ -33,21 +35,30 @@ final class TestPKI {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// A key and a certificate for `name` signed by the CA with serial number `serial`.
-    func issue(_ name: String, serial: Int) throws -> Identity {
+    /// A key and a certificate for `name` signed by the CA, with serial number `serial` (default: the next
+    /// unused one) and, when given, `altNames` as its subjectAltName list (such as `DNS:localhost,IP:127.0.0.1`).
+    public func issue(_ name: String, serial: Int? = nil, altNames: String? = nil) throws -> Identity {
+        nextSerial += 1
         let identity = Identity(certificate: path("\(name).pem"), key: path("\(name).key"))
         let request = path("\(name).csr")
         try Self.openssl(
             "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", identity.key, "-out", request, "-subj", "/CN=\(name)")
-        try Self.openssl(
-            "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-set_serial", "\(serial)",
-            "-days", "2", "-out", identity.certificate)
+        var signing = [
+            "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey,
+            "-set_serial", "\(serial ?? nextSerial)", "-days", "2", "-out", identity.certificate,
+        ]
+        if let altNames {
+            let extensions = path("\(name).ext")
+            try "subjectAltName=\(altNames)\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+            signing += ["-extfile", extensions]
+        }
+        try Self.openssl(signing)
         return identity
     }
 
     /// A self-signed certificate for `name` that the CA did not sign.
-    func selfSigned(_ name: String) throws -> Identity {
+    public func selfSigned(_ name: String) throws -> Identity {
         let identity = Identity(certificate: path("\(name).pem"), key: path("\(name).key"))
         try Self.openssl(
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -55,18 +66,23 @@ final class TestPKI {
         return identity
     }
 
-    func path(_ file: String) -> String {
+    /// The path of `file` inside the PKI's directory.
+    public func path(_ file: String) -> String {
         directory + "/" + file
     }
 
     /// Replaces `target`'s files with `source`'s (atomic renames, as a certificate renewal would).
-    func replace(_ target: Identity, with source: Identity) throws {
+    public func replace(_ target: Identity, with source: Identity) throws {
         guard rename(source.certificate, target.certificate) == 0, rename(source.key, target.key) == 0 else {
             throw Failure(description: "rename failed: errno \(errno)")
         }
     }
 
     private static func openssl(_ arguments: String...) throws {
+        try openssl(arguments)
+    }
+
+    private static func openssl(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments

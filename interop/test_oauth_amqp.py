@@ -111,6 +111,25 @@ def test_update_secret_moves_the_expiry_to_the_new_tokens_exp(oauth_broker, keys
     assert closed_at >= second_exp - 0.5, f"closed {second_exp - closed_at:.1f} s before the new token expired"
 
 
+def test_update_secret_replaces_the_scopes_on_open_channels(oauth_broker, keys):
+    """The new token's scopes apply from the next operation, also on a channel that already published (and so
+    holds a cached write decision for the exchange)."""
+    queue = f"orders-{uuid.uuid4().hex[:10]}"
+    narrower = scopes("configure:%2F/orders-*", "read:%2F/orders-*")
+    conn = amqp_token_connection(oauth_broker, mint(keys.rsa, claims("it-narrowing", ORDER_SCOPES)))
+    with closing(conn):
+        ch = conn.channel()
+        ch.queue_declare(queue, exclusive=True)
+        ch.queue_bind(queue, "amq.direct", queue)
+        ch.confirm_delivery()
+        ch.basic_publish("amq.direct", queue, b"before", mandatory=True)
+        conn.update_secret(mint(keys.rsa, claims("it-narrowing", narrower)), "scopes narrowed")
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as info:
+            ch.basic_publish("amq.direct", queue, b"after", mandatory=True)
+        assert info.value.reply_code == 403, info.value
+        assert conn.channel().basic_get(queue, auto_ack=True)[2] == b"before", "read on orders-* is still granted"
+
+
 UPDATE_REFUSED = {
     "another-user": lambda ks: mint(ks.rsa, claims("it-someone-else", FULL_ACCESS)),
     "expired": lambda ks: mint(ks.rsa, claims("it-updating", FULL_ACCESS, iat=int(time.time()) - 1200,

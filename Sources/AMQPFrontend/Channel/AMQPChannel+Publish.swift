@@ -30,7 +30,7 @@ extension AMQPChannel {
     /// The exchange to publish to, checked for existence, internal flag and write permission; cached while
     /// the channel keeps publishing to the same exchange and permissions do not change.
     private func publishTarget(_ name: ByteString) throws(AMQPError) -> Exchange {
-        let revision = connection.server.broker.users.revision
+        let revision = authorizer.decisionRevision
         if let c = publishCache, c.revision == revision, c.exchange.name == name, !c.exchange.isDeleted {
             return c.exchange
         }

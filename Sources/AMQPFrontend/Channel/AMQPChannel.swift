@@ -25,7 +25,7 @@ final class AMQPChannel {
 
     // Publishing.
     var routeTargets = RouteTargets<Destination>()
-    /// The exchange of the last publish and the user-store revision its write permission was checked at,
+    /// The exchange of the last publish and the authorizer's `decisionRevision` its write permission was checked at,
     /// so a stream of publishes to one exchange skips the registry lookup and the permission check.
     var publishCache: (exchange: Exchange, revision: UInt64)?
     /// The queue the last publish through the default exchange went to (its name is the routing key).

@@ -42,6 +42,7 @@ public final class Authorizer {
     public private(set) var user: User
 
     private var revision: UInt64
+    private var reloads: UInt64 = 0
     private var credential: TokenCredential?
     private var grant: PermissionGrant?
     /// Topic grants by exchange. From the store: every entry, and a missing exchange means no restriction.
@@ -72,6 +73,13 @@ public final class Authorizer {
         self.credential = credential
         user = Principal(credential: credential).user
         reload()
+    }
+
+    /// Changes whenever the permissions this authorizer checks may have changed (a user-store change or `renew`):
+    /// callers that cache a decision outside the authorizer compare it to invalidate their cache.
+    public var decisionRevision: UInt64 {
+        refreshIfChanged()
+        return reloads
     }
 
     /// True when the user has a permissions entry on the vhost (needed to open it at all).
@@ -129,6 +137,7 @@ public final class Authorizer {
     }
 
     private func reload() {
+        reloads &+= 1
         if let credential {
             revision = store.revision
             grant = credential.grants.permissions(vhost: vhost).flatMap { try? PermissionGrant($0) }

@@ -111,7 +111,9 @@ struct AuthenticatorTests {
         #expect(!authorizer.isAllowed(.read, resource: "b"))
 
         let renewed = try chain.renew(principal, token: Self.token(scope: "gateway.read:%2F/b", lifetime: 1200))
+        let before = authorizer.decisionRevision
         authorizer.renew(renewed)
+        #expect(authorizer.decisionRevision != before, "decisions cached outside the authorizer must be dropped")
         #expect(authorizer.isAllowed(.read, resource: "b"))
         #expect(!authorizer.isAllowed(.read, resource: "a"))
         let first = try #require(principal.credential)

@@ -1,5 +1,7 @@
 // libFuzzer's driver entry point (compiler-rt FuzzerInterface.h), for harnesses that keep their own main: SwiftPM
-// links an executable target's main.swift as `main`, so a harness calls this instead of letting libFuzzer's main run.
+// links an executable target with `--defsym main=<Target>_main`, which makes main.swift the program's entry point in
+// place of libFuzzer's, so a harness starts the driver itself. (libFuzzer's main object is still linked and refers to
+// `LLVMFuzzerTestOneInput`, which is why each harness also exports its test function under that name.)
 // Linked in by `-sanitize=fuzzer`; declared here because no toolchain header exposes it to Swift.
 #include <stddef.h>
 #include <stdint.h>

@@ -79,7 +79,7 @@ private func checkGrants(_ text: String) {
 
 /// A name `glob` matches: its `*`s replaced by one character.
 private func example(_ glob: String) -> String {
-    glob.split(separator: "*", omittingEmptySubsequences: false).joined(separator: "x")
+    String(String.UnicodeScalarView(glob.unicodeScalars.map { $0 == "*" ? "x" : $0 }))
 }
 
 exit(gateway_fuzz_main(CommandLine.argc, CommandLine.unsafeArgv) { data, size in fuzzOAuth(data!, size) })

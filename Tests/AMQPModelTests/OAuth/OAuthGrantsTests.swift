@@ -101,6 +101,18 @@ struct OAuthGrantsTests {
         #expect(!grant.read.matches("\u{64B}"))
     }
 
+    @Test("a run of * in a glob is one .*, so a failed match does not backtrack exponentially (fuzz finding)")
+    func starRuns() throws {
+        // libFuzzer found a scope with ~100 consecutive `*`s: its `.*.*…` pattern hung the first failed match.
+        let glob = "eat" + String(repeating: "*", count: 100) + "x"
+        #expect(OAuthScopeRule.regex(anyOf: [glob]) == "^eat.*x$")
+        #expect(OAuthScopeRule.regex(anyOf: ["**", "a**", "**b"]) == "^(?:.*|a.*|.*b)$")
+        let grants = OAuthGrants(scopes: ["gateway.write:v/" + glob], configuration: Self.config)
+        let grant = try PermissionGrant(try #require(grants.permissions(vhost: "v")))
+        #expect(!grant.write.matches("eat" + String(repeating: "y", count: 255)))
+        #expect(grant.write.matches("eat-x"))
+    }
+
     @Test("granted permissions behave in the Authorizer exactly as scoped; everything else denied")
     func throughAuthorizer() throws {
         let grants = OAuthGrants(

@@ -74,3 +74,22 @@ let package = Package(
         .testTarget(name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "AMQPModel", "Bytes"], swiftSettings: strict),
     ]
 )
+
+// Coverage-guided fuzz targets (Fuzz/README.md, scripts/fuzz.sh), added only when GATEWAY_FUZZ is set: each one's
+// main.swift hands control to libFuzzer's driver, so they link only with `-sanitize=fuzzer` and must stay out of a
+// normal `swift build`.
+if Context.environment["GATEWAY_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzMQTT", ["MQTTFrontend", "AMQPModel", "Bytes"]),
+        ("FuzzAMQP", ["AMQPWire", "AMQPModel", "Bytes"]),
+        ("FuzzOAuth", ["AMQPModel", "COpenSSL"]),
+        ("FuzzHTTP", ["HTTPFetch"]),
+        ("FuzzConfig", ["GatewayConfig"]),
+    ]
+    package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
+    package.targets += fuzzTargets.map { target in
+        .executableTarget(
+            name: target.name, dependencies: target.dependencies + ["CLibFuzzer"], path: "Fuzz/\(target.name)",
+            swiftSettings: strict)
+    }
+}

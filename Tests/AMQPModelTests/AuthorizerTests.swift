@@ -77,6 +77,17 @@ struct AuthorizerTests {
         #expect(!auth.isTopicAllowed(.read, exchange: "mqtt.default", routingKey: "v1/x"))
     }
 
+    @Test("{client_id} with combining marks and controls expands to a pattern that matches only that id")
+    func topicVariablesOutsideASCII() throws {
+        let clientId = "dev'\u{64B}\u{301}\r\n😀"
+        let (store, auth) = try Self.authorizer(.all, clientId: clientId)
+        try store.setTopicPermissions(
+            user: "u", vhost: "/", TopicPermissions(exchange: "mqtt.default", write: "^{client_id}/", read: ".*"))
+        #expect(auth.isTopicAllowed(.write, exchange: "mqtt.default", routingKey: ByteString(clientId + "/t")))
+        #expect(!auth.isTopicAllowed(.write, exchange: "mqtt.default", routingKey: "dev'/t"))
+        #expect(!auth.isTopicAllowed(.write, exchange: "mqtt.default", routingKey: ByteString("dev'\u{64B}/t")))
+    }
+
     @Test("a connection without a client id never matches a {client_id} rule")
     func missingClientId() throws {
         let (store, auth) = try Self.authorizer(.all)

@@ -35,16 +35,26 @@ struct PermissionPattern: @unchecked Sendable {
         return (try? regex.firstMatch(in: name)) != nil
     }
 
-    /// `value` with every ASCII punctuation character and space backslash-escaped, so it matches itself
-    /// literally when spliced into a pattern.
+    /// `value` as a pattern that matches exactly `value`, to splice into a larger pattern: ASCII letters and digits
+    /// as they are, ASCII punctuation, symbols and space backslash-escaped, and every other scalar (controls and all
+    /// of non-ASCII) as `\u{hex}`.
+    ///
+    /// `Regex` parses its source as Characters (grapheme clusters), so a literal non-ASCII scalar could fuse with
+    /// its neighbour: `'` followed by a combining mark became the invalid escape `\'` + mark, and a pattern built
+    /// from such a name (an OAuth scope, an expanded `{client_id}`) failed to compile. Escaped output is plain
+    /// ASCII, and no two of its scalars form one Character.
     static func escape(_ value: String) -> String {
         var out = ""
         out.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {
-            if scalar.isASCII, scalar == " " || (scalar.properties.generalCategory.isPunctuationOrSymbol) {
+            if scalar.isASCII, scalar.properties.numericType != nil || scalar.properties.isAlphabetic {
+                out.unicodeScalars.append(scalar)
+            } else if scalar.isASCII, scalar == " " || scalar.properties.generalCategory.isPunctuationOrSymbol {
                 out.append("\\")
+                out.unicodeScalars.append(scalar)
+            } else {
+                out.append("\\u{\(String(scalar.value, radix: 16, uppercase: true))}")
             }
-            out.unicodeScalars.append(scalar)
         }
         return out
     }

@@ -87,6 +87,32 @@ struct OAuthGrantsTests {
         #expect(grants.topicPermissions(vhost: "w", exchange: "amq.topic") == nil)
     }
 
+    @Test("a name with punctuation before a combining mark compiles and matches only itself (fuzz finding)")
+    func combiningMarkAfterPunctuation() throws {
+        // libFuzzer found `gateway.read:*/'\u{64B}`: `'` + U+064B escaped as `\'` + U+064B is one Character that
+        // Regex rejected as an invalid escape, so the whole read permission failed to compile.
+        let name = "'\u{64B}"
+        let grants = OAuthGrants(scopes: ["gateway.read:*/" + name], configuration: Self.config)
+        let permissions = try #require(grants.permissions(vhost: "/"))
+        #expect(permissions.read == "^\\'\\u{64B}$")
+        let grant = try PermissionGrant(permissions)
+        #expect(grant.read.matches(name))
+        #expect(!grant.read.matches("'"))
+        #expect(!grant.read.matches("\u{64B}"))
+    }
+
+    @Test("a run of * in a glob is one .*, so a failed match does not backtrack exponentially (fuzz finding)")
+    func starRuns() throws {
+        // libFuzzer found a scope with ~100 consecutive `*`s: its `.*.*…` pattern hung the first failed match.
+        let glob = "eat" + String(repeating: "*", count: 100) + "x"
+        #expect(OAuthScopeRule.regex(anyOf: [glob]) == "^eat.*x$")
+        #expect(OAuthScopeRule.regex(anyOf: ["**", "a**", "**b"]) == "^(?:.*|a.*|.*b)$")
+        let grants = OAuthGrants(scopes: ["gateway.write:v/" + glob], configuration: Self.config)
+        let grant = try PermissionGrant(try #require(grants.permissions(vhost: "v")))
+        #expect(!grant.write.matches("eat" + String(repeating: "y", count: 255)))
+        #expect(grant.write.matches("eat-x"))
+    }
+
     @Test("granted permissions behave in the Authorizer exactly as scoped; everything else denied")
     func throughAuthorizer() throws {
         let grants = OAuthGrants(

@@ -60,11 +60,16 @@ struct OAuthScopeRule: Sendable, Equatable {
     }
 
     /// An anchored regular expression matching exactly what any of `globs` matches; `""` (deny) when empty.
+    ///
+    /// A run of `*` becomes one `.*`: it matches the same, and `Regex` backtracks, so the `.*.*…` of a long run
+    /// made every failed match exponential in the run's length (found by fuzzing: a scope with a hundred `*`s hung
+    /// the first permission check). Globs split on Unicode scalars, as `globMatches` reads them.
     static func regex(anyOf globs: [String]) -> String {
         var seen = Set<String>()
         let alternatives = globs.filter { seen.insert($0).inserted }.map { glob in
-            glob.split(separator: "*", omittingEmptySubsequences: false)
-                .map { PermissionPattern.escape(String($0)) }
+            let pieces = glob.unicodeScalars.split(separator: "*", omittingEmptySubsequences: false)
+            return pieces.indices.filter { !pieces[$0].isEmpty || $0 == pieces.startIndex || $0 == pieces.endIndex - 1 }
+                .map { PermissionPattern.escape(String(pieces[$0])) }
                 .joined(separator: ".*")
         }
         switch alternatives.count {

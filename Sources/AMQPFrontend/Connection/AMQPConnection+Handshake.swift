@@ -176,8 +176,7 @@ extension AMQPConnection {
     /// Arms (or re-arms) the close at the token's deadline: connection.close 403 ACCESS_REFUSED.
     private func closeAtExpiry(_ credential: TokenCredential) {
         if let t = tokenTimer { eventLoop.cancelTimer(t) }
-        let seconds = max(0, credential.deadline - OAuthBackend.unixSeconds())
-        tokenTimer = eventLoop.scheduleTimer(after: .seconds(seconds)) { [weak self] in
+        tokenTimer = eventLoop.scheduleTimer(after: .seconds(credential.secondsRemaining)) { [weak self] in
             guard let self else { return }
             self.tokenTimer = nil
             if self.phase == .open {

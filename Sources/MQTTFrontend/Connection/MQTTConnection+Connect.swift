@@ -114,8 +114,7 @@ extension MQTTConnection {
 
     /// Closes the connection when the token it logged in with expires; not a DISCONNECT, so the will fires.
     private func closeAtExpiry(_ credential: TokenCredential) {
-        let seconds = max(0, credential.deadline - OAuthBackend.unixSeconds())
-        tokenTimer = eventLoop.scheduleTimer(after: .seconds(seconds)) { [weak self] in
+        tokenTimer = eventLoop.scheduleTimer(after: .seconds(credential.secondsRemaining)) { [weak self] in
             guard let self, self.phase == .connected else { return }
             self.tokenTimer = nil
             self.logger.info("MQTT \(self.name): access token of user '\(self.user?.name ?? "")' expired, closing")

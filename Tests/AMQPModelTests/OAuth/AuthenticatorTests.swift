@@ -34,7 +34,7 @@ struct AuthenticatorTests {
     }
 
     static func token(sub: String = "alice", scope: String, kid: String = "rsa1", lifetime: Int64 = 600) -> [UInt8] {
-        let now = OAuthBackend.unixSeconds()
+        let now = Int64(MonotonicClock.unixSeconds())
         let claims: [String: Any] = [
             "sub": sub, "iss": "https://idp.example", "aud": "gateway", "exp": now + lifetime, "iat": now,
             "scope": scope,
@@ -54,7 +54,7 @@ struct AuthenticatorTests {
         #expect(principal.user.name == "alice")
         #expect(principal.user.tags == ["monitoring"])
         #expect(principal.user.passwordHash.isEmpty)
-        let remaining = try #require(principal.credential?.deadline) - OAuthBackend.unixSeconds()
+        let remaining = try #require(principal.credential?.deadline) - Int64(MonotonicClock.unixSeconds())
         #expect((599 + Self.config.leewaySeconds)...(600 + Self.config.leewaySeconds) ~= remaining)
     }
 

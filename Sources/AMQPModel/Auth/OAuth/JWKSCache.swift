@@ -1,10 +1,6 @@
 import Dispatch
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The current signing keys of the authorization server, refreshed in the background.
 ///
 /// Logins read the cached set (one lock, no I/O), so an event loop never waits on a file or an HTTP fetch.
@@ -51,7 +47,7 @@ public final class JWKSCache: Sendable {
 
     /// Loads the keys now, on the calling thread (at startup); throws the loader's error.
     public func load() throws(OAuthError) {
-        let now = Self.monotonicSeconds()
+        let now = MonotonicClock.milliseconds() / 1000
         state.withLock { $0.attemptedAt = now }
         let keys = try loader()
         state.withLock {
@@ -62,7 +58,7 @@ public final class JWKSCache: Sendable {
 
     /// The cached keys (nil before the first successful load); starts a background refresh when they are stale.
     public func currentKeys() -> JWKS? {
-        let now = Self.monotonicSeconds()
+        let now = MonotonicClock.milliseconds() / 1000
         let (keys, stale) = state.withLock { s in (s.keys, s.keys == nil || now - s.loadedAt >= ttl) }
         if stale { refresh(now: now) }
         return keys
@@ -70,7 +66,7 @@ public final class JWKSCache: Sendable {
 
     /// Asks for a background refresh because a token named a key the cache does not have.
     public func keyMissing() {
-        refresh(now: Self.monotonicSeconds())
+        refresh(now: MonotonicClock.milliseconds() / 1000)
     }
 
     private func refresh(now: Int64) {
@@ -87,7 +83,7 @@ public final class JWKSCache: Sendable {
                 let keys = try loader()
                 state.withLock { s in
                     s.keys = keys
-                    s.loadedAt = Self.monotonicSeconds()
+                    s.loadedAt = MonotonicClock.milliseconds() / 1000
                     s.refreshing = false
                 }
                 onLoaded(keys)
@@ -96,11 +92,5 @@ public final class JWKSCache: Sendable {
                 onFailure(error)
             }
         }
-    }
-
-    private static func monotonicSeconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec)
     }
 }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The "oauth" authentication backend: verifies a JWT presented as a password against the cached JWKS and
 /// turns its scopes into grants.
 ///
@@ -30,7 +26,7 @@ public final class OAuthBackend: Sendable {
         let text = String(decoding: token, as: UTF8.self)
         do {
             let verified = try JWTVerifier.verify(
-                token: text, keys: keys, configuration: configuration, now: Self.unixSeconds())
+                token: text, keys: keys, configuration: configuration, now: Int64(MonotonicClock.unixSeconds()))
             return TokenCredential(
                 token: verified, grants: OAuthGrants(scopes: verified.scopes, configuration: configuration),
                 deadline: verified.expiresAt + configuration.leewaySeconds)
@@ -38,12 +34,5 @@ public final class OAuthBackend: Sendable {
             if error.reason == .unknownKey { self.keys.keyMissing() }
             throw error
         }
-    }
-
-    /// The current wall-clock time in unix seconds (token claims are wall-clock times).
-    public static func unixSeconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec)
     }
 }

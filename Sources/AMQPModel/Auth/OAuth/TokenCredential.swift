@@ -8,6 +8,9 @@ public struct TokenCredential: Sendable, Equatable {
     /// the same instant at which the verifier would start refusing the token.
     public let deadline: Int64
 
+    /// Whole seconds from now until `deadline`; 0 once it has passed.
+    public var secondsRemaining: Int64 { max(0, deadline - Int64(MonotonicClock.unixSeconds())) }
+
     public init(token: VerifiedToken, grants: OAuthGrants, deadline: Int64) {
         self.token = token
         self.grants = grants

@@ -58,12 +58,18 @@ let package = Package(
 
         // A throwaway CA for the TLS tests (openssl CLI), shared by the Transport and HTTPFetch tests.
         .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport", swiftSettings: strict),
+        // Test signing keys and a JWS signer, shared by the OAuth unit tests and the OAuth fuzz harness.
+        .target(
+            name: "JWTTestSupport", dependencies: ["AMQPModel", "COpenSSL"], path: "Tests/JWTTestSupport",
+            swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(
             name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"], swiftSettings: strict),
+        .testTarget(
+            name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes", "JWTTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
@@ -82,7 +88,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzMQTT", ["MQTTFrontend", "AMQPModel", "Bytes"]),
         ("FuzzAMQP", ["AMQPWire", "AMQPModel", "Bytes"]),
-        ("FuzzOAuth", ["AMQPModel", "COpenSSL"]),
+        ("FuzzOAuth", ["AMQPModel", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
         ("FuzzConfig", ["GatewayConfig"]),
     ]

@@ -1,5 +1,6 @@
 import CLibFuzzer
 import Glibc
+import JWTTestSupport
 
 @testable import AMQPModel
 
@@ -26,9 +27,10 @@ func fuzzOAuth(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 private let configuration = OAuthConfiguration(
     issuer: "https://idp.example", audience: "gateway-api", resourceServerId: "gateway")
 private let now: Int64 = 1_700_000_000
+private let signingKeys = TestSigningKeys.shared.jwks
 
 private func verify(_ token: String) {
-    let keys = FuzzSigningKeys.shared.jwks
+    let keys = signingKeys
     guard let verified = try? JWTVerifier.verify(token: token, keys: keys, configuration: configuration, now: now)
     else { return }
     precondition(!verified.username.isEmpty, "a verified token with an empty user name")
@@ -37,11 +39,13 @@ private func verify(_ token: String) {
 
 private func verifySigned(_ bytes: [UInt8], rsa: Bool) {
     let separator = bytes.firstIndex(of: 0) ?? bytes.endIndex
-    let header = FuzzSigningKeys.base64url(Array(bytes[..<separator]))
-    let claims = FuzzSigningKeys.base64url(Array(bytes[min(separator + 1, bytes.endIndex)...]))
+    let header = TestJWTSigner.base64url(Array(bytes[..<separator]))
+    let claims = TestJWTSigner.base64url(Array(bytes[min(separator + 1, bytes.endIndex)...]))
     let input = header + "." + claims
-    let signature = FuzzSigningKeys.shared.sign(Array(input.utf8), rsa: rsa)
-    verify(input + "." + FuzzSigningKeys.base64url(signature))
+    let keys = TestSigningKeys.shared
+    let signature = TestJWTSigner.sign(
+        Array(input.utf8), rsa ? .rs256(pem: keys.rsaPrivatePEM) : .es256(pem: keys.ecPrivatePEM))
+    verify(input + "." + TestJWTSigner.base64url(signature))
 }
 
 private func checkGrants(_ text: String) {

@@ -3,29 +3,30 @@ import Foundation
 
 /// Builds compact JWS tokens for tests: RS256/ES256 signed with EVP_DigestSign, HS256 with HMAC, or
 /// unsigned, over any header and claims (including ones a real issuer would never produce).
-enum TestJWTSigner {
-    enum Signature {
+public enum TestJWTSigner {
+    public enum Signature {
         case rs256(pem: [UInt8])
         case es256(pem: [UInt8])
         case hs256(secret: [UInt8])
         case none
     }
 
-    static func token(header: [String: Any], claims: [String: Any], signature: Signature) -> String {
+    public static func token(header: [String: Any], claims: [String: Any], signature: Signature) -> String {
         let input = base64url(json(header)) + "." + base64url(json(claims))
         return input + "." + base64url(sign(Array(input.utf8), signature))
     }
 
-    static func base64url(_ bytes: [UInt8]) -> String {
+    public static func base64url(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func json(_ object: [String: Any]) -> [UInt8] {
+    public static func json(_ object: [String: Any]) -> [UInt8] {
         Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
-    private static func sign(_ input: [UInt8], _ signature: Signature) -> [UInt8] {
+    /// The JWS signature of `input` (RFC 7515 §5.1): PKCS#1 v1.5 for RS256, `r ‖ s` for ES256 (RFC 7518 §3.4).
+    public static func sign(_ input: [UInt8], _ signature: Signature) -> [UInt8] {
         switch signature {
         case .rs256(let pem):
             return digestSign(input, pem: pem)

@@ -7,10 +7,11 @@ connection.close / channel.close reply code (AMQP 0-9-1 §2.3.5 frames, §4.2.3 
 
 from __future__ import annotations
 
-import socket
 import struct
 import time
 from dataclasses import dataclass
+
+from .raw_socket import RawSocket
 
 PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
 FRAME_END = 0xCE
@@ -165,52 +166,13 @@ class ProtocolViolation(AssertionError):
     pass
 
 
-class RawAMQP:
+class RawAMQP(RawSocket):
     """A blocking socket speaking just enough AMQP. Every read has a deadline; nothing waits forever."""
 
     def __init__(self, host: str, port: int, timeout: float = 10.0, source: str | None = None):
-        """`source` binds the client end to that local address (e.g. 127.0.0.2) before connecting."""
-        self.sock = socket.create_connection(
-            (host, port), timeout=timeout, source_address=(source, 0) if source else None)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-        self.timeout = timeout
+        super().__init__(host, port, timeout, source)
         self.frame_max = 0
         self.channel_max = 0
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self) -> "RawAMQP":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def _recv_some(self, deadline: float) -> bytes:
-        """Up to 64 KiB; b"" on EOF; raises TimeoutError at the deadline."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no data from the server before the deadline")
-        self.sock.settimeout(remaining)
-        try:
-            return self.sock.recv(65536)
-        except socket.timeout as e:
-            raise TimeoutError("no data from the server before the deadline") from e
-
-    def _fill(self, n: int, deadline: float) -> bool:
-        while len(self.buf) < n:
-            chunk = self._recv_some(deadline)
-            if not chunk:
-                return False
-            self.buf += chunk
-        return True
 
     def read_frame(self, timeout: float | None = None) -> Frame | None:
         """The next frame, or None on EOF. Raises ProtocolViolation on a malformed frame from the server."""

@@ -92,6 +92,17 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
 
 
+def read_log(path: Path, limit: int = 64 * 1024) -> str:
+    """The last `limit` bytes of a broker's log file, for failure messages."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return "(no log file)"
+    if len(data) > limit:
+        data = b"...(truncated)...\n" + data[-limit:]
+    return data.decode("utf-8", "replace")
+
+
 @dataclass
 class Target:
     """Where a test connects: AMQP host/port, and the broker's pid when the suite knows it (for RSS checks)."""
@@ -154,13 +165,7 @@ class GatewayProcess:
         return self.workdir / "gateway.log"
 
     def log_text(self, limit: int = 64 * 1024) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except FileNotFoundError:
-            return "(no log file)"
-        if len(data) > limit:
-            data = b"...(truncated)...\n" + data[-limit:]
-        return data.decode("utf-8", "replace")
+        return read_log(self.log_path, limit)
 
     def command(self, amqp: int, mqtt: int, http: int) -> list[str]:
         cmd = [

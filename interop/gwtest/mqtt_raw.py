@@ -7,10 +7,11 @@ and every read has a deadline, so nothing waits forever.
 
 from __future__ import annotations
 
-import socket
 import struct
 import time
 from dataclasses import dataclass
+
+from .raw_socket import RawSocket
 
 CONNECT = 1
 CONNACK = 2
@@ -170,60 +171,10 @@ class ProtocolViolation(AssertionError):
     pass
 
 
-class RawMQTT:
-    """A blocking TCP socket speaking raw MQTT. Every read has a deadline."""
+class RawMQTT(RawSocket):
+    """A blocking TCP socket speaking raw MQTT. Every read has a deadline; a reset from the server reads as EOF."""
 
-    def __init__(self, host: str, port: int, timeout: float = 10.0, source: str | None = None):
-        """`source` binds the client end to that local address (e.g. 127.0.0.2) before connecting."""
-        self.sock = socket.create_connection(
-            (host, port), timeout=timeout, source_address=(source, 0) if source else None)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-        self.timeout = timeout
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def abort(self) -> None:
-        """Closes with a TCP RST (SO_LINGER 0): the abrupt end of a client that crashed or lost its network."""
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        self.close()
-
-    def __enter__(self) -> "RawMQTT":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def _recv_some(self, deadline: float) -> bytes:
-        """Up to 64 KiB; b"" on EOF or reset; raises TimeoutError at the deadline."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no data from the server before the deadline")
-        self.sock.settimeout(remaining)
-        try:
-            return self.sock.recv(65536)
-        except socket.timeout as e:
-            raise TimeoutError("no data from the server before the deadline") from e
-        except ConnectionResetError:
-            return b""
-
-    def _fill(self, n: int, deadline: float) -> bool:
-        while len(self.buf) < n:
-            chunk = self._recv_some(deadline)
-            if not chunk:
-                return False
-            self.buf += chunk
-        return True
+    reset_is_eof = True
 
     def read_packet(self, timeout: float | None = None) -> Packet | None:
         """The next packet, or None on EOF (clean or reset). Raises TimeoutError at the deadline."""

@@ -30,7 +30,7 @@ from typing import Iterator
 import pika
 
 from . import amqp_raw, mqtt_raw
-from .broker import BrokerStartError, Target, free_port, is_mosquitto_tls, rss_bytes, tcp_connects
+from .broker import BrokerStartError, Target, free_port, is_mosquitto_tls, read_log, rss_bytes, tcp_connects
 from .certs import PKI, Issued
 from .clients import params
 from .session import RUNNING, running_broker
@@ -104,13 +104,7 @@ class MosquittoProcess:
         return self.workdir / "mosquitto.log"
 
     def log_text(self, limit: int = 64 * 1024) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except FileNotFoundError:
-            return "(no log file)"
-        if len(data) > limit:
-            data = b"...(truncated)...\n" + data[-limit:]
-        return data.decode("utf-8", "replace")
+        return read_log(self.log_path, limit)
 
     def start(self, config: str, ports: list[int]) -> int:
         binary = os.environ.get("MOSQUITTO_BIN", "/usr/sbin/mosquitto")
@@ -292,11 +286,7 @@ class TLSRawMQTT(mqtt_raw.RawMQTT):
 
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0, source: str | None = None):
         super().__init__(host, port, timeout, source)
-        try:
-            self.sock = ctx.wrap_socket(self.sock, server_hostname=SERVER_HOSTNAME)
-        except BaseException:
-            self.close()
-            raise
+        self.start_tls(ctx, SERVER_HOSTNAME)
 
 
 class TLSRawAMQP(amqp_raw.RawAMQP):
@@ -304,11 +294,7 @@ class TLSRawAMQP(amqp_raw.RawAMQP):
 
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0, source: str | None = None):
         super().__init__(host, port, timeout, source)
-        try:
-            self.sock = ctx.wrap_socket(self.sock, server_hostname=SERVER_HOSTNAME)
-        except BaseException:
-            self.close()
-            raise
+        self.start_tls(ctx, SERVER_HOSTNAME)
 
 
 def read_until_closed(raw: mqtt_raw.RawMQTT, timeout: float) -> bytes:

@@ -66,6 +66,7 @@ final class GatewayServer {
             try DefinitionsImporter(broker: broker, source: path).apply(definitions)
             logger.info("imported definitions from \(path)")
         }
+        broker.finishRecovery()
         if broker.users.isEmpty { try Self.createDefaultUser(broker: broker, main: configuration.main, logger: logger) }
         let exporter = DefinitionsExporter(broker: broker)
         coordinator.setDefinitionsWriter {

@@ -1,5 +1,6 @@
 import Bytes
 import Foundation
+import Locks
 import Storage
 import Testing
 
@@ -107,6 +108,8 @@ struct DurableQueueTests {
         try waitDurable(c, g)
         let deleted = try v.deleteQueue(name: "dq", ifUnused: false, ifEmpty: false, connection: 1)
         #expect(deleted == 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: root + "/queues")
+        #expect(left.isEmpty, "the queue's directory, with its name file, is gone: \(left)")
         let again = try v.declareQueue(
             name: "dq", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
         ).queue
@@ -123,5 +126,123 @@ struct DurableQueueTests {
             name: "dq", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
         ).queue
         #expect(v.publish(persistent("x"), directlyTo: q).syncGeneration == 0)
+    }
+
+    /// Declares the dead-letter topology (fanout `dlx` → durable `dead`) and the durable queue `dq` whose
+    /// messages expire at once and dead-letter to `dlx`.
+    private func declareExpiringTopology(_ v: VHost) throws -> (dq: Queue, dead: Queue) {
+        _ = try v.declareExchange(
+            name: "dlx", type: "fanout", durable: true, autoDelete: false, isInternal: false, arguments: [:])
+        let dead = try v.declareQueue(
+            name: "dead", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
+        ).queue
+        try v.bind(.queue(dead), to: "dlx", key: "", arguments: [:])
+        let dq = try v.declareQueue(
+            name: "dq", durable: true, exclusiveOwner: nil, autoDelete: false,
+            arguments: ["x-message-ttl": .int32(0), "x-dead-letter-exchange": .string("dlx")], connection: 1
+        ).queue
+        return (dq, dead)
+    }
+
+    @Test(
+        "recovered messages that expire at once dead-letter after recovery finishes, without deadlocking the vhost")
+    func expiredAtRecoveryDeadLetters() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let v1 = vhost(c1)
+        let (dq1, _) = try declareExpiringTopology(v1)
+        var generation: UInt64 = 0
+        for i in 0..<200 {
+            // No consumer and a scheduler that fires nothing: the messages stay on disk, past their TTL of 0.
+            generation = max(generation, v1.publish(persistent("m\(i)"), directlyTo: dq1).syncGeneration)
+        }
+        #expect(dq1.messageCount == 200)
+        try waitDurable(c1, generation)
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let storage = MessageStorage(root: root, segmentSize: 4096, codec: TestCodec(), coordinator: c2)
+        let v2 = VHost(name: "/", scheduler: RecordingScheduler(), storage: storage)
+        let declared = Lock<(dq: Queue, dead: Queue)?>(nil)
+        let thread = Thread {
+            let topology = try? self.declareExpiringTopology(v2)
+            declared.withLock { $0 = topology }
+        }
+        thread.start()
+        #expect(
+            waitUntil(timeoutMs: 5_000) { declared.withLock { $0 != nil } },
+            "restoring a queue whose messages expire at once must not hang on the vhost's registry lock")
+        let (dq2, dead2) = try #require(declared.withLock { $0 })
+        #expect(dq2.messageCount == 200, "nothing expires before the topology is restored")
+        #expect(dead2.messageCount == 0)
+
+        storage.recovery.open()
+        #expect(dq2.messageCount == 0)
+        #expect(dead2.messageCount == 200, "every expired message reached the dead-letter queue")
+        #expect(
+            dead2.peek(limit: 1_000).map { String(decoding: $0.message.body, as: UTF8.self) }
+                == (0..<200).map { "m\($0)" })
+    }
+
+    @Test("a durable queue declared after recovery finished expires its recovered messages at once")
+    func expiredAfterRecoveryOpen() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let v1 = vhost(c1)
+        let (dq1, _) = try declareExpiringTopology(v1)
+        let generation = v1.publish(persistent("late"), directlyTo: dq1).syncGeneration
+        try waitDurable(c1, generation)
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let storage = MessageStorage(root: root, segmentSize: 4096, codec: TestCodec(), coordinator: c2)
+        storage.recovery.open()
+        let (dq2, dead2) = try declareExpiringTopology(
+            VHost(name: "/", scheduler: RecordingScheduler(), storage: storage))
+        #expect(dq2.messageCount == 0)
+        #expect(dead2.messageCount == 1)
+    }
+
+    @Test("concurrent declares and deletes of one durable queue leave one registered queue with a working store")
+    func concurrentDeclareDelete() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let v1 = vhost(c1)
+        let done = Lock(0)
+        for t in 0..<4 {
+            Thread {
+                for i in 0..<50 {
+                    if (i + t) % 3 == 0 {
+                        _ = try? v1.deleteQueue(name: "race", ifUnused: false, ifEmpty: false, connection: 1)
+                    } else if let q = try? v1.declareQueue(
+                        name: "race", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:],
+                        connection: 1
+                    ).queue {
+                        _ = v1.publish(self.persistent("x", key: "race"), directlyTo: q)
+                    }
+                }
+                done.withLock { $0 += 1 }
+            }.start()
+        }
+        #expect(waitUntil(timeoutMs: 20_000) { done.withLock { $0 == 4 } })
+        let q = try v1.declareQueue(
+            name: "race", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
+        ).queue
+        #expect(v1.queue(named: "race") === q, "one queue is registered under the name")
+        let generation = v1.publish(persistent("last", key: "race"), directlyTo: q).syncGeneration
+        #expect(generation > 0)
+        try waitDurable(c1, generation)
+        let count = q.messageCount
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let again = try vhost(c2).declareQueue(
+            name: "race", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
+        ).queue
+        #expect(again.messageCount == count, "what the surviving queue held is exactly what its store recovers")
+        #expect(again.peek(limit: count).last.map { String(decoding: $0.message.body, as: UTF8.self) } == "last")
     }
 }

@@ -204,7 +204,20 @@ struct SegmentStoreTests {
         let p = try (0..<5).map { try store.append(payload($0)) }
         try store.ack(p[2])
         try store.sync()
+        TestFiles.write(dir.path + "/q/name", [1, 2, 3])
         try store.destroy()
-        #expect(!TestFiles.exists(dir.path + "/q"))
+        #expect(!TestFiles.exists(dir.path + "/q"), "files kept beside the segments by the owner go too")
+    }
+
+    @Test("a sync batch taken before the store was destroyed succeeds: a deleted queue fails no one's round")
+    func batchAfterDestroy() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = try SegmentStore(directory: dir.path + "/q", segmentSize: 64, log: { _ in })
+        _ = try store.append(payload(1))
+        let batch = try store.prepareSync()
+        #expect(!batch.isEmpty)
+        try store.destroy()
+        #expect(throws: Never.self) { try batch.perform() }
     }
 }

@@ -10,6 +10,8 @@ public final class Broker: Sendable {
     /// Where durable queues keep their messages; nil keeps everything in memory.
     public let storage: MessageStorage?
     private let vhostRegistry = Lock<[String: VHost]>([:])
+    /// Serialises creating vhosts (each opens its retained store); taken before `vhostRegistry`.
+    private let creating = Lock(())
     private let connectionCounter = Atomic<UInt64>(0)
 
     /// Creates an empty broker.
@@ -26,11 +28,15 @@ public final class Broker: Sendable {
     public var vhosts: [VHost] { vhostRegistry.withLock { Array($0.values) }.sorted { $0.name < $1.name } }
 
     /// Creates the vhost if it does not exist; returns it either way.
+    ///
+    /// A new vhost opens its retained-message log (file I/O) under `creating` only, never under the registry
+    /// lock that every login's lookup takes.
     @discardableResult public func addVHost(_ name: String) -> VHost {
-        vhostRegistry.withLock { r in
-            if let v = r[name] { return v }
+        if let v = vhost(named: name) { return v }
+        return creating.withLock { _ in
+            if let v = vhost(named: name) { return v }
             let v = VHost(name: name, scheduler: scheduler, storage: storage)
-            r[name] = v
+            vhostRegistry.withLock { $0[name] = v }
             return v
         }
     }
@@ -41,6 +47,12 @@ public final class Broker: Sendable {
         for q in v.queues { v.removeQueue(q) }
         users.removeVhost(name)
         return true
+    }
+
+    /// The definitions are restored: messages recovered from disk may expire now (and dead-letter into the
+    /// restored topology). Until then their expiry waits (`RecoveryGate`).
+    public func finishRecovery() {
+        storage?.recovery.open()
     }
 
     /// A process-unique id for a new client connection (exclusive queue ownership, logs).

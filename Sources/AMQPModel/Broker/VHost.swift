@@ -21,6 +21,10 @@ public final class VHost: @unchecked Sendable {
     }
 
     private let registry = Lock(Registry())
+    /// Serialises creating and deleting queues, which open, recover and destroy message stores (file I/O), so
+    /// that a store is never opened while another declare opens or a delete destroys the same one. Taken before
+    /// `registry`, never while holding it (lock order: docs/architecture.md).
+    private let declarations = Lock(())
 
     /// The exchanges every vhost has (AMQP 0-9-1 §3.1.3.1, plus `mqtt.default`, design §4).
     public static let defaultExchanges: [(ByteString, ExchangeType)] = [
@@ -125,27 +129,30 @@ public final class VHost: @unchecked Sendable {
 
     /// Declares a queue, or checks that an existing one is equivalent and not exclusive to another connection.
     /// Returns the queue and whether it was created now.
+    ///
+    /// Creating a durable queue opens and recovers its message store (file I/O) under the `declarations` lock
+    /// only, never under the registry lock that every publish's lookups take; its recovered messages expire
+    /// after it is registered and no lock is held (dead-lettering publishes through this vhost).
     public func declareQueue(
         name: ByteString, durable: Bool, exclusiveOwner: UInt64?, autoDelete: Bool, arguments: FieldTable,
         connection: UInt64, dropsQoS0WithoutConsumers: Bool = false
     ) throws(BrokerError) -> (queue: Queue, created: Bool) {
         let limits = try QueueArguments(arguments)
-        let result = try registry.withLock { (r: inout Registry) throws(BrokerError) -> (Queue, Bool) in
-            if let q = r.queues[name] {
-                try Self.checkExclusive(q, connection: connection, vhost: self.name)
-                guard q.durable == durable, q.autoDelete == autoDelete,
-                    (q.exclusiveOwner != nil) == (exclusiveOwner != nil)
-                else {
-                    throw BrokerError(
-                        .preconditionFailed,
-                        "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'"
-                    )
-                }
-                guard q.limits == limits else {
-                    throw BrokerError(
-                        .preconditionFailed, "inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
-                }
-                return (q, false)
+        if let existing = try existingQueue(
+            name, durable: durable, exclusiveOwner: exclusiveOwner, autoDelete: autoDelete, limits: limits,
+            connection: connection)
+        {
+            existing.touch()
+            return (queue: existing, created: false)
+        }
+        let (queue, created, recovered) = try declarations.withLock {
+            (_: inout Void) throws(BrokerError) -> (Queue, Bool, Bool) in
+            // Another declare of the same name may have won while this one waited for the lock.
+            if let existing = try existingQueue(
+                name, durable: durable, exclusiveOwner: exclusiveOwner, autoDelete: autoDelete, limits: limits,
+                connection: connection)
+            {
+                return (existing, false, false)
             }
             var store: any QueueStore = InMemoryQueueStore()
             var recovered: [(message: Message, position: SegmentPosition)] = []
@@ -163,12 +170,37 @@ public final class VHost: @unchecked Sendable {
                 arguments: arguments, limits: limits, store: store,
                 dropsQoS0WithoutConsumers: dropsQoS0WithoutConsumers, coordinator: storage?.coordinator)
             q.restore(recovered)
-            r.queues[name] = q
+            registry.withLock { $0.queues[name] = q }
             if durable { definitionsChanged() }
-            return (q, true)
+            return (q, true, !recovered.isEmpty)
         }
-        if !result.1 { result.0.touch() } else { result.0.scheduleExpiresCheck() }
-        return (queue: result.0, created: result.1)
+        if !created {
+            queue.touch()
+            return (queue: queue, created: false)
+        }
+        if recovered, let storage { storage.recovery.expireWhenOpen(queue) }
+        queue.scheduleExpiresCheck()
+        return (queue: queue, created: true)
+    }
+
+    /// The registered queue called `name` after checking that a declare with these flags may use it; nil when
+    /// there is none.
+    private func existingQueue(
+        _ name: ByteString, durable: Bool, exclusiveOwner: UInt64?, autoDelete: Bool, limits: QueueArguments,
+        connection: UInt64
+    ) throws(BrokerError) -> Queue? {
+        guard let q = queue(named: name) else { return nil }
+        try Self.checkExclusive(q, connection: connection, vhost: self.name)
+        guard q.durable == durable, q.autoDelete == autoDelete, (q.exclusiveOwner != nil) == (exclusiveOwner != nil)
+        else {
+            throw BrokerError(
+                .preconditionFailed,
+                "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'")
+        }
+        guard q.limits == limits else {
+            throw BrokerError(.preconditionFailed, "inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
+        }
+        return q
     }
 
     /// Throws 405 when `queue` is exclusive to a connection other than `connection`.
@@ -185,6 +217,14 @@ public final class VHost: @unchecked Sendable {
     /// Deletes a queue by name; returns the number of ready messages it held.
     public func deleteQueue(name: ByteString, ifUnused: Bool, ifEmpty: Bool, connection: UInt64) throws(BrokerError)
         -> Int
+    {
+        try declarations.withLock { (_: inout Void) throws(BrokerError) -> Int in
+            try deleteQueueDeclarationsLocked(name: name, ifUnused: ifUnused, ifEmpty: ifEmpty, connection: connection)
+        }
+    }
+
+    private func deleteQueueDeclarationsLocked(name: ByteString, ifUnused: Bool, ifEmpty: Bool, connection: UInt64)
+        throws(BrokerError) -> Int
     {
         let q = try registry.withLock { (r: inout Registry) throws(BrokerError) -> Queue in
             guard let q = r.queues[name] else {
@@ -207,15 +247,17 @@ public final class VHost: @unchecked Sendable {
 
     /// Removes a queue the core decided to delete (auto-delete, x-expires, exclusive owner gone).
     func removeQueue(_ q: Queue) {
-        let removed = registry.withLock { r -> Bool in
-            guard r.queues[q.name] === q else { return false }
-            r.queues[q.name] = nil
-            return true
+        declarations.withLock { _ in
+            let removed = registry.withLock { r -> Bool in
+                guard r.queues[q.name] === q else { return false }
+                r.queues[q.name] = nil
+                return true
+            }
+            guard removed else { return }
+            detach(.queue(q))
+            if q.durable { definitionsChanged() }
+            _ = q.markDeleted()
         }
-        guard removed else { return }
-        detach(.queue(q))
-        if q.durable { definitionsChanged() }
-        _ = q.markDeleted()
     }
 
     /// Deletes the exclusive queues of a closed connection.

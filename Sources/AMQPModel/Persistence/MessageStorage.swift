@@ -14,6 +14,8 @@ public final class MessageStorage: Sendable {
     public let codec: any MessageCodec
     /// Group commit for every store.
     public let coordinator: SyncCoordinator
+    /// Defers the expiry of recovered messages until the definitions are restored (`Broker.finishRecovery`).
+    public let recovery = RecoveryGate()
     private let logger = Logger(label: "storage")
 
     /// Storage under `root` (created as needed).

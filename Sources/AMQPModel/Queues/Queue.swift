@@ -217,7 +217,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     /// Puts messages recovered from the message store back as ready, flagged redelivered (a restart counts as
-    /// a delivery attempt). TTLs start again from now.
+    /// a delivery attempt). TTLs start again from now. Nothing expires here: the vhost calls `expireHead` once
+    /// the queue is registered and no lock is held (`RecoveryGate`).
     func restore(_ recovered: [(message: Message, position: SegmentPosition)]) {
         guard !recovered.isEmpty else { return }
         let now = MonotonicClock.milliseconds()
@@ -234,7 +235,6 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                 s.store.append(e)
             }
         }
-        expireHead()
     }
 
     // MARK: - Consumers
@@ -440,9 +440,11 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
 
     /// Marks the queue deleted, drops its messages and tells its consumers. Returns the ready count it had.
     /// Called by the vhost, which removes it from its registry and its bindings.
+    /// The store's files are removed after the lock is released: publishers still holding the queue only see
+    /// it deleted, they never wait for the file system.
     func markDeleted() -> Int {
-        let (count, handles): (Int, [ConsumerHandle]) = state.withLock { s in
-            guard !s.deleted else { return (0, []) }
+        let (count, handles, store): (Int, [ConsumerHandle], (any QueueStore)?) = state.withLock { s in
+            guard !s.deleted else { return (0, [], nil) }
             s.deleted = true
             deletedFlag.store(true, ordering: .relaxed)
             let handles = s.slots.map(\.handle)
@@ -451,9 +453,11 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             }
             s.slots.removeAll()
             let n = s.store.removeAll()
-            s.store.destroy()
-            return (n, handles)
+            let old = s.store
+            s.store = InMemoryQueueStore()
+            return (n, handles, old)
         }
+        store?.destroy()
         for h in handles { h.consumer?.queueDeleted(h) }
         return count
     }

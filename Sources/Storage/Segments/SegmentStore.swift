@@ -349,16 +349,13 @@ public final class SegmentStore {
         closed = true
     }
 
-    /// Deletes every file of the store and its directory (the queue was deleted). The store cannot be used
-    /// afterwards.
+    /// Deletes the store's directory with every file in it, its own and any its owner keeps beside them (the
+    /// queue was deleted). The store cannot be used afterwards.
     public func destroy() throws(StorageError) {
         closeDescriptors()
         closed = true
-        for segment in segments {
-            try FileIO.remove(segmentPath(segment.sequence))
-            try FileIO.remove(ackPath(segment.sequence))
-        }
         segments.removeAll()
+        for name in try FileIO.list(directory) { try FileIO.remove(directory + "/" + name) }
         if rmdir(directory) != 0 && errno != ENOENT { throw .system("rmdir", directory) }
         try FileIO.syncDirectory(FileIO.parentDirectory(of: directory))
     }

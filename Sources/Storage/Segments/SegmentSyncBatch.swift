@@ -11,7 +11,8 @@ public struct SegmentSyncBatch: Sendable {
     /// True when there is nothing to sync.
     public var isEmpty: Bool { files.isEmpty && directory == nil }
 
-    /// `fdatasync`s every file, then the directory if a file was created in it, and closes the descriptors.
+    /// `fdatasync`s every file, then the directory if a file was created in it (unless the directory was removed
+    /// meanwhile), and closes the descriptors.
     /// On failure the records covered by the batch must not be reported durable.
     public func perform() throws(StorageError) {
         var failure: StorageError?
@@ -20,7 +21,11 @@ public struct SegmentSyncBatch: Sendable {
             FileIO.close(f.fd)
         }
         if let directory {
-            do { try FileIO.syncDirectory(directory) } catch { failure = failure ?? error }
+            do { try FileIO.syncDirectory(directory) } catch {
+                // Gone: the store was destroyed (its queue deleted) after this batch was taken; nothing of it
+                // needs to survive, and the other stores of the round must not fail with it.
+                if error.errno != ENOENT { failure = failure ?? error }
+            }
         }
         if let failure { throw failure }
     }

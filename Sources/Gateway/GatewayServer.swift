@@ -32,6 +32,13 @@ final class GatewayServer {
         // Signals are handled by `runUntilSignalled` on the main thread; block them before any loop thread
         // starts so every thread inherits the mask.
         Self.blockSignals()
+        if let files = FileDescriptorLimit.raiseToHardLimit() {
+            logger.info(
+                "open file limit \(files): room for about \(files - min(files, FileDescriptorLimit.reserved)) client "
+                    + "connections")
+        } else {
+            logger.warning("cannot read the open file limit (RLIMIT_NOFILE); connections may be refused early")
+        }
         tls = try Self.makeTLSContext(configuration.main)
         let dataDir = configuration.main.dataDir
         do { dataDirectory = try DataDirectory(path: dataDir) } catch {

@@ -14,7 +14,7 @@ final class ConsumerSink: QueueConsumer, @unchecked Sendable {
     }
 
     func pendingAvailable(_ handle: ConsumerHandle) {
-        loop.execute { [weak connection] in connection?.requestDrain(handle) }
+        loop.handOff { [weak connection] in connection?.requestDrain(handle) }
     }
 
     func queueDeleted(_ handle: ConsumerHandle) {

@@ -16,11 +16,13 @@ struct ThroughputReport {
     /// Whether confirms were requested (the confirm line is printed only then).
     let showConfirmed: Bool
 
-    private static let percentiles: [(String, Double)] = [("p50", 0.50), ("p75", 0.75), ("p95", 0.95), ("p99", 0.99)]
+    private static let percentiles: [(String, Double)] = [
+        ("p50", 0.50), ("p75", 0.75), ("p95", 0.95), ("p99", 0.99), ("p99.9", 0.999),
+    ]
 
     private var seconds: Double { Double(window.end.time - window.start.time) / 1e9 }
 
-    /// The latency figures in microseconds, in report order (p50, p75, p95, p99, max); nil entries when no
+    /// The latency figures in microseconds, in report order (p50, p75, p95, p99, p99.9, max); nil entries when no
     /// message was received in the window.
     private var latencyMicroseconds: [(String, Double?)]? {
         guard let latency else { return nil }

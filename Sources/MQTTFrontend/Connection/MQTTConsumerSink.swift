@@ -6,14 +6,17 @@ import Transport
 final class MQTTConsumerSink: QueueConsumer, @unchecked Sendable {
     private weak var connection: MQTTConnection?
     private let loop: EventLoop
+    /// Made once: a closure and a weak reference per hand-off would be an allocation per message at low rates.
+    private let drain: @Sendable () -> Void
 
     init(connection: MQTTConnection) {
         self.connection = connection
         self.loop = connection.eventLoop
+        drain = { [weak connection] in connection?.requestDrain() }
     }
 
     func pendingAvailable(_ handle: ConsumerHandle) {
-        loop.execute { [weak connection] in connection?.requestDrain() }
+        loop.handOff(drain)
     }
 
     func queueDeleted(_ handle: ConsumerHandle) {

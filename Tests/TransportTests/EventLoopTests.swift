@@ -43,6 +43,70 @@ struct EventLoopTests {
         #expect(outOfOrder.load(ordering: .relaxed) == 0)
     }
 
+    @Test("handOff to a parked loop runs at the end of the caller's turn on the caller's thread, as that loop")
+    func handOffBorrowsParkedLoop() throws {
+        let group = try EventLoopGroup(threads: 2)
+        defer { group.shutdown() }
+        let (a, b) = (group.loops[0], group.loops[1])
+        let log = Recorder()
+        #expect(waitUntil { b.isParked })
+        a.execute {
+            let caller = pthread_self()
+            for i in 0..<3 {
+                b.handOff {
+                    let borrowed = pthread_self() == caller && b.inEventLoop && a.inEventLoop
+                    log.record(borrowed ? "borrowed \(i)" : "woken \(i)")
+                    if i == 2 {
+                        b.runAtEndOfTurn { log.record("end of b's turn") }
+                        b.scheduleTimer(after: .milliseconds(1)) {
+                            log.record(b.inEventLoop && !a.inEventLoop ? "timer on b" : "timer elsewhere")
+                        }
+                    }
+                }
+            }
+            log.record("a's turn goes on")
+        }
+        #expect(waitUntil { log.all.count == 6 })
+        #expect(
+            log.all == [
+                "a's turn goes on", "borrowed 0", "borrowed 1", "borrowed 2", "end of b's turn", "timer on b",
+            ])
+        #expect(waitUntil { b.isParked }, "b is parked again once the borrower is done")
+    }
+
+    @Test("handOff to a busy loop goes through its inbox and runs on that loop's own thread")
+    func handOffWakesBusyLoop() throws {
+        let group = try EventLoopGroup(threads: 2)
+        defer { group.shutdown() }
+        let (a, b) = (group.loops[0], group.loops[1])
+        let log = Recorder()
+        let release = Atomic<Bool>(false)
+        let busy = Atomic<Bool>(false)
+        b.execute {
+            busy.store(true, ordering: .relaxed)
+            while !release.load(ordering: .relaxed) { sched_yield() }
+        }
+        #expect(waitUntil { busy.load(ordering: .relaxed) })
+        a.execute {
+            b.handOff { log.record(b.inEventLoop && !a.inEventLoop ? "on b's thread" : "borrowed") }
+            log.record("handed off")
+        }
+        #expect(waitUntil { log.all == ["handed off"] })
+        release.store(true, ordering: .relaxed)
+        #expect(waitUntil { log.all.count == 2 })
+        #expect(log.all == ["handed off", "on b's thread"])
+    }
+
+    @Test("handOff from a thread that is no loop's is execute")
+    func handOffFromPlainThread() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        loop.handOff { log.record(loop.inEventLoop ? "on loop" : "elsewhere") }
+        #expect(waitUntil { log.all == ["on loop"] })
+    }
+
     @Test("execute on the loop itself runs later in the same loop, after the current task")
     func executeOnLoopIsDeferred() throws {
         let group = try EventLoopGroup(threads: 1)

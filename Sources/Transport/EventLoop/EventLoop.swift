@@ -234,6 +234,9 @@ public final class EventLoop: @unchecked Sendable {
         deliverHandOffs()
     }
 
+    /// True while the loop's thread is blocked in `epoll_wait` and nobody borrows it.
+    var isParked: Bool { ownership.load(ordering: .relaxed) == Ownership.parked.rawValue }
+
     /// Takes the loop back from `parked`, waiting while a borrower runs work for it (short: one hand-off batch).
     private func reclaim() {
         while !ownership.compareExchange(

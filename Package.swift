@@ -21,12 +21,16 @@ let package = Package(
         .target(name: "Locks", swiftSettings: strict),
         // Growable byte buffer shared by transport, codecs and the core.
         .target(name: "Bytes", swiftSettings: strict),
+        // Monotonic and wall clocks in the units the core and authentication use.
+        .target(name: "Clocks", swiftSettings: strict),
+        // Value types shared by the codecs and the core: names as bytes, field tables, message properties.
+        .target(name: "AMQPValues", swiftSettings: strict),
         .target(name: "Storage", dependencies: ["Locks"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
         .target(
-            name: "AMQPModel", dependencies: ["Bytes", "Locks", "Storage", "COpenSSL", "CCrypt"],
+            name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage", "COpenSSL", "CCrypt"],
             swiftSettings: strict),
         // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
         .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import GatewayConfig
 
 /// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, users, permissions,

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import GatewayConfig
 
 /// Applies a RabbitMQ-format definitions file to the broker (`[main] load_definitions`), additively:

@@ -1,6 +1,7 @@
 import AMQPFrontend
 import AMQPModel
 import AMQPWire
+import Clocks
 import GatewayConfig
 import MQTTFrontend
 import Storage

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
 
 /// Exchange and queue class methods (AMQP 0-9-1 §4.2.5–4.2.6) with RabbitMQ's permission checks:

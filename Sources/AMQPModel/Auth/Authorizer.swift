@@ -15,6 +15,8 @@
 /// A token login (`Principal.credential`) takes its permissions from the token's scopes instead of the
 /// store, with the same semantics; its topic permissions are resolved per exchange, since scope name globs
 /// can match many exchanges. `renew` swaps in a new token (AMQP `connection.update-secret`).
+import AMQPValues
+
 public final class Authorizer {
     private struct Decision: Hashable {
         var kind: PermissionKind

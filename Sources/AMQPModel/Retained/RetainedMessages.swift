@@ -1,3 +1,4 @@
+import AMQPValues
 import Bytes
 import Locks
 import Storage

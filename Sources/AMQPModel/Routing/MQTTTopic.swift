@@ -1,6 +1,8 @@
 /// Validation and matching of MQTT topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7).
 ///
 /// Works on raw bytes: MQTT compares topics byte for byte, without Unicode normalisation [MQTT-4.7.3-4].
+import AMQPValues
+
 public enum MQTTTopic {
     private static let slash = UInt8(ascii: "/")
     private static let plus = UInt8(ascii: "+")

@@ -2,6 +2,8 @@
 ///
 /// Two bindings are the same binding when destination, key and arguments are all equal
 /// (AMQP 0-9-1 §3.1.3.2: binding twice with identical arguments is a no-op).
+import AMQPValues
+
 public struct RoutingBinding<Destination: Hashable & Sendable>: Hashable, Sendable {
     /// The queue or exchange the binding routes to.
     public var destination: Destination

@@ -9,6 +9,8 @@
 /// - `headers`: the parsed criteria of each binding, tried in turn.
 /// Routing allocates nothing for direct, fanout and headers; topic and mqtt reuse the scratch space in
 /// `RouteTargets`.
+import AMQPValues
+
 public struct RoutingTable<Destination: Hashable & Sendable>: Sendable {
     /// The exchange type whose semantics `route` applies.
     public let type: ExchangeType

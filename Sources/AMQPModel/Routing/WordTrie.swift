@@ -11,6 +11,8 @@
 /// seeded `Hasher`, so crafted keys cannot force collisions), with equal-hash siblings chained; a lookup
 /// hashes a slice of the routing key and allocates nothing. The matchers are in `WordTrie+Topic.swift`
 /// and `WordTrie+MQTT.swift`.
+import AMQPValues
+
 struct WordTrie<Destination: Hashable & Sendable>: Sendable {
     /// Which wildcard syntax the keys use.
     enum Flavor: Sendable {

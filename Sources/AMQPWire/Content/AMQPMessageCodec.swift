@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import Bytes
 
 /// The on-disk record of a message: AMQP encodings, with a format octet in front so the layout can evolve.

@@ -2,6 +2,7 @@
 // Do not edit by hand: change the script and run it again.
 
 import AMQPModel
+import AMQPValues
 import Bytes
 
 /// basic.return (60, 50)

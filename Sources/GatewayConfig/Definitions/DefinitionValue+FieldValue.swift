@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 
 extension DefinitionValue {
     /// The value as an AMQP field value, the way RabbitMQ converts JSON arguments on import:

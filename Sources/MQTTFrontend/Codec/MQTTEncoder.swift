@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Writes MQTT control packets (MQTT 3.1.1 §2–3, MQTT 3.1) at the end of a buffer. No I/O.

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import Transport
 
 /// CONNECT (MQTT 3.1.1 §3.1): client id, authentication through the broker's user store, vhost selection,

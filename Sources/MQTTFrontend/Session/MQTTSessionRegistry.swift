@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import Locks
 
 /// Client ids in use and persistent session state, per vhost (the same client id in two vhosts is two

@@ -3,6 +3,8 @@
 ///
 /// Thread-safe and shared by every connection; verification runs on the caller's thread (an event loop, once
 /// per login or `update-secret`), reading the key set from `JWKSCache` without I/O.
+import Clocks
+
 public final class OAuthBackend: Sendable {
     public let configuration: OAuthConfiguration
     public let keys: JWKSCache

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 
 extension MQTTPacket.Connect {
     /// The will message of a CONNECT (MQTT 3.1.1 §3.1.2.5–3.1.2.7, §3.1.3.2–3.1.3.3).

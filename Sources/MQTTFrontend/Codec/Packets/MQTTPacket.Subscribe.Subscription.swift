@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 
 extension MQTTPacket.Subscribe {
     /// One topic filter of a SUBSCRIBE with its requested QoS (MQTT 3.1.1 §3.8.3). MQTT 5 adds its

@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Clocks", swiftSettings: strict),
         // Value types shared by the codecs and the core: names as bytes, field tables, message properties.
         .target(name: "AMQPValues", swiftSettings: strict),
-        .target(name: "Storage", dependencies: ["Locks"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["Locks", "COpenSSL"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.

@@ -28,19 +28,22 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Locks", "COpenSSL"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
-        // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
+        // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
         .target(
-            name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage", "COpenSSL", "CCrypt"],
+            name: "Auth", dependencies: ["AMQPValues", "Clocks", "COpenSSL", "CCrypt"], swiftSettings: strict),
+        // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue.
+        .target(
+            name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
             swiftSettings: strict),
         // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
         .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),
         // AMQP 0-9-1 server: connection and channel state machines on the core.
         .target(
-            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Transport", "Bytes", "Locks"],
+            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Auth", "Transport", "Bytes", "Locks"],
             swiftSettings: strict),
         // MQTT frontend (grows with the MQTT issue).
         .target(
-            name: "MQTTFrontend", dependencies: ["AMQPModel", "Transport", "Bytes"],
+            name: "MQTTFrontend", dependencies: ["AMQPModel", "Auth", "Transport", "Bytes"],
             swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
         .target(name: "GatewayConfig", dependencies: ["AMQPModel"], swiftSettings: strict),
@@ -49,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Storage", "Transport",
+                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Auth", "Storage", "Transport",
                 "HTTPFetch",
             ],
             swiftSettings: strict,
@@ -64,7 +67,7 @@ let package = Package(
         .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport", swiftSettings: strict),
         // Test signing keys and a JWS signer, shared by the OAuth unit tests and the OAuth fuzz harness.
         .target(
-            name: "JWTTestSupport", dependencies: ["AMQPModel", "COpenSSL"], path: "Tests/JWTTestSupport",
+            name: "JWTTestSupport", dependencies: ["Auth", "COpenSSL"], path: "Tests/JWTTestSupport",
             swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
@@ -72,11 +75,12 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes", "JWTTestSupport"],
+            name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"],
             swiftSettings: strict),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "JWTTestSupport"], swiftSettings: strict),
         .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
         .testTarget(
-            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
+            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Auth", "Transport", "Locks"],
             swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
         .testTarget(
@@ -92,7 +96,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzMQTT", ["MQTTFrontend", "AMQPModel", "Bytes"]),
         ("FuzzAMQP", ["AMQPWire", "AMQPModel", "Bytes"]),
-        ("FuzzOAuth", ["AMQPModel", "JWTTestSupport"]),
+        ("FuzzOAuth", ["Auth", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
         ("FuzzConfig", ["GatewayConfig"]),
     ]

@@ -1,4 +1,5 @@
 import AMQPModel
+import Auth
 import Foundation
 import GatewayConfig
 import HTTPFetch

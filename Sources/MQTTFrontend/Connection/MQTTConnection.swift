@@ -1,5 +1,6 @@
 import AMQPModel
 import AMQPValues
+import Auth
 import Bytes
 import Transport
 

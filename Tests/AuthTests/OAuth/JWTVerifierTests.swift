@@ -2,7 +2,7 @@ import Foundation
 import JWTTestSupport
 import Testing
 
-@testable import AMQPModel
+@testable import Auth
 
 @Suite("JWT verification")
 struct JWTVerifierTests {

@@ -1,7 +1,7 @@
 import AMQPValues
 import Testing
 
-@testable import AMQPModel
+@testable import Auth
 
 @Suite("Authorizer")
 struct AuthorizerTests {

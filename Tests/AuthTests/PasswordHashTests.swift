@@ -1,6 +1,6 @@
 import Testing
 
-@testable import AMQPModel
+@testable import Auth
 
 @Suite("Password hashes")
 struct PasswordHashTests {

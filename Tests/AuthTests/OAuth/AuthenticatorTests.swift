@@ -2,7 +2,7 @@ import Clocks
 import Synchronization
 import Testing
 
-@testable import AMQPModel
+@testable import Auth
 
 @Suite("Authentication chain and token authorization")
 struct AuthenticatorTests {

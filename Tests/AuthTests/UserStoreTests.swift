@@ -1,6 +1,6 @@
 import Testing
 
-@testable import AMQPModel
+@testable import Auth
 
 @Suite("User store")
 struct UserStoreTests {

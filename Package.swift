@@ -35,8 +35,8 @@ let package = Package(
         .target(
             name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
             swiftSettings: strict),
-        // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
-        .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),
+        // AMQP 0-9-1 wire format: frames, methods, field tables, content headers, the message record. No I/O.
+        .target(name: "AMQPWire", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
         // AMQP 0-9-1 server: connection and channel state machines on the core.
         .target(
             name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Auth", "Transport", "Bytes", "Locks"],
@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Auth", "Storage", "Transport",
+                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Auth", "Bytes", "Storage", "Transport",
                 "HTTPFetch",
             ],
             swiftSettings: strict,
@@ -78,7 +78,7 @@ let package = Package(
             name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes"],
             swiftSettings: strict),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "JWTTestSupport"], swiftSettings: strict),
-        .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
+        .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPValues", "Bytes"], swiftSettings: strict),
         .testTarget(
             name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Auth", "Transport", "Locks"],
             swiftSettings: strict),

@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// Permission checks for one connection: the user, the vhost it opened, and a cache of decisions.
 ///
 /// Used only from the connection's own thread, so it takes no lock. Each check first compares the
@@ -15,8 +17,6 @@
 /// A token login (`Principal.credential`) takes its permissions from the token's scopes instead of the
 /// store, with the same semantics; its topic permissions are resolved per exchange, since scope name globs
 /// can match many exchanges. `renew` swaps in a new token (AMQP `connection.update-secret`).
-import AMQPValues
-
 public final class Authorizer {
     private struct Decision: Hashable {
         var kind: PermissionKind

@@ -1,7 +1,7 @@
-/// Builds the message a queue republishes to its dead-letter exchange, with RabbitMQ's `x-death` history.
 import AMQPValues
 import Clocks
 
+/// Builds the message a queue republishes to its dead-letter exchange, with RabbitMQ's `x-death` history.
 enum DeadLetter {
     /// A copy of `original` routed to `exchange`, with `x-death` updated for (`queue`, `reason`) and the
     /// per-message expiration removed (RabbitMQ does the same so the copy does not expire again at once).

@@ -1,7 +1,7 @@
-/// The MQTT view of a message's properties (design §4): how the bridge reads and writes
-/// `x-mqtt-publish-qos`, `x-mqtt-retain` and delivery_mode.
 import AMQPValues
 
+/// The MQTT view of a message's properties (design §4): how the bridge reads and writes
+/// `x-mqtt-publish-qos`, `x-mqtt-retain` and delivery_mode.
 extension Message {
     /// The QoS it was published with: `x-mqtt-publish-qos` if present, else 1 for delivery_mode 2, else 0.
     public var mqttPublishQoS: UInt8 {

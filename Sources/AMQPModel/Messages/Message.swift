@@ -1,7 +1,7 @@
-/// A published message: routing information, properties and body, stored once and shared by reference
-/// among every queue it is routed to.
 import AMQPValues
 
+/// A published message: routing information, properties and body, stored once and shared by reference
+/// among every queue it is routed to.
 public final class Message: Sendable {
     /// The exchange it was published to.
     public let exchange: ByteString

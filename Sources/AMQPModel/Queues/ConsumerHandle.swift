@@ -1,6 +1,6 @@
-/// One subscription of a consumer to a queue, as the queue sees it.
 import AMQPValues
 
+/// One subscription of a consumer to a queue, as the queue sees it.
 public final class ConsumerHandle: Sendable {
     /// The consumer tag (unique per channel).
     public let tag: ByteString

@@ -1,6 +1,6 @@
-/// The `x-` arguments of a queue, validated once at declare time.
 import AMQPValues
 
+/// The `x-` arguments of a queue, validated once at declare time.
 public struct QueueArguments: Sendable, Equatable {
     /// What happens when a publish would exceed `maxLength` or `maxLengthBytes`.
     public enum Overflow: String, Sendable {

@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The match criteria of one `headers` exchange binding, parsed once at bind time.
 ///
 /// Semantics follow RabbitMQ 3.10 (`rabbit_exchange_type_headers`):
@@ -7,8 +9,6 @@
 /// - Otherwise the header must have the same type class and an equal value: all integer types are one
 ///   class and compare by value, `float` and `double` are one class, every other type is its own class.
 /// - `all` with no criteria matches every message; `any` with no criteria matches none.
-import AMQPValues
-
 struct HeadersCriteria: Sendable {
     private let matchAll: Bool
     private let criteria: [(key: ByteString, value: FieldValue)]

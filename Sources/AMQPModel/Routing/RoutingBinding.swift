@@ -1,9 +1,9 @@
+import AMQPValues
+
 /// One binding of an exchange as listed by management and persisted in definitions.
 ///
 /// Two bindings are the same binding when destination, key and arguments are all equal
 /// (AMQP 0-9-1 §3.1.3.2: binding twice with identical arguments is a no-op).
-import AMQPValues
-
 public struct RoutingBinding<Destination: Hashable & Sendable>: Hashable, Sendable {
     /// The queue or exchange the binding routes to.
     public var destination: Destination

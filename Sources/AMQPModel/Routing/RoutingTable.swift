@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The bindings of one exchange and the matching logic of its type.
 ///
 /// A value type: the owning exchange keeps it under its lock and routes through it on the publishing
@@ -9,8 +11,6 @@
 /// - `headers`: the parsed criteria of each binding, tried in turn.
 /// Routing allocates nothing for direct, fanout and headers; topic and mqtt reuse the scratch space in
 /// `RouteTargets`.
-import AMQPValues
-
 public struct RoutingTable<Destination: Hashable & Sendable>: Sendable {
     /// The exchange type whose semantics `route` applies.
     public let type: ExchangeType

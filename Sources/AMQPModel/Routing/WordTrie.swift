@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// A trie over the words of binding keys, shared by the `topic` and `mqtt` exchange types.
 ///
 /// A binding key is split at the separator (`.` for AMQP topics, `/` for MQTT) into words; each word is
@@ -11,8 +13,6 @@
 /// seeded `Hasher`, so crafted keys cannot force collisions), with equal-hash siblings chained; a lookup
 /// hashes a slice of the routing key and allocates nothing. The matchers are in `WordTrie+Topic.swift`
 /// and `WordTrie+MQTT.swift`.
-import AMQPValues
-
 struct WordTrie<Destination: Hashable & Sendable>: Sendable {
     /// Which wildcard syntax the keys use.
     enum Flavor: Sendable {

@@ -1,10 +1,10 @@
+import Clocks
+
 /// The "oauth" authentication backend: verifies a JWT presented as a password against the cached JWKS and
 /// turns its scopes into grants.
 ///
 /// Thread-safe and shared by every connection; verification runs on the caller's thread (an event loop, once
 /// per login or `update-secret`), reading the key set from `JWKSCache` without I/O.
-import Clocks
-
 public final class OAuthBackend: Sendable {
     public let configuration: OAuthConfiguration
     public let keys: JWKSCache

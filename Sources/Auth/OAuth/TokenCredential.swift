@@ -1,6 +1,6 @@
-/// A login by OAuth2 token: who the token names, what its scopes grant, and until when it is honoured.
 import Clocks
 
+/// A login by OAuth2 token: who the token names, what its scopes grant, and until when it is honoured.
 public struct TokenCredential: Sendable, Equatable {
     /// The verified token (user name, `exp`, scopes as issued).
     public let token: VerifiedToken

@@ -3,7 +3,7 @@ import AMQPValues
 import Bytes
 import CLinux
 import COpenSSL
-import MQTTFrontend
+import MQTTCodec
 
 #if canImport(Glibc)
 import Glibc

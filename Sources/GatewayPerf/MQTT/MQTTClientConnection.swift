@@ -1,7 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 
 /// A blocking MQTT 3.1.1 client connection: what a publisher or subscriber thread drives.
 ///

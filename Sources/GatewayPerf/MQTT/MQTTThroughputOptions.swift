@@ -1,7 +1,6 @@
-import MQTTFrontend
-
 #if canImport(Glibc)
 import Glibc
+import MQTTCodec
 #endif
 
 /// The options of `gatewayperf mqtt throughput`, with their defaults.

@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Auth
+import MQTTCodec
 import Transport
 
 /// CONNECT (MQTT 3.1.1 §3.1): client id, authentication through the broker's user store, vhost selection,

@@ -1,6 +1,7 @@
 import AMQPModel
 import Auth
 import Locks
+import MQTTCodec
 import Transport
 
 /// The MQTT frontend: makes a connection handler for each accepted socket, and keeps the registry of

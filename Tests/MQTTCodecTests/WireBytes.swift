@@ -1,5 +1,5 @@
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 
 /// Helpers to write packets by hand, as the specification lays them out.
 enum WireBytes {

@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPValues
 
 /// The MQTT protocol level a client announces in CONNECT and the session then speaks.

@@ -1,4 +1,3 @@
-import AMQPModel
 import Bytes
 
 /// Writers for the MQTT data representations (MQTT 3.1.1 §1.5, §2.2.3) used by the packet encoders.

@@ -1,6 +1,5 @@
-import AMQPModel
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 import Testing
 
 /// One packet with the bytes the specification says it is, written by hand.

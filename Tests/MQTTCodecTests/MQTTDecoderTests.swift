@@ -1,6 +1,5 @@
-import AMQPModel
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 import Testing
 
 @Suite("MQTT decoder: lengths, limits and protocol levels")

@@ -1,5 +1,5 @@
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 import Testing
 
 /// A packet that breaks one rule, named after the clause it breaks. The error message must start with `clause`.

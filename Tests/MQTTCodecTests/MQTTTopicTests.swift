@@ -1,9 +1,8 @@
 import AMQPValues
+import MQTTCodec
 import Testing
 
-@testable import AMQPModel
-
-@Suite("MQTTTopic")
+@Suite("MQTT topic names and filters")
 struct MQTTTopicTests {
     @Test("[MQTT-4.7.3-1] topic names: non-empty, no wildcards, no U+0000, valid UTF-8", arguments: [
         ("a", true), ("a/b", true), ("/", true), ("/a/", true), ("$SYS/x", true), ("sport/tennis player1", true),
@@ -36,12 +35,5 @@ struct MQTTTopicTests {
     @Test("filters reject U+0000")
     func filterNul() {
         #expect(!MQTTTopic.isValidFilter(ByteString([0x61, 0x2F, 0x00])))
-    }
-
-    @Test("[MQTT-4.7.1-2][MQTT-4.7.2-1] matching filters against topic names", arguments: MQTTMatrix.rows)
-    func matches(row: MQTTMatrix.Row) {
-        #expect(
-            MQTTTopic.matches(filter: ByteString(row.filter), topic: ByteString(row.topic)) == row.matches,
-            "filter \(row.filter) topic \(row.topic)")
     }
 }

@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPValues
 
 /// Reads the fields of one packet body whose bytes are all buffered, bounded by the remaining length.

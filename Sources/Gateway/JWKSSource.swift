@@ -1,4 +1,3 @@
-import AMQPModel
 import Auth
 import Foundation
 import GatewayConfig

@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPValues
 
 /// The RabbitMQ extensions a client announced in connection.start-ok's client-properties.

@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPValues
 
 extension DefinitionValue {

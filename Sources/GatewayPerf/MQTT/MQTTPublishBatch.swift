@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPValues
 import Bytes
 import MQTTCodec

@@ -261,8 +261,7 @@ final class GatewayServer {
     /// exchanges, queues (with their messages) and bindings.
     private static func restoreDefinitions(
         from snapshot: AtomicFile, into broker: Broker, users: UserStore, logger: Logger
-    ) throws(StartupError)
-    {
+    ) throws(StartupError) {
         let bytes: [UInt8]?
         do { bytes = try snapshot.read() } catch {
             throw StartupError("cannot read the definitions snapshot \(snapshot.path): \(error)")

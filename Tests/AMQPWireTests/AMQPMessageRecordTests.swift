@@ -31,7 +31,8 @@ import Testing
     @Test("truncated, padded or unknown-format records are refused")
     func malformedRecords() {
         var buf = ByteBuffer()
-        AMQPMessageRecord.encode(exchange: "", routingKey: "q", properties: BasicProperties(), body: [1, 2, 3], into: &buf)
+        AMQPMessageRecord.encode(
+            exchange: "", routingKey: "q", properties: BasicProperties(), body: [1, 2, 3], into: &buf)
         let bytes = buf.readableBytesArray
         for cut in 0..<bytes.count {
             var truncated = ByteBuffer(bytes: bytes[0..<cut])

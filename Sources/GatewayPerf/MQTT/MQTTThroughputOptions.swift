@@ -1,6 +1,7 @@
+import MQTTCodec
+
 #if canImport(Glibc)
 import Glibc
-import MQTTCodec
 #endif
 
 /// The options of `gatewayperf mqtt throughput`, with their defaults.

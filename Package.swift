@@ -21,46 +21,58 @@ let package = Package(
         .target(name: "Locks", swiftSettings: strict),
         // Growable byte buffer shared by transport, codecs and the core.
         .target(name: "Bytes", swiftSettings: strict),
-        .target(name: "Storage", dependencies: ["Locks"], swiftSettings: strict),
+        // Monotonic and wall clocks in the units the core and authentication use.
+        .target(name: "Clocks", swiftSettings: strict),
+        // Value types the codecs, the core and authentication share: names as bytes, field tables, message properties.
+        .target(name: "AMQPValues", swiftSettings: strict),
+        // Segment files, acks, atomic files, append logs (knows no protocol).
+        .target(name: "Storage", dependencies: ["Locks", "COpenSSL"], swiftSettings: strict),
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
-        // The core: vhosts, exchanges, queues, bindings, messages, users, permissions.
+        // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
+        .target(name: "Auth", dependencies: ["AMQPValues", "Clocks", "COpenSSL", "CCrypt"], swiftSettings: strict),
+        // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue. No auth, no wire format.
         .target(
-            name: "AMQPModel", dependencies: ["Bytes", "Locks", "Storage", "COpenSSL", "CCrypt"],
+            name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
             swiftSettings: strict),
-        // AMQP 0-9-1 wire format: frames, methods, field tables, content headers. No I/O.
-        .target(name: "AMQPWire", dependencies: ["Bytes", "AMQPModel"], swiftSettings: strict),
+        // AMQP 0-9-1 wire format: frames, methods, field tables, content headers, the message record. No I/O.
+        .target(name: "AMQPWire", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
+        // MQTT 3.1/3.1.1 wire format: control packets, decoder, encoder, topic name and filter rules. No I/O.
+        .target(name: "MQTTCodec", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
         // AMQP 0-9-1 server: connection and channel state machines on the core.
         .target(
-            name: "AMQPFrontend", dependencies: ["AMQPWire", "AMQPModel", "Transport", "Bytes", "Locks"],
+            name: "AMQPFrontend",
+            dependencies: ["AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Transport", "Bytes", "Locks"],
             swiftSettings: strict),
-        // MQTT frontend (grows with the MQTT issue).
+        // MQTT server: connection state machines and sessions on the core.
         .target(
-            name: "MQTTFrontend", dependencies: ["AMQPModel", "Transport", "Bytes"],
+            name: "MQTTFrontend",
+            dependencies: ["MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "Transport", "Bytes", "Locks"],
             swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
-        .target(name: "GatewayConfig", dependencies: ["AMQPModel"], swiftSettings: strict),
+        .target(name: "GatewayConfig", dependencies: ["AMQPValues"], swiftSettings: strict),
         // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.
         .target(name: "HTTPFetch", dependencies: ["COpenSSL"], swiftSettings: strict),
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "Storage", "Transport",
-                "HTTPFetch",
+                "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
+                "Clocks", "Storage", "Transport", "HTTPFetch",
             ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and
             // freed on the consumer's, and glibc's per-arena locks made those cross-thread frees cost ~20% CPU.
             linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(
-            name: "GatewayPerf", dependencies: ["AMQPWire", "AMQPModel", "MQTTFrontend", "Bytes", "CLinux", "COpenSSL"],
+            name: "GatewayPerf",
+            dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL"],
             swiftSettings: strict),
 
         // A throwaway CA for the TLS tests (openssl CLI), shared by the Transport and HTTPFetch tests.
         .target(name: "TLSTestSupport", path: "Tests/TLSTestSupport", swiftSettings: strict),
         // Test signing keys and a JWS signer, shared by the OAuth unit tests and the OAuth fuzz harness.
         .target(
-            name: "JWTTestSupport", dependencies: ["AMQPModel", "COpenSSL"], path: "Tests/JWTTestSupport",
+            name: "JWTTestSupport", dependencies: ["Auth", "COpenSSL"], path: "Tests/JWTTestSupport",
             swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
@@ -68,16 +80,19 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "AMQPModelTests", dependencies: ["AMQPModel", "Locks", "Storage", "Bytes", "JWTTestSupport"],
-            swiftSettings: strict),
-        .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPModel", "Bytes"], swiftSettings: strict),
+            name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Clocks", "JWTTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "AMQPFrontendTests", dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "Transport", "Locks"],
+            name: "AMQPModelTests", dependencies: ["AMQPModel", "AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
             swiftSettings: strict),
-        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPModel"], swiftSettings: strict),
+        .testTarget(name: "AMQPWireTests", dependencies: ["AMQPWire", "AMQPValues", "Bytes"], swiftSettings: strict),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "AMQPValues", "Bytes"], swiftSettings: strict),
+        .testTarget(
+            name: "AMQPFrontendTests",
+            dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport"],
+            swiftSettings: strict),
+        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPValues"], swiftSettings: strict),
         .testTarget(
             name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL", "TLSTestSupport"], swiftSettings: strict),
-        .testTarget(name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "AMQPModel", "Bytes"], swiftSettings: strict),
     ]
 )
 
@@ -86,9 +101,9 @@ let package = Package(
 // normal `swift build`.
 if Context.environment["GATEWAY_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-        ("FuzzMQTT", ["MQTTFrontend", "AMQPModel", "Bytes"]),
-        ("FuzzAMQP", ["AMQPWire", "AMQPModel", "Bytes"]),
-        ("FuzzOAuth", ["AMQPModel", "JWTTestSupport"]),
+        ("FuzzMQTT", ["MQTTCodec", "Bytes"]),
+        ("FuzzAMQP", ["AMQPWire", "AMQPValues", "Bytes"]),
+        ("FuzzOAuth", ["Auth", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
         ("FuzzConfig", ["GatewayConfig"]),
     ]

@@ -175,7 +175,7 @@ def wrap_call(prefix, params, suffix, indent):
 
 
 def struct_source(m):
-    lines = [HEADER, "import AMQPModel", "import Bytes", ""]
+    lines = [HEADER, "import AMQPValues", "import Bytes", ""]
     lines += m.doc_lines()
     lines.append(f"public struct {m.struct}: AMQPMethodArguments {{")
     lines.append(f"    public static let classId: UInt16 = {m.class_id}")

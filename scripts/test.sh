@@ -2,7 +2,7 @@
 # The project's test command (run from anywhere; works as root on a fresh Debian machine with the Swift toolchain):
 #   1. installs the Debian packages the build and the interop suite need (only those missing),
 #   2. creates/reuses the interop venv (interop/.venv) from interop/requirements.txt,
-#   3. swift build && swift test,
+#   3. swift build && swift test, both checking that targets import only their declared dependencies,
 #   4. builds the librabbitmq test client (interop/build/roundtrip),
 #   5. runs the black-box interop suite against .build/debug/gateway.
 # Exits non-zero if any step fails; the last line is the interop suite's pytest summary.
@@ -30,12 +30,13 @@ if ! interop/.venv/bin/python -c 'import sys' 2>/dev/null; then
 fi
 interop/.venv/bin/python -m pip install -q --disable-pip-version-check -r interop/requirements.txt
 
+# A target that imports a package target outside its declared dependencies fails the build (module boundaries).
 step "swift build"
-swift build
+swift build --explicit-target-dependency-import-check error
 
 failed=()
 step "swift test"
-swift test || failed+=("swift test")
+swift test --explicit-target-dependency-import-check error || failed+=("swift test")
 
 step "build interop/build/roundtrip (librabbitmq)"
 mkdir -p interop/build

@@ -1,8 +1,7 @@
-import AMQPModel
 import Bytes
 import CLibFuzzer
 import Glibc
-import MQTTFrontend
+import MQTTCodec
 
 /// One fuzz input for `MQTTDecoder`: the first byte picks the connection state (before CONNECT, MQTT 3.1,
 /// MQTT 3.1.1), the rest is what the peer sent. Packets are decoded until the decoder wants more bytes or throws;

@@ -2,7 +2,7 @@ import CLibFuzzer
 import Glibc
 import JWTTestSupport
 
-@testable import AMQPModel
+@testable import Auth
 
 /// One fuzz input for the OAuth 2.0 parsers. The first byte picks what the rest is:
 /// 0: a token for `JWTVerifier`, as a client sends it in the password field;

@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
 
 /// A protocol error the AMQP frontend answers with channel.close or connection.close.

@@ -1,4 +1,5 @@
 import AMQPModel
+import Auth
 import Locks
 import Transport
 
@@ -14,11 +15,12 @@ public final class AMQPServer: Sendable {
     let logger = Logger(label: "amqp")
     private let open = Lock<[UInt64: AMQPConnectionRef]>([:])
 
-    /// Creates the frontend over `broker`; without an `authenticator`, logins check the broker's local users only.
-    public init(broker: Broker, configuration: AMQPServerConfiguration, authenticator: Authenticator? = nil) {
+    /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
+    /// its user store.
+    public init(broker: Broker, configuration: AMQPServerConfiguration, authenticator: Authenticator) {
         self.broker = broker
         self.configuration = configuration
-        self.authenticator = authenticator ?? Authenticator(users: broker.users)
+        self.authenticator = authenticator
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

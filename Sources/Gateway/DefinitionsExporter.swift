@@ -1,28 +1,31 @@
 import AMQPModel
+import AMQPValues
+import Auth
 import GatewayConfig
 
-/// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, users, permissions,
-/// topic permissions, durable exchanges (not the built-in ones), durable non-exclusive queues, and the
-/// bindings between them. What the data dir's definitions snapshot holds.
+/// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, the user store's users,
+/// permissions and topic permissions, durable exchanges (not the built-in ones), durable non-exclusive queues, and
+/// the bindings between them. What the data dir's definitions snapshot holds.
 struct DefinitionsExporter {
     let broker: Broker
+    let users: UserStore
 
     func export() -> Definitions {
         var d = Definitions()
-        d.users = broker.users.users.map {
+        d.users = users.users.map {
             UserDefinition(
                 name: $0.name, passwordHash: $0.passwordHash, hashingAlgorithm: $0.hashingAlgorithm.rawValue,
                 tags: $0.tags)
         }
-        d.permissions = broker.users.allPermissions().map {
+        d.permissions = users.allPermissions().map {
             PermissionDefinition(
                 user: $0.user, vhost: $0.vhost, configure: $0.permissions.configure, write: $0.permissions.write,
                 read: $0.permissions.read)
         }
         for vhost in broker.vhosts {
             d.vhosts.append(VHostDefinition(name: vhost.name))
-            for user in broker.users.users {
-                for t in broker.users.topicPermissions(user: user.name, vhost: vhost.name) {
+            for user in users.users {
+                for t in users.topicPermissions(user: user.name, vhost: vhost.name) {
                     d.topicPermissions.append(
                         TopicPermissionDefinition(
                             user: user.name, vhost: vhost.name, exchange: t.exchange, write: t.write, read: t.read))

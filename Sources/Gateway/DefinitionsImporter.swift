@@ -1,10 +1,14 @@
 import AMQPModel
+import AMQPValues
+import Auth
 import GatewayConfig
 
-/// Applies a RabbitMQ-format definitions file to the broker (`[main] load_definitions`), additively:
-/// existing vhosts, exchanges, queues and bindings are kept; users and permissions named in the file are updated.
+/// Applies a RabbitMQ-format definitions file to the broker and its user store (`[main] load_definitions`),
+/// additively: existing vhosts, exchanges, queues and bindings are kept; users and permissions named in the file are
+/// updated.
 struct DefinitionsImporter {
     let broker: Broker
+    let users: UserStore
     let source: String
 
     func apply(_ d: Definitions) throws(StartupError) {
@@ -13,7 +17,7 @@ struct DefinitionsImporter {
         for p in d.permissions {
             try requireVHost(p.vhost, for: "permissions of user '\(p.user)'")
             do {
-                try broker.users.setPermissions(
+                try users.setPermissions(
                     user: p.user, vhost: p.vhost, Permissions(configure: p.configure, write: p.write, read: p.read))
             } catch {
                 throw StartupError("\(source): permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
@@ -22,7 +26,7 @@ struct DefinitionsImporter {
         for p in d.topicPermissions {
             try requireVHost(p.vhost, for: "topic permissions of user '\(p.user)'")
             do {
-                try broker.users.setTopicPermissions(
+                try users.setTopicPermissions(
                     user: p.user, vhost: p.vhost, TopicPermissions(exchange: p.exchange, write: p.write, read: p.read))
             } catch {
                 throw StartupError("\(source): topic permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
@@ -91,7 +95,7 @@ struct DefinitionsImporter {
         } else {
             hash = ""
         }
-        broker.users.put(User(name: u.name, passwordHash: hash, hashingAlgorithm: algorithm, tags: u.tags))
+        users.put(User(name: u.name, passwordHash: hash, hashingAlgorithm: algorithm, tags: u.tags))
     }
 
     @discardableResult

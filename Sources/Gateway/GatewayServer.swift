@@ -1,6 +1,8 @@
 import AMQPFrontend
 import AMQPModel
 import AMQPWire
+import Auth
+import Clocks
 import GatewayConfig
 import MQTTFrontend
 import Storage
@@ -63,19 +65,20 @@ final class GatewayServer {
             coordinator: coordinator)
         broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage)
         broker.addVHost("/")
+        let users = UserStore()
         let snapshot = AtomicFile(path: dataDir + "/definitions.json")
-        try Self.restoreDefinitions(from: snapshot, into: broker, logger: logger)
+        try Self.restoreDefinitions(from: snapshot, into: broker, users: users, logger: logger)
         if let path = configuration.main.loadDefinitions {
             let definitions: Definitions
             do { definitions = try DefinitionsParser.load(path: path) } catch {
                 throw StartupError("load_definitions: \(error)")
             }
-            try DefinitionsImporter(broker: broker, source: path).apply(definitions)
+            try DefinitionsImporter(broker: broker, users: users, source: path).apply(definitions)
             logger.info("imported definitions from \(path)")
         }
         broker.finishRecovery()
-        if broker.users.isEmpty { try Self.createDefaultUser(broker: broker, main: configuration.main, logger: logger) }
-        let exporter = DefinitionsExporter(broker: broker)
+        if users.isEmpty { try Self.createDefaultUser(users: users, main: configuration.main, logger: logger) }
+        let exporter = DefinitionsExporter(broker: broker, users: users)
         coordinator.setDefinitionsWriter {
             try snapshot.write(DefinitionsWriter.json(exporter.export(), productVersion: GatewayVersion.current))
         }
@@ -88,7 +91,7 @@ final class GatewayServer {
         amqpConfig.maxMessageSize = configuration.amqp.maxMessageSize
         amqpConfig.defaultUser = configuration.main.defaultUser
         amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
-        let authenticator = try Self.makeAuthenticator(configuration, users: broker.users, logger: logger)
+        let authenticator = try Self.makeAuthenticator(configuration, users: users, logger: logger)
         let amqp = AMQPServer(broker: broker, configuration: amqpConfig, authenticator: authenticator)
         self.amqp = amqp
         if configuration.mqtt.allowAnonymous {
@@ -176,7 +179,6 @@ final class GatewayServer {
         }
     }
 
-    /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).
     /// The `[main] auth_backends` chain. With oauth, the signing keys are loaded now: a JWKS file that cannot be
     /// read stops the start; a URL that cannot be fetched is logged and retried when logins need the keys.
     private static func makeAuthenticator(
@@ -208,6 +210,7 @@ final class GatewayServer {
             users: users, backends: backends, oauth: OAuthBackend(configuration: oauth, keys: keys))
     }
 
+    /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).
     private static func makeTLSContext(_ main: MainSection) throws(StartupError) -> TLSContext? {
         guard let certificate = main.tlsCert else { return nil }
         var tls = TLSConfiguration(certificateChainPath: certificate, privateKeyPath: main.tlsKey)
@@ -222,12 +225,12 @@ final class GatewayServer {
         }
     }
 
-    private static func createDefaultUser(broker: Broker, main: MainSection, logger: Logger) throws(StartupError) {
+    private static func createDefaultUser(users: UserStore, main: MainSection, logger: Logger) throws(StartupError) {
         let name = main.defaultUser
         let hash = main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
-        broker.users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
+        users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
         do {
-            try broker.users.setPermissions(
+            try users.setPermissions(
                 user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
         } catch {
             throw StartupError("cannot create the default user: \(error)")
@@ -264,9 +267,9 @@ final class GatewayServer {
 
     /// Loads the definitions snapshot the previous run left in the data dir: vhosts, users, permissions, durable
     /// exchanges, queues (with their messages) and bindings.
-    private static func restoreDefinitions(from snapshot: AtomicFile, into broker: Broker, logger: Logger)
-        throws(StartupError)
-    {
+    private static func restoreDefinitions(
+        from snapshot: AtomicFile, into broker: Broker, users: UserStore, logger: Logger
+    ) throws(StartupError) {
         let bytes: [UInt8]?
         do { bytes = try snapshot.read() } catch {
             throw StartupError("cannot read the definitions snapshot \(snapshot.path): \(error)")
@@ -274,7 +277,7 @@ final class GatewayServer {
         guard let bytes else { return }
         do {
             let definitions = try DefinitionsParser.parse(bytes, source: snapshot.path)
-            try DefinitionsImporter(broker: broker, source: snapshot.path).apply(definitions)
+            try DefinitionsImporter(broker: broker, users: users, source: snapshot.path).apply(definitions)
             let messages = broker.vhosts.flatMap(\.queues).reduce(0) { $0 + $1.messageCount }
             logger.info(
                 "restored \(definitions.vhosts.count) vhost(s), \(definitions.queues.count) durable queue(s) with "

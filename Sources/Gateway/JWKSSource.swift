@@ -1,4 +1,4 @@
-import AMQPModel
+import Auth
 import Foundation
 import GatewayConfig
 import HTTPFetch

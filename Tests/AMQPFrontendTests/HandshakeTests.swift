@@ -1,6 +1,6 @@
 import AMQPFrontend
-import AMQPModel
 import AMQPWire
+import Auth
 import Testing
 
 @Suite("AMQP server: connection handshake and login")
@@ -89,7 +89,7 @@ struct HandshakeTests {
     func noVhostAccess() throws {
         let fixture = try ServerFixture()
         defer { fixture.shutdown() }
-        fixture.broker.users.put(
+        fixture.users.put(
             User(name: "bob", passwordHash: PasswordHash.make("pw"), hashingAlgorithm: .sha256, tags: []))
         let client = try fixture.connect()
         try client.login(user: "bob", password: "pw")

@@ -1,5 +1,4 @@
 import AMQPFrontend
-import AMQPModel
 import AMQPWire
 import Testing
 

@@ -1,3 +1,4 @@
+import AMQPValues
 import Bytes
 import Foundation
 import Locks

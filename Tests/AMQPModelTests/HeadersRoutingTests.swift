@@ -1,3 +1,4 @@
+import AMQPValues
 import Testing
 
 @testable import AMQPModel

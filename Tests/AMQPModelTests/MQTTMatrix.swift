@@ -1,6 +1,6 @@
 import Testing
 
-/// Filter/topic pairs from MQTT 3.1.1 §4.7 and its non-normative examples, shared by the `MQTTTopic`
+/// Filter/topic pairs from MQTT 3.1.1 §4.7 and its non-normative examples, shared by the `MQTTTopicFilter`
 /// matcher tests and the `mqtt` exchange routing tests, so both implementations agree.
 enum MQTTMatrix {
     struct Row: Sendable, CustomTestStringConvertible {

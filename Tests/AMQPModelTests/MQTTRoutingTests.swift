@@ -1,3 +1,4 @@
+import AMQPValues
 import Testing
 
 @testable import AMQPModel
@@ -5,7 +6,9 @@ import Testing
 /// The `mqtt` exchange type: MQTT filter semantics on the routing key, qos from `x-mqtt-qos`.
 @Suite("MQTT routing")
 struct MQTTRoutingTests {
-    @Test("[MQTT-4.7.1-2][MQTT-4.7.2-1] the mqtt exchange agrees with MQTTTopic.matches", arguments: MQTTMatrix.rows)
+    @Test(
+        "[MQTT-4.7.1-2][MQTT-4.7.2-1] the mqtt exchange agrees with MQTTTopicFilter.matches", arguments: MQTTMatrix.rows
+    )
     func matrix(row: MQTTMatrix.Row) {
         var table = RoutingTable<String>(type: .mqtt)
         table.bind("session", key: ByteString(row.filter), arguments: [:])
@@ -18,7 +21,8 @@ struct MQTTRoutingTests {
         let filters = Array(Set(MQTTMatrix.rows.map(\.filter)))
         for f in filters { table.bind(f, key: ByteString(f), arguments: [:]) }
         for topic in Set(MQTTMatrix.rows.map(\.topic)) {
-            let expected = Set(filters.filter { MQTTTopic.matches(filter: ByteString($0), topic: ByteString(topic)) })
+            let expected = Set(
+                filters.filter { MQTTTopicFilter.matches(filter: ByteString($0), topic: ByteString(topic)) })
             #expect(Set(table.destinations(for: ByteString(topic))) == expected, "topic \(topic)")
         }
     }

@@ -1,3 +1,5 @@
+import AMQPValues
+import Clocks
 import Testing
 
 @testable import AMQPModel

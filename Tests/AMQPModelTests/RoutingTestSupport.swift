@@ -1,3 +1,5 @@
+import AMQPValues
+
 @testable import AMQPModel
 
 extension RoutingTable where Destination == String {

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import AMQPWire
 
 /// One instance of every AMQP method, with values that differ from the defaults so a field that is

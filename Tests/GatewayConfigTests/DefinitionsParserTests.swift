@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Testing
 
 @testable import GatewayConfig

@@ -1,4 +1,4 @@
-import AMQPModel
+import Auth
 import COpenSSL
 
 /// An RSA 2048 and an EC P-256 key pair generated once per process through OpenSSL, as PEM, with the public

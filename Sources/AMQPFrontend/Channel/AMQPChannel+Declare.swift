@@ -1,5 +1,7 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
+import Auth
 
 /// Exchange and queue class methods (AMQP 0-9-1 §4.2.5–4.2.6) with RabbitMQ's permission checks:
 /// declare and delete need configure; bind needs write on the destination and read on the source.

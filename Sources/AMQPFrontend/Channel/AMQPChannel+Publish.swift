@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
 import Bytes
 

@@ -1,5 +1,7 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
+import Auth
 import Bytes
 
 /// One AMQP channel: method dispatch, content assembly, consumers, unacknowledged deliveries,

@@ -1,5 +1,7 @@
 import AMQPModel
+import AMQPValues
 import AMQPWire
+import Auth
 import Bytes
 import Transport
 
@@ -133,7 +135,7 @@ extension AMQPConnection {
             logger.warning("connection \(id) (\(self.name)): vhost '\(name)' not found")
             throw .connection(ReplyCode.notAllowed, "vhost '\(name)' not found")
         }
-        let authorizer = Authorizer(store: server.broker.users, principal: principal, vhost: name)
+        let authorizer = Authorizer(store: server.authenticator.users, principal: principal, vhost: name)
         guard authorizer.hasVhostAccess else {
             logger.warning("connection \(id) (\(self.name)): access to vhost '\(name)' refused for user '\(user.name)'")
             throw .connection(ReplyCode.notAllowed, "access to vhost '\(name)' refused for user '\(user.name)'")

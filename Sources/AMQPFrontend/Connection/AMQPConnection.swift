@@ -1,5 +1,6 @@
 import AMQPModel
 import AMQPWire
+import Auth
 import Bytes
 import Transport
 

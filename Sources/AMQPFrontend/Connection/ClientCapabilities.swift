@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 
 /// The RabbitMQ extensions a client announced in connection.start-ok's client-properties.
 struct ClientCapabilities {

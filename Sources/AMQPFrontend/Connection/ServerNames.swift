@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 
 /// Server-generated names: `amq.gen-…` queues and `amq.ctag-…` consumer tags, as RabbitMQ makes them.
 enum ServerNames {

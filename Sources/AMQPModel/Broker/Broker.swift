@@ -1,10 +1,11 @@
 import Locks
 import Synchronization
 
-/// The broker core: vhosts and the user store, shared by every frontend.
+/// The broker core: the vhosts, shared by every frontend.
+///
+/// Users and permissions are not part of it: they live in the `Auth` target's `UserStore`, which the frontends
+/// consult and the executable wires in beside the broker.
 public final class Broker: Sendable {
-    /// Users, permissions and topic permissions.
-    public let users: UserStore
     /// Runs delayed work (TTL, x-expires) for every vhost.
     public let scheduler: any BrokerScheduler
     /// Where durable queues keep their messages; nil keeps everything in memory.
@@ -15,8 +16,7 @@ public final class Broker: Sendable {
     private let connectionCounter = Atomic<UInt64>(0)
 
     /// Creates an empty broker.
-    public init(users: UserStore = UserStore(), scheduler: any BrokerScheduler, storage: MessageStorage? = nil) {
-        self.users = users
+    public init(scheduler: any BrokerScheduler, storage: MessageStorage? = nil) {
         self.scheduler = scheduler
         self.storage = storage
     }
@@ -41,11 +41,11 @@ public final class Broker: Sendable {
         }
     }
 
-    /// Deletes a vhost with everything in it and its permissions; false if it did not exist.
+    /// Deletes a vhost with everything in it; false if it did not exist. Permissions on it are the user store's:
+    /// the caller drops them with `UserStore.removeVhost`.
     @discardableResult public func deleteVHost(_ name: String) -> Bool {
         guard let v = vhostRegistry.withLock({ $0.removeValue(forKey: name) }) else { return false }
         for q in v.queues { v.removeQueue(q) }
-        users.removeVhost(name)
         return true
     }
 

@@ -1,3 +1,6 @@
+import AMQPValues
+import Clocks
+
 /// Builds the message a queue republishes to its dead-letter exchange, with RabbitMQ's `x-death` history.
 enum DeadLetter {
     /// A copy of `original` routed to `exchange`, with `x-death` updated for (`queue`, `reason`) and the

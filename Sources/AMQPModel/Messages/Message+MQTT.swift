@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The MQTT view of a message's properties (design §4): how the bridge reads and writes
 /// `x-mqtt-publish-qos`, `x-mqtt-retain` and delivery_mode.
 extension Message {

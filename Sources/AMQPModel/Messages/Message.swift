@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// A published message: routing information, properties and body, stored once and shared by reference
 /// among every queue it is routed to.
 public final class Message: Sendable {

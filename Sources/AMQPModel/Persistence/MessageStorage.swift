@@ -1,10 +1,10 @@
-import COpenSSL
+import AMQPValues
 import Storage
 
 /// Where the broker keeps messages on disk, under the data directory: one segment-store directory per durable
 /// queue in `queues/`, and one retained-message log per vhost in `retained/`. Both are named by the SHA-256 of
-/// vhost (and queue) name, since names are up to 255 arbitrary bytes, too long and too free-form for file
-/// names; the names are written beside the data in `name` for people reading the data dir.
+/// vhost (and queue) name (`DirectoryName`); the names are written beside the data in `name` for people reading
+/// the data dir.
 public final class MessageStorage: Sendable {
     /// The data directory.
     public let root: String
@@ -28,7 +28,7 @@ public final class MessageStorage: Sendable {
 
     /// Opens (and restores) the retained messages of `vhost`.
     func openRetained(vhost: String) throws(StorageError) -> RetainedMessages {
-        let directory = root + "/retained/" + Self.directoryName(Array(vhost.utf8))
+        let directory = root + "/retained/" + DirectoryName.sha256(Array(vhost.utf8))
         let store = try RetainedMessages(
             directory: directory, vhost: vhost, codec: codec, coordinator: coordinator, logger: logger)
         try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
@@ -37,16 +37,9 @@ public final class MessageStorage: Sendable {
 
     /// Opens (creating if needed) the store of queue `queue` in vhost `vhost`.
     func openStore(vhost: String, queue: ByteString) throws(StorageError) -> DurableQueueStore {
-        let directory = root + "/queues/" + Self.directoryName(Array(vhost.utf8) + [0] + queue.bytes)
+        let directory = root + "/queues/" + DirectoryName.sha256(Array(vhost.utf8) + [0] + queue.bytes)
         let store = try DurableQueueStore(directory: directory, segmentSize: segmentSize, codec: codec, logger: logger)
         try AtomicFile(path: directory + "/name").write(Array(vhost.utf8) + [0] + queue.bytes)
         return store
-    }
-
-    static func directoryName(_ input: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        _ = input.withUnsafeBytes { raw in SHA256(raw.bindMemory(to: UInt8.self).baseAddress, input.count, &digest) }
-        let hex = Array("0123456789abcdef".utf8)
-        return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 }

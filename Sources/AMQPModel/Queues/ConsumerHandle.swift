@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// One subscription of a consumer to a queue, as the queue sees it.
 public final class ConsumerHandle: Sendable {
     /// The consumer tag (unique per channel).

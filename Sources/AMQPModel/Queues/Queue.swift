@@ -1,3 +1,5 @@
+import AMQPValues
+import Clocks
 import Locks
 import Storage
 import Synchronization

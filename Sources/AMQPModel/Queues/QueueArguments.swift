@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The `x-` arguments of a queue, validated once at declare time.
 public struct QueueArguments: Sendable, Equatable {
     /// What happens when a publish would exceed `maxLength` or `maxLengthBytes`.

@@ -1,3 +1,4 @@
+import AMQPValues
 import Bytes
 import Locks
 import Storage
@@ -127,7 +128,7 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
     /// The retained messages whose topics match `filter`, sorted by topic.
     public func matching(filter: ByteString) -> [(topic: ByteString, message: Message)] {
         let all = state.withLock { Array($0.messages) }
-        return all.filter { MQTTTopic.matches(filter: filter, topic: $0.key) }
+        return all.filter { MQTTTopicFilter.matches(filter: filter, topic: $0.key) }
             .sorted { $0.key < $1.key }
             .map { (topic: $0.key, message: $0.value) }
     }

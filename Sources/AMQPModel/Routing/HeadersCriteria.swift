@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The match criteria of one `headers` exchange binding, parsed once at bind time.
 ///
 /// Semantics follow RabbitMQ 3.10 (`rabbit_exchange_type_headers`):

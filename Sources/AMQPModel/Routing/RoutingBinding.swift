@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// One binding of an exchange as listed by management and persisted in definitions.
 ///
 /// Two bindings are the same binding when destination, key and arguments are all equal

@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The bindings of one exchange and the matching logic of its type.
 ///
 /// A value type: the owning exchange keeps it under its lock and routes through it on the publishing

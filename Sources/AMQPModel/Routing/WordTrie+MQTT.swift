@@ -1,3 +1,5 @@
+import AMQPValues
+
 extension WordTrie {
     /// Adds every destination whose MQTT topic filter matches the topic `key` (MQTT 3.1.1 §4.7,
     /// MQTT 5.0 §4.7): levels split at `/`, empty levels are levels, `+` matches exactly one level,

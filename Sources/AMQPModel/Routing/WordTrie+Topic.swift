@@ -1,3 +1,5 @@
+import AMQPValues
+
 extension WordTrie {
     /// Adds every destination whose AMQP topic pattern matches `key`, with RabbitMQ's semantics
     /// (`rabbit_exchange_type_topic`): words are split at `.`, empty words are words, the empty key has

@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// A trie over the words of binding keys, shared by the `topic` and `mqtt` exchange types.
 ///
 /// A binding key is split at the separator (`.` for AMQP topics, `/` for MQTT) into words; each word is

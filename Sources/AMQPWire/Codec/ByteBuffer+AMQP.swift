@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Readers and writers for the AMQP 0-9-1 domain types (AMQP 0-9-1 §4.2.5).

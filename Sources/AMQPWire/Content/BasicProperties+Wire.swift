@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Basic-class content properties on the wire: a 16-bit property-flags word, then the present properties

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// The payload of a content header frame: it follows a content-carrying method (basic.publish,

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Field table wire format: a 32-bit byte length, then entries of short-string name, type octet and value

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Field value wire format: a type octet, then the value (RabbitMQ's table of type codes, which is what

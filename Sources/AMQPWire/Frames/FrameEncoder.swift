@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 
 /// Writes frames into an outgoing buffer (AMQP 0-9-1 §4.2.3). No I/O: the connection flushes the buffer.

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 
 extension DefinitionValue {
     /// The value as an AMQP field value, the way RabbitMQ converts JSON arguments on import:

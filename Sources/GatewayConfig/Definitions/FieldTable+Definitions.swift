@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 
 extension FieldTable {
     /// The `arguments` of a queue, exchange or binding definition as a field table, keys in sorted order so that

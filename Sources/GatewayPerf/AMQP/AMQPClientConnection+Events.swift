@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPWire
 import Bytes
 

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import AMQPWire
 
 extension AMQPClientConnection {

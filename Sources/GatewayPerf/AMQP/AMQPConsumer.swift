@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import AMQPWire
 
 /// One consumer: a connection on its own thread that reads big chunks, walks every frame in them in place,

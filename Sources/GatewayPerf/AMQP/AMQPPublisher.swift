@@ -1,4 +1,3 @@
-import AMQPModel
 import AMQPWire
 
 /// One publisher: a connection on its own thread sending batches of basic.publish as fast as the socket

@@ -1,4 +1,4 @@
-import AMQPModel
+import AMQPValues
 import AMQPWire
 
 /// `gatewayperf amqp throughput`: publishers and consumers on one queue, each its own connection and thread;

@@ -1,8 +1,8 @@
-import AMQPModel
+import AMQPValues
 import Bytes
 import CLinux
 import COpenSSL
-import MQTTFrontend
+import MQTTCodec
 
 #if canImport(Glibc)
 import Glibc

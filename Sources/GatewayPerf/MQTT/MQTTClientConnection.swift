@@ -1,6 +1,6 @@
-import AMQPModel
+import AMQPValues
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 
 /// A blocking MQTT 3.1.1 client connection: what a publisher or subscriber thread drives.
 ///

@@ -1,6 +1,6 @@
-import AMQPModel
+import AMQPValues
 import Bytes
-import MQTTFrontend
+import MQTTCodec
 
 /// A block of identical PUBLISH packets ready to be sent with one `send`: the packet is encoded once with
 /// `MQTTEncoder.encodePublish`, copied `capacity` times, and per batch only the 8-byte timestamp at the start

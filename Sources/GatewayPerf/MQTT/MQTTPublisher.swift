@@ -1,5 +1,3 @@
-import MQTTFrontend
-
 /// One publisher: an MQTT connection on its own thread sending batches of PUBLISH as fast as the socket (or
 /// `--rate`) allows; at QoS 1 and 2 at most `--inflight` publishes are unfinished at a time (pipelined).
 ///
@@ -7,6 +5,8 @@ import MQTTFrontend
 /// broker sent without blocking: PUBACK ends a QoS 1 flow, PUBREC is answered with PUBREL and PUBCOMP ends
 /// a QoS 2 flow (MQTT 3.1.1 §4.3.3). With the window full it blocks on the socket for acknowledgements.
 /// Built on the main thread, then handed to its worker thread (`@unchecked Sendable`).
+import MQTTCodec
+
 final class MQTTPublisher: @unchecked Sendable {
     private let connection: MQTTClientConnection
     private let batch: MQTTPublishBatch

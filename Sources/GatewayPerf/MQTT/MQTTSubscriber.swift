@@ -1,5 +1,3 @@
-import MQTTFrontend
-
 /// One subscriber: an MQTT connection on its own thread that reads big chunks, decodes every packet in them,
 /// counts PUBLISHes, records end-to-end latency from the timestamp at the start of each payload, and answers
 /// as MQTT 3.1.1 §4.3 requires: PUBACK for QoS 1, PUBREC for QoS 2 and PUBCOMP for the broker's PUBREL.
@@ -7,6 +5,8 @@ import MQTTFrontend
 ///
 /// Built on the main thread (CONNECT, SUBSCRIBE), then handed to its worker thread; the main thread reads
 /// `latency` after joining it (`@unchecked Sendable`).
+import MQTTCodec
+
 final class MQTTSubscriber: @unchecked Sendable {
     private let connection: MQTTClientConnection
     private let counters: WorkerCounters

@@ -1,4 +1,4 @@
-import MQTTFrontend
+import MQTTCodec
 
 #if canImport(Glibc)
 import Glibc

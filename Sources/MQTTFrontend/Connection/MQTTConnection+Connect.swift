@@ -1,4 +1,7 @@
 import AMQPModel
+import AMQPValues
+import Auth
+import MQTTCodec
 import Transport
 
 /// CONNECT (MQTT 3.1.1 §3.1): client id, authentication through the broker's user store, vhost selection,
@@ -30,7 +33,7 @@ extension MQTTConnection {
             return refuse(.notAuthorized, "vhost '\(vhostName)' not found")
         }
         let authorizer = Authorizer(
-            store: server.broker.users, principal: principal, vhost: vhostName, clientId: id.string)
+            store: server.authenticator.users, principal: principal, vhost: vhostName, clientId: id.string)
         guard authorizer.hasVhostAccess else {
             return refuse(.notAuthorized, "access to vhost '\(vhostName)' refused for user '\(user.name)'")
         }
@@ -92,7 +95,7 @@ extension MQTTConnection {
             }
         } else if configuration.allowAnonymous {
             let name = configuration.anonymousUser ?? configuration.defaultUser
-            guard let u = server.broker.users.user(named: name) else {
+            guard let u = server.authenticator.users.user(named: name) else {
                 refuse(.notAuthorized, "anonymous login: the anonymous user '\(name)' does not exist")
                 return nil
             }

@@ -1,5 +1,6 @@
 import AMQPModel
 import Bytes
+import MQTTCodec
 import Transport
 
 /// Outbound PUBLISH from the session queue, and the client's acknowledgements (MQTT 3.1.1 §4.3).

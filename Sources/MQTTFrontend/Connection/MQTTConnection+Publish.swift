@@ -1,4 +1,6 @@
 import AMQPModel
+import AMQPValues
+import MQTTCodec
 import Transport
 
 /// Inbound PUBLISH with its QoS 1/2 handshakes (MQTT 3.1.1 §4.3), and permission checks (design §4).

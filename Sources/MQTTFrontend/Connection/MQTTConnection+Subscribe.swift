@@ -1,5 +1,7 @@
 import AMQPModel
+import AMQPValues
 import Bytes
+import MQTTCodec
 import Transport
 
 /// SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1 §3.8, §3.10): each subscription is a binding from `mqtt.default`

@@ -1,5 +1,8 @@
 import AMQPModel
+import AMQPValues
+import Auth
 import Bytes
+import MQTTCodec
 import Transport
 
 /// One MQTT 3.1 / 3.1.1 client connection: CONNECT, packet dispatch, keepalive and the end of the session.

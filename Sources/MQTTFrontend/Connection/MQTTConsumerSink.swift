@@ -1,4 +1,5 @@
 import AMQPModel
+import MQTTCodec
 import Transport
 
 /// Receives queue notifications for an MQTT session from any thread and hops to the connection's loop,

@@ -1,5 +1,7 @@
 import AMQPModel
+import Auth
 import Locks
+import MQTTCodec
 import Transport
 
 /// The MQTT frontend: makes a connection handler for each accepted socket, and keeps the registry of
@@ -14,11 +16,12 @@ public final class MQTTServer: Sendable {
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
 
-    /// Creates the frontend over `broker`; without an `authenticator`, logins check the broker's local users only.
-    public init(broker: Broker, configuration: MQTTServerConfiguration, authenticator: Authenticator? = nil) {
+    /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
+    /// its user store.
+    public init(broker: Broker, configuration: MQTTServerConfiguration, authenticator: Authenticator) {
         self.broker = broker
         self.configuration = configuration
-        self.authenticator = authenticator ?? Authenticator(users: broker.users)
+        self.authenticator = authenticator
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

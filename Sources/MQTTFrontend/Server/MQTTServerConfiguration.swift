@@ -1,4 +1,6 @@
 /// Limits and policies of the MQTT listener, fixed at start (design §4, `[mqtt]` in the configuration).
+import MQTTCodec
+
 public struct MQTTServerConfiguration: Sendable {
     /// Vhost for user names without a `vhost:` prefix.
     public var defaultVhost = "/"

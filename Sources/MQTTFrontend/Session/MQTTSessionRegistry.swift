@@ -1,5 +1,6 @@
-import AMQPModel
+import AMQPValues
 import Locks
+import MQTTCodec
 
 /// Client ids in use and persistent session state, per vhost (the same client id in two vhosts is two
 /// sessions). Touched at CONNECT and disconnect only, never per message.

@@ -1,5 +1,7 @@
 /// What an MQTT session remembers between connections besides its queue and bindings (MQTT 3.1.1 §4.1):
 /// QoS 2 exchanges that are half done in either direction.
+import MQTTCodec
+
 struct MQTTSessionState {
     /// Packet ids of inbound QoS 2 PUBLISHes routed and answered with PUBREC, awaiting PUBREL: a resent
     /// PUBLISH with one of these ids is not routed again [MQTT-4.3.3-2].

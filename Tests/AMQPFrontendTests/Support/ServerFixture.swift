@@ -1,5 +1,6 @@
 import AMQPFrontend
 import AMQPModel
+import Auth
 import Transport
 
 /// A real AMQP server in the test process: one event loop, a broker with user guest/guest on vhost "/",
@@ -7,6 +8,7 @@ import Transport
 final class ServerFixture {
     let group: EventLoopGroup
     let broker: Broker
+    let users = UserStore()
     let server: AMQPServer
     let listener: TCPListener
 
@@ -14,13 +16,14 @@ final class ServerFixture {
         group = try EventLoopGroup(threads: threads)
         broker = Broker(scheduler: TestLoopScheduler(loop: group.loops[0]))
         broker.addVHost("/")
-        broker.users.put(
+        users.put(
             User(name: "guest", passwordHash: PasswordHash.make("guest"), hashingAlgorithm: .sha256, tags: ["administrator"]))
-        try broker.users.setPermissions(user: "guest", vhost: "/", .all)
+        try users.setPermissions(user: "guest", vhost: "/", .all)
         var configuration = AMQPServerConfiguration()
         configuration.heartbeat = 0
         configure(&configuration)
-        let server = AMQPServer(broker: broker, configuration: configuration)
+        let server = AMQPServer(
+            broker: broker, configuration: configuration, authenticator: Authenticator(users: users))
         self.server = server
         do {
             listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group) { server.makeHandler(for: $0) }

@@ -1,3 +1,5 @@
+import AMQPValues
+
 @testable import AMQPModel
 
 /// Builders shared by the core tests: a vhost on a recording scheduler, messages, consumers.

@@ -1,3 +1,5 @@
+import AMQPValues
+
 @testable import AMQPModel
 
 /// A message with a text body.

@@ -1,3 +1,4 @@
+import AMQPValues
 import Locks
 @testable import AMQPModel
 

@@ -1,3 +1,4 @@
+import Clocks
 import Locks
 @testable import AMQPModel
 

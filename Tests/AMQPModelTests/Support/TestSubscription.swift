@@ -1,3 +1,5 @@
+import AMQPValues
+
 @testable import AMQPModel
 
 /// A subscription with its own consumer object (kept alive by the caller: the handle holds it weakly).

@@ -30,7 +30,7 @@ let package = Package(
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
         // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
-        .target(name: "Auth", dependencies: ["AMQPValues", "Clocks", "COpenSSL", "CCrypt"], swiftSettings: strict),
+        .target(name: "Auth", dependencies: ["AMQPValues", "Clocks", "Locks", "COpenSSL", "CCrypt"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue. No auth, no wire format.
         .target(
             name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],

@@ -1,9 +1,10 @@
+import Locks
 import Synchronization
 
 /// Users, their per-vhost permissions and topic permissions: the one source every frontend and the HTTP
 /// API authenticate and authorize against.
 ///
-/// Thread-safe: state sits behind one `Mutex`, taken only by management operations, logins and
+/// Thread-safe: state sits behind one `Lock`, taken only by management operations, logins and
 /// `Authorizer` cache refills, never per message. Every change bumps `revision` (an `Atomic`, read per
 /// check by each `Authorizer`) so per-connection decision caches notice and refill, as LavinMQ's
 /// permission cache does. Regexes are compiled when set, so an invalid one is reported to the caller
@@ -29,7 +30,7 @@ public final class UserStore: Sendable {
         var topics: [String: TopicGrant]
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     private let revisionCounter = Atomic<UInt64>(0)
 
     /// An empty store.

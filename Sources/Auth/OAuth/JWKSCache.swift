@@ -1,6 +1,6 @@
 import Clocks
 import Dispatch
-import Synchronization
+import Locks
 
 /// The current signing keys of the authorization server, refreshed in the background.
 ///
@@ -30,7 +30,7 @@ public final class JWKSCache: Sendable {
     private let loader: Loader
     private let onFailure: @Sendable (OAuthError) -> Void
     private let onLoaded: @Sendable (JWKS) -> Void
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     /// A cache over `loader`. `ttl` and `minimumRefreshInterval` are in seconds; `onLoaded` and `onFailure`
     /// are told about every background load (for logging).

@@ -17,8 +17,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
-        // The one lock type every module uses (a plain pthread mutex; see design §9).
-        .target(name: "Locks", swiftSettings: strict),
+        // The one lock type every module uses (a plain pthread mutex; see design §9) and the one way to start a thread.
+        .target(name: "Locks", dependencies: ["CLinux"], swiftSettings: strict),
         // Growable byte buffer shared by transport, codecs and the core.
         .target(name: "Bytes", swiftSettings: strict),
         // Monotonic and wall clocks in the units the core and authentication use.
@@ -65,7 +65,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(
             name: "GatewayPerf",
-            dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL"],
+            dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL", "Locks"],
             swiftSettings: strict),
 
         // A throwaway CA for the TLS tests (openssl CLI), shared by the Transport and HTTPFetch tests.

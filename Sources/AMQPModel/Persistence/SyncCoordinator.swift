@@ -31,21 +31,18 @@ public final class SyncCoordinator: @unchecked Sendable {
     private let state = Lock(State())
     private let wakeup: UnsafeMutablePointer<sem_t>
     private let logger = Logger(label: "storage")
-    private var thread = pthread_t()
+    private var thread: NamedThread?
 
     /// Starts the sync thread.
     public init(syncEnabled: Bool) {
         self.syncEnabled = syncEnabled
         wakeup = .allocate(capacity: 1)
         sem_init(wakeup, 0, 0)
-        let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(
-            &thread, nil,
-            { arg in
-                let coordinator = Unmanaged<SyncCoordinator>.fromOpaque(arg!).takeRetainedValue()
-                coordinator.run()
-                return nil
-            }, unmanaged.toOpaque())
+        do {
+            thread = try NamedThread(name: "gw-sync") { [self] in run() }
+        } catch {
+            fatalError("\(error)")
+        }
     }
 
     /// Records that `participant` wrote records; returns the generation after which they are durable
@@ -99,7 +96,7 @@ public final class SyncCoordinator: @unchecked Sendable {
     public func shutdown() {
         state.withLock { $0.stopping = true }
         sem_post(wakeup)
-        pthread_join(thread, nil)
+        thread?.join()
     }
 
     private func run() {

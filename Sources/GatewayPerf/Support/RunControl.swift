@@ -1,3 +1,4 @@
+import Locks
 import Synchronization
 
 /// What the main thread and the workers of one run share: the stop signal and the first failure.
@@ -32,11 +33,11 @@ final class RunControl: Sendable {
     func run(
         _ workers: [@Sendable () -> Void], schedule: RunSchedule, counters: [WorkerCounters], showConfirmed: Bool
     ) throws(PerfError) -> (start: CounterSnapshot, end: CounterSnapshot) {
-        var threads: [WorkerThread] = []
+        var threads: [NamedThread] = []
         do {
-            for body in workers { threads.append(try WorkerThread(body)) }
+            for (i, body) in workers.enumerated() { threads.append(try NamedThread(name: "perf-worker-\(i)", body)) }
         } catch {
-            fail(error)
+            fail(.io("\(error)"))
         }
         let monitor = ProgressMonitor(schedule: schedule, counters: counters, showConfirmed: showConfirmed)
         let window = monitor.watch(failed: failed)

@@ -183,16 +183,13 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: - Thread
 
-    /// Starts the loop thread; it runs until `requestStop`.
-    func startThread() throws(TransportError) -> pthread_t {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, eventLoopThreadMain, context)
-        guard rc == 0 else {
-            Unmanaged<EventLoop>.fromOpaque(context).release()
-            throw TransportError(errno: rc, operation: "pthread_create for event loop \(index)")
+    /// Starts the loop thread (`gw-loop-<index>`); it runs until `requestStop`.
+    func startThread() throws(TransportError) -> NamedThread {
+        do {
+            return try NamedThread(name: "gw-loop-\(index)") { [self] in run() }
+        } catch {
+            throw TransportError(errno: error.errno, operation: "pthread_create for event loop \(index)")
         }
-        return thread
     }
 
     /// Asks the loop to finish after the tasks already in its inbox.
@@ -204,7 +201,6 @@ public final class EventLoop: @unchecked Sendable {
         ownThreadID = pthread_self()
         threadID.store(ownThreadID, ordering: .relaxed)
         EventLoop.setCurrent(self)
-        _ = gw_set_thread_name("gw-loop-\(index)")
         while running {
             turn()
         }
@@ -442,12 +438,4 @@ extension EventLoop {
     fileprivate static func setCurrent(_ loop: EventLoop?) {
         pthread_setspecific(currentKey, loop.map { Unmanaged.passUnretained($0).toOpaque() })
     }
-}
-
-/// Entry point of a loop thread; `context` is a retained `EventLoop`.
-private func eventLoopThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let context else { return nil }
-    let loop = Unmanaged<EventLoop>.fromOpaque(context).takeRetainedValue()
-    loop.run()
-    return nil
 }

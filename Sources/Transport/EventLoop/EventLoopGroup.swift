@@ -1,4 +1,5 @@
 import Glibc
+import Locks
 import Synchronization
 
 /// A fixed set of event loops, one thread each (the broker uses one per core).
@@ -8,7 +9,7 @@ import Synchronization
 public final class EventLoopGroup: Sendable {
     /// The loops, in thread order.
     public let loops: [EventLoop]
-    private let threads: [pthread_t]
+    private let threads: [NamedThread]
     private let counter = Atomic<UInt>(0)
     private let isShutDown = Atomic<Bool>(false)
 
@@ -19,14 +20,14 @@ public final class EventLoopGroup: Sendable {
         for index in 0..<threads {
             loops.append(try EventLoop(index: index))
         }
-        var started: [pthread_t] = []
+        var started: [NamedThread] = []
         for loop in loops {
             do {
                 started.append(try loop.startThread())
             } catch {
                 for (running, thread) in zip(loops, started) {
                     running.requestStop()
-                    pthread_join(thread, nil)
+                    thread.join()
                 }
                 throw error
             }
@@ -49,6 +50,6 @@ public final class EventLoopGroup: Sendable {
         guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         precondition(!loops.contains { $0.inEventLoop }, "EventLoopGroup.shutdown called on one of its own loops")
         for loop in loops { loop.requestStop() }
-        for thread in threads { pthread_join(thread, nil) }
+        for thread in threads { thread.join() }
     }
 }

@@ -55,34 +55,9 @@ fi
 
 WORK=$(mktemp -d /tmp/gateway-mqtt-bench.XXXXXX)
 export LG_RUN=$WORK/peers
-GW_PID=
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Free ports for the peers unless the caller chose them, so a broker someone else runs is never measured.
-export MOSQ_PORT=${MOSQ_PORT:-$(free_port)}
-export RMQ_AMQP_PORT=${RMQ_AMQP_PORT:-$(free_port)}
-export RMQ_MQTT_PORT=${RMQ_MQTT_PORT:-$(free_port)}
-export RMQ_DIST_PORT=${RMQ_DIST_PORT:-$(free_port)}
-export RMQ_EPMD_PORT=${RMQ_EPMD_PORT:-$(free_port)}
-if [ -z "${BROKERS_SH:-}" ]; then
-  # Next to the checkout, or (in a git worktree) next to the main checkout.
-  BROKERS_SH=$ROOT/../shared/peers/brokers.sh
-  [ -r "$BROKERS_SH" ] || BROKERS_SH=$(cd "$(git rev-parse --git-common-dir)/../.." && pwd)/shared/peers/brokers.sh
-fi
-# shellcheck source=/dev/null
-. "$BROKERS_SH" || die "cannot read $BROKERS_SH (set BROKERS_SH)"
-
-stop_gateway() {
-  [ -n "$GW_PID" ] || return 0
-  kill -TERM "$GW_PID" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$GW_PID" 2>/dev/null
-  wait "$GW_PID" 2>/dev/null
-  GW_PID=
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cleanup() {
   stop_gateway

@@ -1,5 +1,6 @@
 #ifndef GATEWAY_COPENSSL_SHIM_H
 #define GATEWAY_COPENSSL_SHIM_H
+#include <stdio.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -60,6 +61,30 @@ static inline int gw_evp_pkey_public_key_selection(void) {
 /// returns 1 on success.
 static inline long gw_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
+}
+
+/// Empties the calling thread's OpenSSL error queue into `out` as one line, oldest reason first, joined by "; "
+/// (a reason OpenSSL has no text for is written as its error string), cut to `capacity` bytes with a NUL.
+/// Returns how many errors were taken. The one drain every TLS user calls (server, HTTPS client, gatewayperf).
+static inline int gw_openssl_drain_errors(char *out, size_t capacity) {
+    int count = 0;
+    size_t used = 0;
+    unsigned long code;
+    if (capacity > 0) out[0] = 0;
+    while ((code = ERR_get_error()) != 0) {
+        char text[256];
+        const char *reason = ERR_reason_error_string(code);
+        if (reason == NULL) {
+            ERR_error_string_n(code, text, sizeof text);
+            reason = text;
+        }
+        if (capacity > used + 1) {
+            int n = snprintf(out + used, capacity - used, "%s%s", count > 0 ? "; " : "", reason);
+            if (n > 0) used += (size_t)n < capacity - used ? (size_t)n : capacity - used - 1;
+        }
+        count++;
+    }
+    return count;
 }
 
 #endif

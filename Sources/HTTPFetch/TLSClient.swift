@@ -175,16 +175,8 @@ final class TLSClient {
 
     /// Empties this thread's OpenSSL error queue into one reason (oldest first), or `fallback` when it was empty.
     private static func reason(fallback: String) -> String {
-        var reasons: [String] = []
-        while case let code = ERR_get_error(), code != 0 {
-            if let text = ERR_reason_error_string(code) {
-                reasons.append(String(cString: text))
-            } else {
-                var text = [CChar](repeating: 0, count: 256)
-                ERR_error_string_n(code, &text, text.count)
-                reasons.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
-        }
-        return reasons.isEmpty ? fallback : reasons.joined(separator: "; ")
+        var text = [CChar](repeating: 0, count: 1024)
+        guard gw_openssl_drain_errors(&text, text.count) > 0 else { return fallback }
+        return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

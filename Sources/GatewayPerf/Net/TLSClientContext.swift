@@ -123,15 +123,9 @@ final class TLSClientContext: @unchecked Sendable {
 
     /// Empties the calling thread's OpenSSL error queue into one line (oldest first), or `fallback` when empty.
     static func errorText(fallback: String) -> String {
-        var reasons: [String] = []
-        while case let code = ERR_get_error(), code != 0 {
-            if let reason = ERR_reason_error_string(code) {
-                reasons.append(String(cString: reason))
-            } else {
-                reasons.append("OpenSSL error \(code)")
-            }
-        }
-        return reasons.isEmpty ? fallback : reasons.joined(separator: "; ")
+        var text = [CChar](repeating: 0, count: 1024)
+        guard gw_openssl_drain_errors(&text, text.count) > 0 else { return fallback }
+        return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// Whether the last failed TLS read ended because the peer closed TCP without a close_notify.

@@ -23,7 +23,7 @@ from gwtest.broker import Target
 from gwtest.clients import connect, unique
 from gwtest.confirms import PERSISTENT, publish_confirmed
 from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)
-from gwtest.mqtt_clients import MqttClient
+from gwtest.mqtt import MQTTClient
 from gwtest.session import gateway_only
 
 pytestmark = gateway_only("killing the broker needs the gateway process")
@@ -121,9 +121,9 @@ def _mqtt_publisher(broker: CurrentBroker, topic: str, ledger: Ledger, stop: thr
                 broker.wait_for_next_run(run, stop)
                 continue
             ledger.connections += 1
-            client = MqttClient(target, f"crash-pub-{ledger.connections}", clean_session=True)
+            client = MQTTClient(target, f"crash-pub-{ledger.connections}", clean_session=True)
             try:
-                client.connect(timeout=3)
+                client.connected(timeout=3)
                 opened = time.monotonic()
                 published = 0
                 while not stop.is_set() and sent_in_run.get(run, 0) < PER_RUN_MQTT:
@@ -135,10 +135,9 @@ def _mqtt_publisher(broker: CurrentBroker, topic: str, ledger: Ledger, stop: thr
                     body = f"m-{n}".encode()
                     n += 1
                     ledger.sent.add(body)
-                    if not client.publish(topic, body, 1, timeout=3):
-                        break
+                    client.publish(topic, body, 1, timeout=3)  # raises unless PUBACKed within 3 s
                     ledger.confirmed.add(body)
-            except (OSError, AssertionError) as e:
+            except (OSError, AssertionError) as e:  # no CONNACK / PUBACK, or the connection ended (the kill)
                 ledger.errors.append(repr(e))
                 stop.wait(0.05)  # retry pace while the broker is down, not synchronisation
             finally:
@@ -175,21 +174,22 @@ def _drain_amqp(target: Target, queue: str) -> tuple[list[bytes], str | None]:
 
 
 def _drain_mqtt(target: Target, client_id: str, topic: str) -> tuple[list[bytes], str | None]:
-    sub = MqttClient(target, client_id, clean_session=False)
+    sub = MQTTClient(target, client_id, clean_session=False)
     try:
-        if not sub.connect():
+        if not sub.connected().connack.session_present:
             return [], f"persistent session {client_id} not present after the last restart"
-        pub = MqttClient(target, "crash-end", clean_session=True)
-        pub.connect()
+        pub = MQTTClient(target, "crash-end", clean_session=True)
         try:
-            if not pub.publish(topic, END, 1):
-                return [], "the END sentinel was not acknowledged"
+            pub.connected()
+            pub.publish(topic, END, 1)
+        except AssertionError as e:
+            return [], f"the END sentinel was not acknowledged: {e}"
         finally:
             pub.close()
         try:
             got = sub.wait_for(lambda ms: any(m.payload == END for m in ms), 20, "the END sentinel")
         except AssertionError as e:
-            return [m.payload for m in sub.messages()], str(e)
+            return [m.payload for m in sub.messages], str(e)
         return [m.payload for m in got if m.payload != END], None
     finally:
         sub.close()
@@ -237,8 +237,8 @@ def test_kill9_loop_loses_no_confirmed_message(restartable_gateway):
     conn.channel().queue_declare(queue, durable=True)
     conn.close()
     sub_id, topic = unique("crash-sub").replace(".", "-"), unique("crash").replace(".", "/")
-    sub = MqttClient(gw.target, sub_id, clean_session=False)
-    sub.connect()
+    sub = MQTTClient(gw.target, sub_id, clean_session=False)
+    sub.connected()
     assert sub.subscribe([(topic, 1)]) == [1], "setup: QoS 1 subscription of the persistent session"
     sub.close()
 

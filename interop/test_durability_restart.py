@@ -18,7 +18,7 @@ from gwtest.clients import connect, params, queue_exists, ready_count, unique
 from gwtest.confirms import PERSISTENT, TRANSIENT, publish_confirmed
 from gwtest.definitions import definitions, permission, user
 from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)
-from gwtest.mqtt_clients import MqttClient
+from gwtest.mqtt import MQTTClient
 from gwtest.session import gateway_only
 
 pytestmark = gateway_only("restarting the broker needs the gateway process")
@@ -264,26 +264,27 @@ def test_restart_resumes_mqtt_persistent_session_with_queued_messages(restartabl
     gw = restartable_gateway()
     client_id = unique("sub").replace(".", "-")
     prefix = unique("dur").replace(".", "-")
-    sub = MqttClient(gw.target, client_id, clean_session=False)
-    assert sub.connect() is False, "setup: a brand-new persistent session reported session-present"
+    sub = MQTTClient(gw.target, client_id, clean_session=False)
+    assert sub.connected().connack.session_present is False, \
+        "setup: a brand-new persistent session reported session-present"
     assert sub.subscribe([(f"{prefix}/q1/#", 1), (f"{prefix}/q2/#", 2)]) == [1, 2], "setup: SUBACK granted QoS"
     sub.close()
 
-    pub = MqttClient(gw.target, client_id + "-pub", clean_session=True)
-    pub.connect()
+    pub = MQTTClient(gw.target, client_id + "-pub", clean_session=True)
+    pub.connected()
     offline = []
     for i in range(20):
         qos = 1 if i % 2 == 0 else 2
         topic, body = f"{prefix}/q{qos}/m", f"offline-{i}".encode()
-        assert pub.publish(topic, body, qos), f"setup: QoS {qos} publish {body!r} not acknowledged"
+        pub.publish(topic, body, qos)  # setup: raises unless acknowledged (PUBACK / PUBCOMP)
         offline.append((topic, body, qos))
     pub.close()
 
     target = restart_or_fail(gw)
 
-    sub = MqttClient(target, client_id, clean_session=False)
+    sub = MQTTClient(target, client_id, clean_session=False)
     try:
-        present = sub.connect()
+        present = sub.connected().connack.session_present
         assert present is True, f"persistent session {client_id} not present after the restart (CONNACK session-present=0)"
         for qos in (1, 2):
             wanted = [body for topic, body, q in offline if q == qos]
@@ -293,10 +294,10 @@ def test_restart_resumes_mqtt_persistent_session_with_queued_messages(restartabl
             assert bodies == wanted, f"QoS {qos} messages queued before the restart arrived as {bodies}, expected {wanted}"
             assert all(m.qos == qos for m in got if f"/q{qos}/" in m.topic), f"QoS {qos} messages delivered at another QoS"
 
-        pub = MqttClient(target, client_id + "-pub2", clean_session=True)
-        pub.connect()
+        pub = MQTTClient(target, client_id + "-pub2", clean_session=True)
+        pub.connected()
         try:
-            assert pub.publish(f"{prefix}/q1/live", b"live", 1), "publish after the restart not acknowledged"
+            pub.publish(f"{prefix}/q1/live", b"live", 1)  # raises unless acknowledged
         finally:
             pub.close()
         sub.wait_for(lambda ms: any(m.payload == b"live" for m in ms), 10,
@@ -309,21 +310,21 @@ def test_restart_resumes_mqtt_persistent_session_with_queued_messages(restartabl
 def test_restart_replays_retained_messages(restartable_gateway):
     gw = restartable_gateway()
     prefix = unique("retained").replace(".", "-")
-    pub = MqttClient(gw.target, prefix + "-pub", clean_session=True)
-    pub.connect()
+    pub = MQTTClient(gw.target, prefix + "-pub", clean_session=True)
+    pub.connected()
     retained = {f"{prefix}/a": b"A", f"{prefix}/b": b"B"}
-    for topic, body in retained.items():
-        assert pub.publish(topic, body, 1, retain=True), f"setup: retained publish to {topic} not acknowledged"
-    assert pub.publish(f"{prefix}/cleared", b"C", 1, retain=True), "setup"
-    assert pub.publish(f"{prefix}/cleared", b"", 1, retain=True), "setup: clearing a retained message"
+    for topic, body in retained.items():  # setup: each publish raises unless acknowledged
+        pub.publish(topic, body, 1, retain=True)
+    pub.publish(f"{prefix}/cleared", b"C", 1, retain=True)
+    pub.publish(f"{prefix}/cleared", b"", 1, retain=True)  # clears the retained message
     pub.close()
 
     def replay(target, when: str):
-        sub = MqttClient(target, prefix + "-sub", clean_session=True)
-        sub.connect()
+        sub = MQTTClient(target, prefix + "-sub", clean_session=True)
+        sub.connected()
         try:
             sub.subscribe([(f"{prefix}/#", 1)])
-            assert sub.publish(f"{prefix}/barrier", b"barrier", 1), f"{when}: barrier publish not acknowledged"
+            sub.publish(f"{prefix}/barrier", b"barrier", 1)  # raises unless acknowledged
             got = sub.wait_for(lambda ms: any(m.payload == b"barrier" for m in ms), 10,
                                f"{when}: the live barrier message after the retained replay")
         finally:
@@ -341,21 +342,21 @@ def test_resubscribe_after_restart_replaces_the_restored_subscription(restartabl
     gw = restartable_gateway()
     client_id = unique("resub").replace(".", "-")
     topic = unique("rs").replace(".", "-") + "/t"
-    sub = MqttClient(gw.target, client_id, clean_session=False)
-    sub.connect()
+    sub = MQTTClient(gw.target, client_id, clean_session=False)
+    sub.connected()
     assert sub.subscribe([(topic, 1)]) == [1], "setup: SUBACK granted QoS 1"
     sub.close()
 
     target = restart_or_fail(gw)
 
-    sub = MqttClient(target, client_id, clean_session=False)
+    sub = MQTTClient(target, client_id, clean_session=False)
     try:
-        assert sub.connect() is True, "persistent session not present after the restart"
+        assert sub.connected().connack.session_present is True, "persistent session not present after the restart"
         assert sub.subscribe([(topic, 0)]) == [0], "resubscribing at QoS 0 was not granted"
-        pub = MqttClient(target, client_id + "-pub", clean_session=True)
-        pub.connect()
+        pub = MQTTClient(target, client_id + "-pub", clean_session=True)
+        pub.connected()
         try:
-            assert pub.publish(topic, b"after", 1), "publish after the resubscribe not acknowledged"
+            pub.publish(topic, b"after", 1)  # raises unless acknowledged
         finally:
             pub.close()
         got = sub.wait_for(lambda ms: any(m.payload == b"after" for m in ms), 10, "the message published after resubscribing")

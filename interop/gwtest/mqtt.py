@@ -205,6 +205,19 @@ class MQTTClient:
         with self.cond:
             return matching()
 
+    def wait_for(self, condition: Callable[[list[Message]], bool], timeout: float = DEFAULT_TIMEOUT,
+                 what: str = "a condition on the received messages") -> list[Message]:
+        """Waits until `condition(every message received so far)` holds and returns a copy of that list; the failure
+        names `what` and shows what did arrive."""
+        try:
+            self._wait(lambda: condition(self.messages), timeout, what)
+        except AssertionError as e:
+            with self.cond:
+                n, shown = len(self.messages), [(m.topic, m.payload[:40], m.retain) for m in self.messages[:20]]
+            raise AssertionError(f"{e}; received {n} message(s){', first: ' + repr(shown) if shown else ''}") from None
+        with self.cond:
+            return list(self.messages)
+
     def wait_disconnected(self, timeout: float) -> None:
         self._wait(lambda: self.disconnected, timeout, "the server to close the connection")
 

@@ -39,15 +39,22 @@ let package = Package(
         .target(name: "AMQPWire", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
         // MQTT 3.1/3.1.1 wire format: control packets, decoder, encoder, topic name and filter rules. No I/O.
         .target(name: "MQTTCodec", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
+        // The policies both frontends apply, written once: login and vhost access, durable acknowledgements,
+        // publisher flow control (resource alarm, overloaded queues), the consumer sink.
+        .target(name: "FrontendSupport", dependencies: ["AMQPModel", "Auth", "Transport"], swiftSettings: strict),
         // AMQP 0-9-1 server: connection and channel state machines on the core.
         .target(
             name: "AMQPFrontend",
-            dependencies: ["AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Transport", "Bytes", "Locks"],
+            dependencies: [
+                "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Locks",
+            ],
             swiftSettings: strict),
         // MQTT server: connection state machines and sessions on the core.
         .target(
             name: "MQTTFrontend",
-            dependencies: ["MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "Transport", "Bytes", "Locks"],
+            dependencies: [
+                "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Locks",
+            ],
             swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
         .target(name: "GatewayConfig", dependencies: ["AMQPValues"], swiftSettings: strict),
@@ -90,6 +97,10 @@ let package = Package(
             name: "AMQPFrontendTests",
             dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport"],
             swiftSettings: strict),
+        .testTarget(
+            name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth"], swiftSettings: strict),
+        .testTarget(
+            name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPValues"], swiftSettings: strict),
         .testTarget(
             name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL", "TLSTestSupport"], swiftSettings: strict),

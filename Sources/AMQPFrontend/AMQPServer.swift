@@ -1,5 +1,6 @@
 import AMQPModel
 import Auth
+import FrontendSupport
 import Locks
 import Transport
 
@@ -12,6 +13,8 @@ public final class AMQPServer: Sendable {
     public let configuration: AMQPServerConfiguration
     /// The authentication chain start-ok credentials and update-secret tokens go through.
     public let authenticator: Authenticator
+    /// Login and vhost access, shared with the MQTT frontend's rules.
+    let login: LoginPolicy
     let logger = Logger(label: "amqp")
     private let open = Lock<[UInt64: AMQPConnectionRef]>([:])
 
@@ -21,6 +24,9 @@ public final class AMQPServer: Sendable {
         self.broker = broker
         self.configuration = configuration
         self.authenticator = authenticator
+        login = LoginPolicy(
+            authenticator: authenticator, defaultUser: configuration.defaultUser,
+            defaultUserOnlyLoopback: configuration.defaultUserOnlyLoopback)
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

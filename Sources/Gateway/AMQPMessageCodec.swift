@@ -6,6 +6,9 @@ import Bytes
 /// the core as its `MessageCodec`. It lives here, in the wiring, because the core knows no wire format and the wire
 /// format knows no core `Message`.
 struct AMQPMessageCodec: MessageCodec {
+    /// The broker's alarm the decoded messages count against.
+    let alarm: ResourceAlarm
+
     func encode(_ message: Message, into buffer: inout ByteBuffer) {
         AMQPMessageRecord.encode(
             exchange: message.exchange, routingKey: message.routingKey, properties: message.properties,
@@ -14,6 +17,7 @@ struct AMQPMessageCodec: MessageCodec {
 
     func decode(_ record: inout ByteBuffer) -> Message? {
         guard let r = AMQPMessageRecord.decode(&record) else { return nil }
-        return Message(exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body: r.body)
+        return Message(exchange: r.exchange, routingKey: r.routingKey, properties: r.properties, body: r.body,
+            alarm: alarm)
     }
 }

@@ -8,12 +8,14 @@ final class DiskMonitor: @unchecked Sendable {
     private let directory: DataDirectory
     private let minimum: Int64
     private let loop: EventLoop
+    private let alarm: ResourceAlarm
     private let logger = Logger(label: "storage")
 
-    init(directory: DataDirectory, minimum: Int64, loop: EventLoop) {
+    init(directory: DataDirectory, minimum: Int64, loop: EventLoop, alarm: ResourceAlarm) {
         self.directory = directory
         self.minimum = minimum
         self.loop = loop
+        self.alarm = alarm
     }
 
     /// Starts the periodic check (only when a minimum is configured).
@@ -26,7 +28,7 @@ final class DiskMonitor: @unchecked Sendable {
         do {
             let free = Int64(clamping: try directory.freeBytes())
             let low = free < minimum
-            if low != ResourceAlarm.isDiskAlarmed {
+            if low != alarm.isDiskAlarmed {
                 if low {
                     logger.warning(
                         "disk alarm: \(free) bytes free on the data directory, below free_disk_min \(minimum); blocking publishers"
@@ -34,7 +36,7 @@ final class DiskMonitor: @unchecked Sendable {
                 } else {
                     logger.info("disk alarm cleared: \(free) bytes free")
                 }
-                ResourceAlarm.setDiskAlarm(low)
+                alarm.setDiskAlarm(low)
             }
         } catch {
             logger.error("cannot check free disk space: \(error)")

@@ -59,11 +59,11 @@ final class GatewayServer {
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
-        ResourceAlarm.setHighWatermark(Self.messageMemoryLimit(configuration.main.maxResourceAlarm))
+        let alarm = ResourceAlarm(highWatermark: Self.messageMemoryLimit(configuration.main.maxResourceAlarm))
         let storage = MessageStorage(
-            root: dataDir, segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(),
+            root: dataDir, segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(alarm: alarm),
             coordinator: coordinator)
-        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage)
+        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage, resourceAlarm: alarm)
         broker.addVHost("/")
         let users = UserStore()
         let snapshot = AtomicFile(path: dataDir + "/definitions.json")
@@ -135,7 +135,8 @@ final class GatewayServer {
             group.shutdown()
             throw StartupError("cannot listen: \(error)")
         }
-        DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0]).start()
+        DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0],
+            alarm: broker.resourceAlarm).start()
         logger.info(
             "gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)"
         )

@@ -22,7 +22,8 @@ struct TestCodec: MessageCodec {
         }
         var p = BasicProperties()
         p.deliveryMode = mode
-        return Message(exchange: "", routingKey: ByteString(key), properties: p, body: record.readBytes(record.readableBytes) ?? [])
+        return Message(exchange: "", routingKey: ByteString(key), properties: p, body: record.readBytes(record.readableBytes) ?? [],
+            alarm: testAlarm)
     }
 }
 
@@ -39,7 +40,7 @@ struct DurableQueueTests {
     func persistent(_ body: String, key: ByteString = "dq") -> Message {
         var p = BasicProperties()
         p.deliveryMode = 2
-        return Message(exchange: "", routingKey: key, properties: p, body: Array(body.utf8))
+        return Message(exchange: "", routingKey: key, properties: p, body: Array(body.utf8), alarm: testAlarm)
     }
 
     func waitDurable(_ coordinator: SyncCoordinator, _ generation: UInt64) throws {
@@ -63,7 +64,7 @@ struct DurableQueueTests {
         }
         var transient = BasicProperties()
         transient.deliveryMode = 1
-        _ = v1.publish(Message(exchange: "", routingKey: "dq", properties: transient, body: [1]), directlyTo: q1)
+        _ = v1.publish(Message(exchange: "", routingKey: "dq", properties: transient, body: [1], alarm: testAlarm), directlyTo: q1)
         #expect(generation > 0, "a persistent message in a durable queue waits for a sync")
         let (first, _) = try #require(q1.get(noAck: false))
         q1.acknowledged([first])

@@ -2,6 +2,7 @@ import AMQPModel
 import AMQPValues
 import AMQPWire
 import Bytes
+import FrontendSupport
 
 /// basic.publish, basic.return, publisher confirms (RabbitMQ extension) and the tx class.
 extension AMQPChannel {
@@ -20,7 +21,8 @@ extension AMQPChannel {
                 ReplyCode.preconditionFailed,
                 "user_id property set to '\(uid)' but authenticated user was '\(userName)'")
         }
-        let message = Message(exchange: m.exchange, routingKey: m.routingKey, properties: properties, body: body)
+        let message = Message(exchange: m.exchange, routingKey: m.routingKey, properties: properties, body: body,
+            alarm: connection.alarm)
         if transaction != nil {
             transaction!.publishes.append((message, ex, m.mandatory))
         } else {
@@ -55,13 +57,10 @@ extension AMQPChannel {
         if mandatory && result.enqueued == 0 && result.rejected == 0 {
             sendReturn(message)
         }
-        if confirmMode {
-            pendingConfirms.append((nextPublishSequence, result.rejected == 0, result.syncGeneration))
-            nextPublishSequence += 1
-            if pendingConfirms.count == 1 { connection.requestConfirmFlush(self) }
+        if confirmMode && confirms.published(accepted: result.rejected == 0, generation: result.syncGeneration) {
+            connection.requestConfirmFlush(self)
         }
-        if let overloaded = result.overloaded { connection.throttle(on: overloaded) }
-        if ResourceAlarm.isAlarmed { connection.blockPublishing() }
+        connection.publishRouted(overloaded: result.overloaded, alarm: connection.alarm)
     }
 
     /// The default exchange routes to the queue named by the routing key; the last one is kept so a stream of
@@ -94,59 +93,29 @@ extension AMQPChannel {
         }
     }
 
-    /// Sends the confirms that are due, in publish order: a message written to disk is confirmed only after its
-    /// sync generation completed (a failed sync turns its ack into a nack). Runs of acks collapse into one
-    /// `multiple` ack; nacks go one by one.
+    /// Sends the confirms that are due (`PublisherConfirms`); if a sync generation holds the rest back, flushes
+    /// again on this loop once it completed.
     func flushConfirms() {
-        guard state == .open, !pendingConfirms.isEmpty else {
-            pendingConfirms.removeAll()
+        guard state == .open else {
+            confirms.removeAll()
             return
         }
         let coordinator = connection.server.broker.storage?.coordinator
-        var runStart: UInt64?
-        var runEnd: UInt64 = 0
-        func flushRun() {
-            guard let start = runStart else { return }
-            connection.send(.basicAck(BasicAck(deliveryTag: runEnd, multiple: runEnd > start)), channel: number)
-            runStart = nil
-        }
-        var sent = 0
-        for (seq, accepted, generation) in pendingConfirms {
-            var ack = accepted
-            if generation > 0, let coordinator {
-                guard let durable = coordinator.outcome(generation) else {
-                    awaitConfirms(generation, coordinator)
-                    break
-                }
-                ack = ack && durable
+        let wait = confirms.flush(outcome: { SyncCoordinator.outcome($0, in: coordinator) }) { confirm in
+            switch confirm {
+            case .ack(let tag, let multiple):
+                connection.send(.basicAck(BasicAck(deliveryTag: tag, multiple: multiple)), channel: number)
+            case .nack(let tag):
+                connection.send(.basicNack(BasicNack(deliveryTag: tag, multiple: false, requeue: false)), channel: number)
             }
-            if ack {
-                if runStart == nil { runStart = seq }
-                runEnd = seq
-            } else {
-                flushRun()
-                connection.send(
-                    .basicNack(BasicNack(deliveryTag: seq, multiple: false, requeue: false)), channel: number)
-            }
-            sent += 1
         }
-        flushRun()
-        pendingConfirms.removeFirst(sent)
-    }
-
-    /// Flushes confirms again on this channel's loop once `generation` is durable.
-    private func awaitConfirms(_ generation: UInt64, _ coordinator: SyncCoordinator) {
-        guard awaitedGeneration != generation else { return }
-        awaitedGeneration = generation
-        let loop = connection.eventLoop
+        guard let wait, let coordinator else { return }
         let ref = AMQPConnectionRef(connection)
         let channel = number
-        coordinator.whenDurable(generation) { _ in
-            loop.execute {
-                guard let c = ref.connection, let ch = c.channels[channel] else { return }
-                ch.awaitedGeneration = 0
-                ch.flushConfirms()
-            }
+        coordinator.whenDurable(wait, on: connection.eventLoop) {
+            guard let c = ref.connection, let ch = c.channels[channel] else { return }
+            ch.confirms.waitEnded()
+            ch.flushConfirms()
         }
     }
 

@@ -33,12 +33,7 @@ final class AMQPChannel {
     /// The queue the last publish through the default exchange went to (its name is the routing key).
     var defaultExchangeQueue: Queue?
     var confirmMode = false
-    var nextPublishSequence: UInt64 = 1
-    /// Confirms not yet sent, in publish order: (sequence, true = ack / false = nack, the sync generation that
-    /// must complete first or 0).
-    var pendingConfirms: [(sequence: UInt64, ack: Bool, generation: UInt64)] = []
-    /// The sync generation a confirm flush is waiting for, 0 if none.
-    var awaitedGeneration: UInt64 = 0
+    var confirms = PublisherConfirms()
     var transaction: Transaction?
 
     // Consuming.
@@ -94,7 +89,7 @@ final class AMQPChannel {
         case .channelFlow(let m):
             flowActive = m.active
             connection.send(.channelFlowOk(ChannelFlowOk(active: m.active)), channel: number)
-            if flowActive { for h in consumers.values { connection.requestDrain(h) } }
+            if flowActive { for h in consumers.values { connection.pendingAvailable(for: h) } }
         case .channelOpen:
             throw AMQPError.connection(ReplyCode.channelError, "channel \(number) is already open")
         case .exchangeDeclare(let m): try exchangeDeclare(m)
@@ -211,6 +206,6 @@ final class AMQPChannel {
         publishingHeader = nil
         body = []
         transaction = nil
-        pendingConfirms.removeAll()
+        confirms.removeAll()
     }
 }

@@ -1,11 +1,12 @@
 import AMQPModel
 import AMQPWire
+import FrontendSupport
 import Transport
 
 /// Batching of deliveries and publisher confirms: both are written once per loop turn.
-extension AMQPConnection {
+extension AMQPConnection: LoopConsumer {
     /// A queue assigned messages to `handle`; deliver them at the end of this loop turn.
-    func requestDrain(_ handle: ConsumerHandle) {
+    func pendingAvailable(for handle: ConsumerHandle) {
         guard phase == .open else { return }
         drainList.append(handle)
         scheduleEndOfTurn()
@@ -43,7 +44,7 @@ extension AMQPConnection {
     }
 
     /// The queue under a consumer was deleted: drop the consumer and tell the client (basic.cancel).
-    func consumerCancelledByBroker(_ handle: ConsumerHandle) {
+    func queueDeleted(under handle: ConsumerHandle) {
         guard phase == .open, let ch = channels[handle.channelID] else { return }
         ch.consumerCancelledByBroker(handle)
     }

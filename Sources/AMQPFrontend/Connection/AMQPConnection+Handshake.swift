@@ -2,6 +2,7 @@ import AMQPModel
 import AMQPValues
 import AMQPWire
 import Auth
+import FrontendSupport
 import Bytes
 import Transport
 
@@ -74,16 +75,11 @@ extension AMQPConnection {
             ReplyCode.accessRefused,
             "Login was refused using authentication mechanism \(m.mechanism). For details see the broker logfile.")
         let principal: Principal
-        do { principal = try server.authenticator.authenticate(username: username, password: password) } catch {
+        do {
+            principal = try server.login.login(
+                username: username, password: password, fromLoopback: connection.remoteAddress.isLoopback)
+        } catch {
             logger.warning("connection \(id) (\(name)): \(error.message)")
-            throw refused
-        }
-        if principal.credential == nil && configuration.defaultUserOnlyLoopback
-            && principal.user.name == configuration.defaultUser && !connection.remoteAddress.isLoopback
-        {
-            logger.warning(
-                "connection \(id) (\(name)): login refused for user '\(username)': the default user may only connect from loopback"
-            )
             throw refused
         }
         self.principal = principal
@@ -131,14 +127,10 @@ extension AMQPConnection {
         guard let principal else { throw .connection(ReplyCode.internalError, "no user after login") }
         let user = principal.user
         let name = m.virtualHost.string
-        guard let vhost = server.broker.vhost(named: name) else {
-            logger.warning("connection \(id) (\(self.name)): vhost '\(name)' not found")
-            throw .connection(ReplyCode.notAllowed, "vhost '\(name)' not found")
-        }
-        let authorizer = Authorizer(store: server.authenticator.users, principal: principal, vhost: name)
-        guard authorizer.hasVhostAccess else {
-            logger.warning("connection \(id) (\(self.name)): access to vhost '\(name)' refused for user '\(user.name)'")
-            throw .connection(ReplyCode.notAllowed, "access to vhost '\(name)' refused for user '\(user.name)'")
+        let (vhost, authorizer): (VHost, Authorizer)
+        do { (vhost, authorizer) = try server.login.open(vhost: name, in: server.broker, for: principal) } catch {
+            logger.warning("connection \(id) (\(self.name)): \(error)")
+            throw .connection(ReplyCode.notAllowed, "\(error)")
         }
         self.vhost = vhost
         self.authorizer = authorizer
@@ -197,7 +189,7 @@ extension AMQPConnection {
             heartbeatTimer = eventLoop.scheduleTimer(after: tick) { [weak self] in
                 guard let self, self.phase != .closed else { return }
                 let now = self.eventLoop.now
-                if !self.blockedByAlarm && now &- self.lastReadAt > 2 * intervalNs {
+                if !self.publisherFlow.blockedByAlarm && now &- self.lastReadAt > 2 * intervalNs {
                     self.logger.warning(
                         "closing connection \(self.id) (\(self.name)): missed heartbeats from client, timeout \(self.heartbeat) s"
                     )

@@ -2,6 +2,7 @@ import AMQPModel
 import AMQPWire
 import Auth
 import Bytes
+import FrontendSupport
 import Transport
 
 /// One AMQP 0-9-1 client connection: the handshake, frame dispatch to channels, heartbeats and close.
@@ -37,8 +38,10 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var channels: [UInt16: AMQPChannel] = [:]
     /// Set after a framing error: the byte stream can no longer be trusted, so input is dropped.
     var discardInput = false
-    /// Reading is paused by the memory alarm (connection.blocked sent).
-    var blockedByAlarm = false
+    /// The broker's resource alarm (publishers are blocked while it is on).
+    let alarm: ResourceAlarm
+    /// Reading paused by the resource alarm (connection.blocked sent) or an overloaded queue.
+    var publisherFlow = PublisherFlow()
 
     var lastReadAt: UInt64 = 0
     var lastWriteAt: UInt64 = 0
@@ -47,9 +50,6 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var closeTimer: TimerID?
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
-    /// Publisher flow control: set while a queue this connection publishes into is overloaded.
-    var throttle = PublisherThrottle()
-    var throttleTimer: TimerID?
 
     /// Consumers whose queues assigned messages since the last drain.
     var drainList: [ConsumerHandle] = []
@@ -60,13 +60,14 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     /// Channels with publisher confirms to send at the end of this loop turn.
     var confirmList: [AMQPChannel] = []
     /// Receives queue callbacks on any thread and hops to this connection's loop.
-    lazy var consumerSink = ConsumerSink(connection: self)
+    lazy var consumerSink = LoopConsumerSink(target: self, loop: eventLoop)
 
     init(id: UInt64, server: AMQPServer, connection: TCPConnection) {
         self.id = id
         self.server = server
         self.connection = connection
         self.logger = server.logger
+        self.alarm = server.broker.resourceAlarm
         self.frameMax = Int(server.configuration.frameMax)
         self.channelMax = server.configuration.channelMax
     }
@@ -99,9 +100,9 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
             guard readProtocolHeader(&buffer) else { return }
         }
         while !discardInput && phase != .closed {
-            if phase == .open && ResourceAlarm.isDiskAlarmed && Self.startsWithPublish(buffer) {
+            if phase == .open && alarm.isDiskAlarmed && Self.startsWithPublish(buffer) {
                 // Below free_disk_min nothing new is taken: the publish stays unread until space returns.
-                blockPublishing()
+                blockPublisher(alarm)
                 return
             }
             let frame: Frame
@@ -156,9 +157,10 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasOpen = phase == .open || phase == .closing
         phase = .closed
-        for t in [handshakeTimer, heartbeatTimer, closeTimer, tokenTimer, throttleTimer].compactMap({ $0 }) {
+        for t in [handshakeTimer, heartbeatTimer, closeTimer, tokenTimer].compactMap({ $0 }) {
             eventLoop.cancelTimer(t)
         }
+        stopPublisherFlow()
         for ch in channels.values { ch.release() }
         channels.removeAll()
         for (handle, count) in pausedConsumers { handle.window.release(count) }

@@ -10,15 +10,20 @@ public final class Broker: Sendable {
     public let scheduler: any BrokerScheduler
     /// Where durable queues keep their messages; nil keeps everything in memory.
     public let storage: MessageStorage?
+    /// The memory and disk alarms every message of this broker counts against.
+    public let resourceAlarm: ResourceAlarm
     private let vhostRegistry = Lock<[String: VHost]>([:])
     /// Serialises creating vhosts (each opens its retained store); taken before `vhostRegistry`.
     private let creating = Lock(())
     private let connectionCounter = Atomic<UInt64>(0)
 
-    /// Creates an empty broker.
-    public init(scheduler: any BrokerScheduler, storage: MessageStorage? = nil) {
+    /// Creates an empty broker; `resourceAlarm` must be the one the storage's codec creates messages with.
+    public init(
+        scheduler: any BrokerScheduler, storage: MessageStorage? = nil, resourceAlarm: ResourceAlarm = ResourceAlarm()
+    ) {
         self.scheduler = scheduler
         self.storage = storage
+        self.resourceAlarm = resourceAlarm
     }
 
     /// The vhost called `name`.

@@ -41,7 +41,8 @@ enum DeadLetter {
         }
         props.headers = headers
         props.expiration = nil
-        return Message(exchange: exchange, routingKey: key, properties: props, body: original.body)
+        return Message(exchange: exchange, routingKey: key, properties: props, body: original.body,
+            alarm: original.alarm)
     }
 
     private static func isDeath(_ v: FieldValue, queue: ByteString, reason: String) -> Bool {

@@ -11,18 +11,23 @@ public final class Message: Sendable {
     public let properties: BasicProperties
     /// The body bytes.
     public let body: [UInt8]
+    /// The broker's alarm this message counts against while it lives.
+    public let alarm: ResourceAlarm
 
-    /// Creates a message.
-    public init(exchange: ByteString, routingKey: ByteString, properties: BasicProperties, body: [UInt8]) {
+    /// Creates a message, counted against `alarm` (the broker's `resourceAlarm`) until it is freed.
+    public init(
+        exchange: ByteString, routingKey: ByteString, properties: BasicProperties, body: [UInt8], alarm: ResourceAlarm
+    ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.properties = properties
         self.body = body
-        ResourceAlarm.add(body.count + ResourceAlarm.overheadPerMessage)
+        self.alarm = alarm
+        alarm.add(body.count + ResourceAlarm.overheadPerMessage)
     }
 
     deinit {
-        ResourceAlarm.remove(body.count + ResourceAlarm.overheadPerMessage)
+        alarm.remove(body.count + ResourceAlarm.overheadPerMessage)
     }
 
     /// Body size in bytes.

@@ -7,6 +7,7 @@ import Bytes
 public protocol MessageCodec: Sendable {
     /// Appends the record of `message`.
     func encode(_ message: Message, into buffer: inout ByteBuffer)
-    /// Decodes one record that fills `record`; nil when it is not a valid record.
+    /// Decodes one record that fills `record` into a message counted against the broker's `ResourceAlarm`; nil
+    /// when it is not a valid record.
     func decode(_ record: inout ByteBuffer) -> Message?
 }

@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Auth
+import FrontendSupport
 import MQTTCodec
 import Transport
 
@@ -29,13 +30,12 @@ extension MQTTConnection {
         if configuration.clientIdMustMatchUsername && id.bytes != Array(user.name.utf8) {
             return refuse(.identifierRejected, "client id must equal the user name '\(user.name)'")
         }
-        guard let vhost = server.broker.vhost(named: vhostName) else {
-            return refuse(.notAuthorized, "vhost '\(vhostName)' not found")
-        }
-        let authorizer = Authorizer(
-            store: server.authenticator.users, principal: principal, vhost: vhostName, clientId: id.string)
-        guard authorizer.hasVhostAccess else {
-            return refuse(.notAuthorized, "access to vhost '\(vhostName)' refused for user '\(user.name)'")
+        let (vhost, authorizer): (VHost, Authorizer)
+        do {
+            (vhost, authorizer) = try server.login.open(
+                vhost: vhostName, in: server.broker, for: principal, clientId: id.string)
+        } catch {
+            return refuse(.notAuthorized, "\(error)")
         }
         self.user = user
         self.vhost = vhost
@@ -48,22 +48,23 @@ extension MQTTConnection {
             previous.eventLoop.execute { previous.takeover() }
         }
         let sessionPresent: Bool
-        do { sessionPresent = try openSession(vhost: vhost, key: key) } catch {
+        let saved: MQTTSessionState
+        do { (sessionPresent, saved) = try openSession(vhost: vhost, key: key) } catch {
             server.sessions.release(key, by: self)
             return refuse(.serverUnavailable, "cannot open the session queue: \(error)")
         }
 
         phase = .connected
-        keepAlive = c.keepAlive == 0 ? 0 : min(c.keepAlive, configuration.maxKeepalive)
-        will = c.will
-        lastReadAt = eventLoop.now
+        keepAlive = MQTTKeepAlive(requested: c.keepAlive, maximum: configuration.maxKeepalive, now: eventLoop.now)
+        will = MQTTLastWill(c.will)
+        inbound = MQTTInbound(awaitingRelease: saved.inboundQoS2)
         startKeepAlive()
         if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
-                + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive) s")
-        resendPendingPubRel()
+                + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")
+        for id in outbound.resume(released: saved.pendingPubRel) { send(.pubRel(.init(packetId: id))) }
         if let queue, let handle {
             do { try queue.addConsumer(handle) } catch {
                 logger.error("MQTT \(name): cannot consume from \(queue.name): \(error)")
@@ -87,9 +88,12 @@ extension MQTTConnection {
                 userName = text
             }
         }
+        let fromLoopback = connection.remoteAddress.isLoopback
         let principal: Principal
         if let userName, let password = c.password {
-            do { principal = try server.authenticator.authenticate(username: userName, password: password) } catch {
+            do {
+                principal = try server.login.login(username: userName, password: password, fromLoopback: fromLoopback)
+            } catch {
                 refuse(.badUsernameOrPassword, error.message)
                 return nil
             }
@@ -100,16 +104,12 @@ extension MQTTConnection {
                 return nil
             }
             principal = Principal(user: u)
+            do { try server.login.admit(principal, fromLoopback: fromLoopback) } catch {
+                refuse(.notAuthorized, error.message)
+                return nil
+            }
         } else {
             refuse(.badUsernameOrPassword, "login refused: no user name or password (allow_anonymous is off)")
-            return nil
-        }
-        if principal.credential == nil && configuration.defaultUserOnlyLoopback
-            && principal.user.name == configuration.defaultUser && !connection.remoteAddress.isLoopback
-        {
-            refuse(
-                .notAuthorized,
-                "login refused for user '\(principal.user.name)': the default user may only connect from loopback")
             return nil
         }
         return (vhostName, principal)
@@ -127,8 +127,10 @@ extension MQTTConnection {
 
     /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the
     /// connection (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state.
-    /// Returns CONNACK's session-present flag.
-    private func openSession(vhost: VHost, key: MQTTSessionRegistry.Key) throws(BrokerError) -> Bool {
+    /// Returns CONNACK's session-present flag and the state saved by the session's previous connection.
+    private func openSession(
+        vhost: VHost, key: MQTTSessionRegistry.Key
+    ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionState) {
         let queueName = ByteString([UInt8]("mqtt.".utf8) + clientId.bytes)
         var existing = vhost.queue(named: queueName)
         if let q = existing, cleanSession || q.autoDelete {
@@ -142,12 +144,12 @@ extension MQTTConnection {
             arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
         ).queue
         queue = q
-        session = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
+        let saved = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
         handle = ConsumerHandle(
             tag: ByteString("mqtt-\(id)"), queue: q, noAck: false, exclusive: false,
             credit: PrefetchCredit(limit: configuration.maxInflightMessages), channelCredit: nil, channelID: 0,
             consumer: sink)
-        return !cleanSession && existing != nil
+        return (!cleanSession && existing != nil, saved)
     }
 
     /// Answers CONNACK with a refusal and closes (MQTT 3.1.1 §3.2.2.3).
@@ -168,19 +170,18 @@ extension MQTTConnection {
     /// Ends a connected session: will, consumer, unacknowledged messages back to the queue in order (they go
     /// out again with DUP=1 and their packet ids on reconnect), saved QoS 2 state, registry.
     func endSession() {
-        if !disconnectedCleanly, let will { publishWill(will) }
+        if let will = will.connectionEnded() { publishWill(will) }
+        let (unacknowledged, released) = outbound.end()
         if let handle, let queue {
             queue.removeConsumer(handle)
-            let unacked = inflight.values.compactMap { $0.awaitingComp ? nil : $0.entry }.sorted {
-                $0.sequence < $1.sequence
-            }
-            queue.requeue(unacked)
+            queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
             handle.window.release(pausedWindow)
         }
-        session.pendingPubRel = inflight.filter { $0.value.awaitingComp }.map(\.key).sorted()
-        inflight.removeAll()
         if let key {
-            if !cleanSession { server.sessions.saveState(key, session) }
+            if !cleanSession {
+                server.sessions.saveState(
+                    key, MQTTSessionState(inboundQoS2: inbound.awaitingRelease, pendingPubRel: released))
+            }
             server.sessions.release(key, by: self)
         }
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")

@@ -1,5 +1,6 @@
 import AMQPModel
 import Bytes
+import FrontendSupport
 import MQTTCodec
 import Transport
 
@@ -8,8 +9,8 @@ import Transport
 /// A message goes out at min(publish QoS, subscription QoS). QoS 0 is settled as soon as it is written;
 /// QoS 1 on PUBACK; QoS 2 on PUBREC, with the packet id kept until PUBCOMP. The consumer's prefetch credit
 /// (`[mqtt] max_inflight_messages`) bounds what is in flight.
-extension MQTTConnection {
-    func requestDrain() {
+extension MQTTConnection: LoopConsumer {
+    func pendingAvailable(for handle: ConsumerHandle) {
         guard phase == .connected, !drainScheduled else { return }
         drainScheduled = true
         eventLoop.runAtEndOfTurn { [weak self] in
@@ -29,7 +30,7 @@ extension MQTTConnection {
         var settledEntries: [QueueEntry] = []
         let keepsRecords = queue.keepsRecords
         connection.write { out in
-            for var e in deliveryBatch {
+            for e in deliveryBatch {
                 let m = e.message
                 let qos = min(e.qos, m.mqttPublishQoS)
                 guard MQTTTopic.isValidTopicName(m.routingKey) else {
@@ -40,20 +41,17 @@ extension MQTTConnection {
                 }
                 var packetId: UInt16?
                 var dup = false
-                if qos > 0 {
-                    let reuse = e.redelivered && e.packetID != 0 && inflight[e.packetID] == nil
-                    guard let id = reuse ? e.packetID : allocatePacketId() else {
-                        settled += 1
-                        if keepsRecords { settledEntries.append(e) }
-                        continue
-                    }
-                    dup = reuse
-                    e.packetID = id
-                    inflight[id] = Inflight(entry: e, qos: qos)
+                switch outbound.send(e, qos: qos) {
+                case .publish(let id, let isDup):
                     packetId = id
-                } else {
+                    dup = isDup
+                case .atMostOnce:
                     settled += 1
                     if keepsRecords { settledEntries.append(e) }
+                case .noPacketId:
+                    settled += 1
+                    if keepsRecords { settledEntries.append(e) }
+                    continue
                 }
                 m.body.withUnsafeBytes { body in
                     MQTTEncoder.encodePublish(
@@ -79,62 +77,37 @@ extension MQTTConnection {
         }
     }
 
-    /// The next free packet identifier (1...65535), or nil when all are in flight.
-    func allocatePacketId() -> UInt16? {
-        guard inflight.count < Int(UInt16.max) else { return nil }
-        while true {
-            let id = nextPacketId
-            nextPacketId = id == UInt16.max ? 1 : id + 1
-            if inflight[id] == nil { return id }
-        }
-    }
-
     func handlePubAck(_ id: UInt16) {
-        guard let f = inflight[id], f.qos == 1 else { return }
-        inflight[id] = nil
-        settle(f)
+        guard let entry = outbound.pubAck(id) else { return }
+        settle(entry)
     }
 
     func handlePubRec(_ id: UInt16) {
-        guard var f = inflight[id], f.qos == 2 else { return }
-        if !f.awaitingComp {
-            // The client has the message: it counts as delivered; the id stays in use until PUBCOMP.
-            if let entry = f.entry, let queue { queue.acknowledged([entry]) }
-            f.awaitingComp = true
-            inflight[id] = f
-        }
+        guard case .release(let delivered) = outbound.pubRec(id) else { return }
+        // The client has the message: it counts as delivered; its credit comes back with PUBCOMP.
+        if let delivered, let queue { queue.acknowledged([delivered]) }
         send(.pubRel(.init(packetId: id)))
     }
 
     func handlePubComp(_ id: UInt16) {
-        guard let f = inflight[id], f.awaitingComp else { return }
-        inflight[id] = nil
-        if f.entry != nil, let handle, let queue {
-            handle.releaseCredit()
-            queue.creditAvailable()
-        }
+        guard outbound.pubComp(id), let handle, let queue else { return }
+        handle.releaseCredit()
+        queue.creditAvailable()
     }
 
-    private func settle(_ f: Inflight) {
-        guard let entry = f.entry, let handle, let queue else { return }
+    private func settle(_ entry: QueueEntry) {
+        guard let handle, let queue else { return }
         queue.acknowledged([entry])
         handle.releaseCredit()
         queue.creditAvailable()
     }
 
-    /// PUBREL again for QoS 2 messages whose PUBCOMP the previous connection never saw [MQTT-4.4.0-1].
-    func resendPendingPubRel() {
-        for id in session.pendingPubRel {
-            inflight[id] = Inflight(entry: nil, qos: 2, awaitingComp: true)
-            send(.pubRel(.init(packetId: id)))
-        }
-        session.pendingPubRel.removeAll()
-    }
-
     /// The session queue was deleted (by an AMQP client): the session cannot go on.
-    func sessionQueueDeleted() {
+    func queueDeleted(under handle: ConsumerHandle) {
         guard phase == .connected else { return }
         logger.warning("closing MQTT connection \(name): its session queue was deleted")
         connection.close()
     }
 }
+
+extension QueueEntry: MQTTOutboundEntry {}

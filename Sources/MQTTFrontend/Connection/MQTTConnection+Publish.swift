@@ -1,5 +1,6 @@
 import AMQPModel
 import AMQPValues
+import FrontendSupport
 import MQTTCodec
 import Transport
 
@@ -16,74 +17,51 @@ extension MQTTConnection {
             connection.close()
             return
         }
-        switch p.qos {
-        case .atMostOnce:
-            route(topic: p.topic, payload: p.payload, qos: 0, retain: p.retain)
-        case .atLeastOnce:
-            let generation = route(topic: p.topic, payload: p.payload, qos: 1, retain: p.retain)
-            acknowledge(.pubAck(.init(packetId: p.packetId!)), after: generation)
-        case .exactlyOnce:
-            let id = p.packetId!
-            // A resent PUBLISH whose PUBREC the client did not see is not routed twice [MQTT-4.3.3-2].
-            var generation: UInt64 = 0
-            if session.inboundQoS2.insert(id).inserted {
-                generation = route(topic: p.topic, payload: p.payload, qos: 2, retain: p.retain)
-            }
-            acknowledge(.pubRec(.init(packetId: id)), after: generation)
+        let decision = inbound.publish(qos: p.qos, packetId: p.packetId)
+        var generation: UInt64 = 0
+        if decision.route {
+            generation = route(topic: p.topic, payload: p.payload, qos: p.qos.rawValue, retain: p.retain)
         }
-    }
-
-    /// Sends PUBACK / PUBREC once the message is durable (design §6), keeping the order of the PUBLISHes
-    /// [MQTT-4.6.0-2]. A failed sync closes the connection without the acknowledgement: the client resends.
-    private func acknowledge(_ ack: MQTTPacket, after generation: UInt64) {
-        if generation == 0 && pendingAcks.isEmpty {
+        guard let ack = decision.ack else { return }
+        if acks.canSendAtOnce(generation: generation) {
             send(ack)
-            return
+        } else {
+            acks.append(ack, generation: generation)
+            flushAcks()
         }
-        pendingAcks.append((ack, generation))
-        flushAcks()
     }
 
+    /// Sends the PUBACKs / PUBRECs whose messages are durable (design §6), in PUBLISH order [MQTT-4.6.0-2]. A failed
+    /// sync closes the connection without the acknowledgement: the client resends.
     func flushAcks() {
         guard phase == .connected else { return }
         let coordinator = server.broker.storage?.coordinator
-        var sent = 0
-        for (ack, generation) in pendingAcks {
-            if generation > 0, let coordinator {
-                guard let durable = coordinator.outcome(generation) else {
-                    awaitAcks(generation, coordinator)
-                    break
-                }
-                guard durable else {
-                    logger.error("closing MQTT connection \(name): a message could not be written to disk")
-                    pendingAcks.removeAll()
-                    connection.close()
-                    return
-                }
+        var failed = false
+        let wait = acks.flush(outcome: { SyncCoordinator.outcome($0, in: coordinator) }) { ack, durable in
+            guard durable else {
+                failed = true
+                return false
             }
             send(ack)
-            sent += 1
+            return true
         }
-        pendingAcks.removeFirst(sent)
-    }
-
-    private func awaitAcks(_ generation: UInt64, _ coordinator: SyncCoordinator) {
-        guard awaitedGeneration != generation else { return }
-        awaitedGeneration = generation
-        let loop = eventLoop
+        if failed {
+            logger.error("closing MQTT connection \(name): a message could not be written to disk")
+            acks.removeAll()
+            connection.close()
+            return
+        }
+        guard let wait, let coordinator else { return }
         let ref = MQTTConnectionRef(self)
-        coordinator.whenDurable(generation) { _ in
-            loop.execute {
-                guard let c = ref.connection else { return }
-                c.awaitedGeneration = 0
-                c.flushAcks()
-            }
+        coordinator.whenDurable(wait, on: eventLoop) {
+            guard let c = ref.connection else { return }
+            c.acks.waitEnded()
+            c.flushAcks()
         }
     }
 
     func handlePubRel(_ id: UInt16) {
-        session.inboundQoS2.remove(id)
-        send(.pubComp(.init(packetId: id)))
+        send(inbound.pubRel(id))
     }
 
     /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping; retained messages are stored first.
@@ -93,29 +71,11 @@ extension MQTTConnection {
         guard let vhost, let exchange else { return 0 }
         let message = Message(
             exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
-            body: payload)
+            body: payload, alarm: alarm)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &routeTargets)
-        if let overloaded = result.overloaded, overloaded !== queue { throttle(on: overloaded) }
-        if ResourceAlarm.isAlarmed { blockForResources() }
+        publishRouted(overloaded: result.overloaded, alarm: alarm)
         return max(result.syncGeneration, retainedGeneration)
-    }
-
-    /// A queue this client published into does not keep up: stop reading until it drains (`PublisherThrottle`).
-    /// The client's own session queue is exempt, since its PUBACKs arrive on this very socket.
-    private func throttle(on queue: Queue) {
-        guard throttle.engage(queue, now: eventLoop.now) else { return }
-        connection.setReadingPaused(true)
-        pollThrottle()
-    }
-
-    private func pollThrottle() {
-        throttleTimer = eventLoop.scheduleTimer(after: PublisherThrottle.pollInterval) { [weak self] in
-            guard let self, self.phase == .connected else { return }
-            self.throttleTimer = nil
-            guard self.throttle.shouldResume(now: self.eventLoop.now) else { return self.pollThrottle() }
-            self.connection.setReadingPaused(self.blockedByAlarm)
-        }
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).
@@ -132,25 +92,22 @@ extension MQTTConnection {
             && authorizer.isAllowed(.write, resource: queue.name)
             && authorizer.isTopicAllowed(.read, exchange: Self.mqttDefault, routingKey: filter)
     }
+}
 
-    /// A resource alarm is on: stop reading from this client until it clears (design §2 backpressure).
-    func blockForResources() {
-        guard !blockedByAlarm else { return }
-        blockedByAlarm = true
+/// Publisher flow control (`PublisherFlow`): MQTT has no way to tell a client it is blocked, so it is only logged.
+extension MQTTConnection: PublisherFlowHost {
+    var acceptsPublishes: Bool { phase == .connected }
+
+    /// The client's own session queue is never throttled: its PUBACKs arrive on this very socket.
+    func consumes(from queue: Queue) -> Bool { queue === self.queue }
+
+    func publishingBlocked(by cause: ResourceAlarm.Cause, alarm: ResourceAlarm) {
         logger.warning(
             "MQTT \(name) blocked: "
-                + (ResourceAlarm.isDiskAlarmed
-                    ? "free disk space below free_disk_min" : "message memory above max_message_memory"))
-        connection.setReadingPaused(true)
-        let loop = eventLoop
-        let ref = MQTTConnectionRef(self)
-        ResourceAlarm.whenCleared {
-            loop.execute {
-                guard let c = ref.connection, c.blockedByAlarm else { return }
-                c.blockedByAlarm = false
-                c.lastReadAt = c.eventLoop.now
-                if c.phase == .connected { c.connection.setReadingPaused(c.throttle.isEngaged) }
-            }
-        }
+                + (cause == .disk ? "free disk space below free_disk_min" : "message memory above max_message_memory"))
+    }
+
+    func publishingUnblocked() {
+        keepAlive.received(now: eventLoop.now)
     }
 }

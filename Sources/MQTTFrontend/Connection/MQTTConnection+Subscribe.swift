@@ -56,10 +56,10 @@ extension MQTTConnection {
     /// session queue: if the connection drops first, the next subscribe replays it again.
     private func sendRetained(topic: ByteString, message: Message, qos: UInt8) {
         var packetId: UInt16?
-        if qos > 0 {
-            guard let id = allocatePacketId() else { return }
-            inflight[id] = Inflight(entry: nil, qos: qos)
-            packetId = id
+        switch outbound.sendRetained(qos: qos) {
+        case .publish(let id, _): packetId = id
+        case .atMostOnce: break
+        case .noPacketId: return
         }
         connection.write { out in
             message.body.withUnsafeBytes { body in

@@ -2,6 +2,7 @@ import AMQPModel
 import AMQPValues
 import Auth
 import Bytes
+import FrontendSupport
 import MQTTCodec
 import Transport
 
@@ -12,15 +13,6 @@ import Transport
 final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     enum Phase {
         case awaitingConnect, connected, closed
-    }
-
-    /// A QoS 1 or 2 PUBLISH sent to the client and not yet acknowledged.
-    struct Inflight {
-        /// The queue entry, or nil for a retained message replayed on subscribe (nothing to settle).
-        var entry: QueueEntry?
-        let qos: UInt8
-        /// QoS 2: PUBREC received and PUBREL sent; waiting for PUBCOMP.
-        var awaitingComp = false
     }
 
     let id: UInt64
@@ -38,40 +30,38 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var vhost: VHost?
     var authorizer: Authorizer?
     var cleanSession = true
-    var keepAlive: UInt16 = 0
-    var will: MQTTPacket.Connect.Will?
-    /// Set by DISCONNECT: the will is discarded [MQTT-3.14.4-3].
+    var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
+    var will = MQTTLastWill()
+    /// Set by DISCONNECT (for the log line).
     var disconnectedCleanly = false
-    var session = MQTTSessionState()
+    var inbound = MQTTInbound()
+    var outbound = MQTTOutbound<QueueEntry>()
     var queue: Queue?
     var handle: ConsumerHandle?
     var exchange: Exchange?
     var routeTargets = RouteTargets<Destination>()
-    var inflight: [UInt16: Inflight] = [:]
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
-    var pendingAcks: [(packet: MQTTPacket, generation: UInt64)] = []
-    var awaitedGeneration: UInt64 = 0
-    var nextPacketId: UInt16 = 1
+    var acks = DurableAcks<MQTTPacket>()
     var deliveryBatch: [QueueEntry] = []
     var drainScheduled = false
     var pausedWindow = 0
     var windowReleaseScheduled = false
-    var blockedByAlarm = false
-    var lastReadAt: UInt64 = 0
+    /// The broker's resource alarm (publishers are blocked while it is on).
+    let alarm: ResourceAlarm
+    /// Reading paused by the resource alarm or an overloaded queue.
+    var publisherFlow = PublisherFlow()
     var connectTimer: TimerID?
     var keepAliveTimer: TimerID?
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
-    /// Publisher flow control: set while a queue this client publishes into is overloaded.
-    var throttle = PublisherThrottle()
-    var throttleTimer: TimerID?
-    lazy var sink = MQTTConsumerSink(connection: self)
+    lazy var sink = LoopConsumerSink(target: self, loop: eventLoop)
 
     init(id: UInt64, server: MQTTServer, connection: TCPConnection) {
         self.id = id
         self.server = server
         self.connection = connection
         self.logger = server.logger
+        self.alarm = server.broker.resourceAlarm
     }
 
     /// "client 'sensor-1' (127.0.0.1:50000)" once CONNECT named it, else the peer address.
@@ -82,7 +72,6 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     // MARK: - ConnectionHandler
 
     func connectionActive(_ connection: TCPConnection) {
-        lastReadAt = eventLoop.now
         connectTimer = eventLoop.scheduleTimer(after: .seconds(configuration.connectTimeout)) { [weak self] in
             guard let self, self.phase == .awaitingConnect else { return }
             self.logger.warning(
@@ -92,11 +81,11 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
-        lastReadAt = eventLoop.now
+        keepAlive.received(now: eventLoop.now)
         while phase != .closed && connection.isOpen {
-            if phase == .connected && ResourceAlarm.isDiskAlarmed && (buffer.peekUInt8() ?? 0) >> 4 == 3 {
+            if phase == .connected && alarm.isDiskAlarmed && (buffer.peekUInt8() ?? 0) >> 4 == 3 {
                 // Below free_disk_min no PUBLISH is taken: it stays unread until space returns.
-                blockForResources()
+                blockPublisher(alarm)
                 return
             }
             let packet: MQTTPacket
@@ -132,7 +121,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasConnected = phase == .connected
         phase = .closed
-        for t in [connectTimer, keepAliveTimer, tokenTimer, throttleTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        for t in [connectTimer, keepAliveTimer, tokenTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        stopPublisherFlow()
         if wasConnected { endSession() }
         connection.handler = nil
     }
@@ -152,7 +142,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         case .pingReq: send(.pingResp)
         case .disconnect:
             disconnectedCleanly = true
-            will = nil
+            will.discard()
             connection.close()
         case .connAck, .subAck, .unsubAck, .pingResp:
             logger.warning("closing MQTT connection \(name): it sent \(packet.type), which only a server sends")
@@ -179,20 +169,24 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
 
     // MARK: - Keepalive
 
-    /// Closes the connection when nothing arrived for 1.5 × keepalive [MQTT-3.1.2-24].
+    /// Checks the keepalive (`MQTTKeepAlive`) on a timer while connected.
     func startKeepAlive() {
-        guard keepAlive > 0 else { return }
-        let limitNs = UInt64(keepAlive) * 1_500_000_000
-        let tick = Duration.milliseconds(max(250, Int(keepAlive) * 250))
-        keepAliveTimer = eventLoop.scheduleTimer(after: tick) { [weak self] in
+        guard let interval = keepAlive.checkInterval else { return }
+        scheduleKeepAliveCheck(after: interval)
+    }
+
+    private func scheduleKeepAliveCheck(after delay: Duration) {
+        keepAliveTimer = eventLoop.scheduleTimer(after: delay) { [weak self] in
             guard let self, self.phase == .connected else { return }
-            if !self.blockedByAlarm && self.eventLoop.now &- self.lastReadAt > limitNs {
+            switch self.keepAlive.check(now: self.eventLoop.now, paused: self.publisherFlow.blockedByAlarm) {
+            case .alive(let next):
+                self.scheduleKeepAliveCheck(after: next)
+            case .expired:
                 self.logger.warning(
-                    "closing MQTT connection \(self.name): nothing received within 1.5 x keepalive \(self.keepAlive) s")
+                    "closing MQTT connection \(self.name): nothing received within 1.5 x keepalive "
+                        + "\(self.keepAlive.seconds) s")
                 self.connection.close()
-                return
             }
-            self.startKeepAlive()
         }
     }
 
@@ -206,7 +200,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     /// Broker shutdown: close without publishing the will.
     func shutdown() {
         guard phase != .closed else { return }
-        will = nil
+        will.discard()
         connection.close()
     }
 }

@@ -1,5 +1,6 @@
 import AMQPModel
 import Auth
+import FrontendSupport
 import Locks
 import MQTTCodec
 import Transport
@@ -13,6 +14,8 @@ public final class MQTTServer: Sendable {
     public let configuration: MQTTServerConfiguration
     /// The authentication chain CONNECT credentials go through.
     public let authenticator: Authenticator
+    /// Login and vhost access, shared with the AMQP frontend's rules.
+    let login: LoginPolicy
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
 
@@ -22,6 +25,9 @@ public final class MQTTServer: Sendable {
         self.broker = broker
         self.configuration = configuration
         self.authenticator = authenticator
+        login = LoginPolicy(
+            authenticator: authenticator, defaultUser: configuration.defaultUser,
+            defaultUserOnlyLoopback: configuration.defaultUserOnlyLoopback)
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

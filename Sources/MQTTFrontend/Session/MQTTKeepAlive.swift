@@ -1,0 +1,40 @@
+/// The keepalive rule of one connection (MQTT 3.1.1 §3.1.2.10) on an injected clock: the connection is dead when
+/// nothing arrived for 1.5 × keepalive [MQTT-3.1.2-24]. While reading is paused by the broker (resource alarm)
+/// the client cannot be heard, so it is not judged.
+struct MQTTKeepAlive {
+    /// What a check found.
+    enum Verdict: Equatable {
+        /// Check again after this long.
+        case alive(checkAfter: Duration)
+        /// Nothing arrived in time: close the connection.
+        case expired
+    }
+
+    /// The keepalive in force, seconds (0: none).
+    let seconds: UInt16
+    private var lastReceived: UInt64
+
+    /// The keepalive for a client that asked for `requested` seconds, capped by `maximum` (`[mqtt] max_keepalive`),
+    /// starting at `now` (nanoseconds of the loop clock). 0 stays 0: no keepalive.
+    init(requested: UInt16, maximum: UInt16, now: UInt64) {
+        seconds = requested == 0 ? 0 : min(requested, maximum)
+        lastReceived = now
+    }
+
+    /// How often to check, or nil when there is no keepalive.
+    var checkInterval: Duration? {
+        seconds == 0 ? nil : .milliseconds(max(250, Int(seconds) * 250))
+    }
+
+    /// Bytes arrived at `now`.
+    mutating func received(now: UInt64) {
+        lastReceived = now
+    }
+
+    /// The verdict at `now`; `paused` while the broker does not read from this client.
+    func check(now: UInt64, paused: Bool) -> Verdict {
+        guard let interval = checkInterval else { return .alive(checkAfter: .seconds(3600)) }
+        if !paused && now &- lastReceived > UInt64(seconds) * 1_500_000_000 { return .expired }
+        return .alive(checkAfter: interval)
+    }
+}

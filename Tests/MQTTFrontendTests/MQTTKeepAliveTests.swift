@@ -1,0 +1,36 @@
+import Testing
+
+@testable import MQTTFrontend
+
+@Suite("MQTT keepalive on an injected clock")
+struct MQTTKeepAliveTests {
+    private static let second: UInt64 = 1_000_000_000
+
+    @Test("the broker's maximum caps the client's keepalive; 0 means none")
+    func negotiation() {
+        #expect(MQTTKeepAlive(requested: 600, maximum: 60, now: 0).seconds == 60)
+        #expect(MQTTKeepAlive(requested: 30, maximum: 60, now: 0).seconds == 30)
+        let none = MQTTKeepAlive(requested: 0, maximum: 60, now: 0)
+        #expect(none.seconds == 0)
+        #expect(none.checkInterval == nil)
+        #expect(none.check(now: 1_000_000 * Self.second, paused: false) != .expired)
+    }
+
+    @Test("the connection expires after 1.5 x keepalive of silence, not before")
+    func expiry() {
+        var k = MQTTKeepAlive(requested: 10, maximum: 60, now: 100 * Self.second)
+        #expect(k.checkInterval == .milliseconds(2500))
+        #expect(k.check(now: 115 * Self.second, paused: false) == .alive(checkAfter: .milliseconds(2500)))
+        #expect(k.check(now: 115 * Self.second + 1, paused: false) == .expired)
+        k.received(now: 114 * Self.second)
+        #expect(k.check(now: 120 * Self.second, paused: false) != .expired)
+        #expect(k.check(now: 130 * Self.second, paused: false) == .expired)
+    }
+
+    @Test("a client the broker stopped reading (resource alarm) is not judged")
+    func pausedIsNotJudged() {
+        let k = MQTTKeepAlive(requested: 1, maximum: 60, now: 0)
+        #expect(k.check(now: 100 * Self.second, paused: true) == .alive(checkAfter: .milliseconds(250)))
+        #expect(k.check(now: 100 * Self.second, paused: false) == .expired)
+    }
+}

@@ -68,7 +68,7 @@ extension AMQPChannel {
         }
         let tag = nextDeliveryTag
         nextDeliveryTag += 1
-        if !m.noAck { unacked.append(tag: tag, source: .get(q), entry: entry) }
+        if !m.noAck { unacked.append(ChannelDelivery(tag: tag, source: .get(q), entry: entry)) }
         let message = entry.message
         let method = AMQPMethod.basicGetOk(
             BasicGetOk(
@@ -99,7 +99,7 @@ extension AMQPChannel {
             for e in deliveryBatch {
                 let tag = nextDeliveryTag
                 nextDeliveryTag += 1
-                if !handle.noAck { unacked.append(tag: tag, source: .consumer(handle), entry: e) }
+                if !handle.noAck { unacked.append(ChannelDelivery(tag: tag, source: .consumer(handle), entry: e)) }
                 let m = e.message
                 m.body.withUnsafeBytes { body in
                     FrameEncoder.writeDeliver(
@@ -144,7 +144,7 @@ extension AMQPChannel {
         var entries: [QueueEntry] = []
         var fromConsumer = false
 
-        mutating func add(_ d: borrowing UnackedDeliveries.Delivery) {
+        mutating func add(_ d: borrowing ChannelDelivery) {
             if queue !== d.queue { finish() }
             let q = d.queue
             queue = q
@@ -168,7 +168,7 @@ extension AMQPChannel {
     }
 
     /// Applies a settlement to deliveries, one call per run of deliveries from the same queue.
-    func settleTaken(_ deliveries: [UnackedDeliveries.Delivery], outcome: Settlement) {
+    func settleTaken(_ deliveries: [ChannelDelivery], outcome: Settlement) {
         var i = 0
         while i < deliveries.count {
             let q = deliveries[i].queue

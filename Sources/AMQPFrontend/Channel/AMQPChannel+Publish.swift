@@ -9,7 +9,7 @@ extension AMQPChannel {
     /// Work of a transaction, applied at tx.commit and dropped at tx.rollback.
     struct Transaction {
         var publishes: [(message: Message, exchange: Exchange, mandatory: Bool)] = []
-        var settlements: [(delivery: UnackedDeliveries.Delivery, outcome: Settlement)] = []
+        var settlements: [(delivery: ChannelDelivery, outcome: Settlement)] = []
     }
 
     /// A completed basic.publish with its content: checks, then routes (or buffers it in a transaction).

@@ -40,7 +40,7 @@ final class AMQPChannel {
     var consumers: [ByteString: ConsumerHandle] = [:]
     var prefetchCount = 0
     var channelCredit: PrefetchCredit?
-    var unacked = UnackedDeliveries()
+    var unacked = UnackedDeliveries<ChannelDelivery>()
     var nextDeliveryTag: UInt64 = 1
     var flowActive = true
     var deliveryBatch: [QueueEntry] = []

@@ -1,45 +1,25 @@
-import AMQPModel
+/// A delivery a channel keeps until the client settles it, identified by its delivery tag.
+protocol TaggedDelivery {
+    /// The delivery tag (grows by one per delivery on a channel).
+    var tag: UInt64 { get }
+    /// Set once acked, nacked or rejected.
+    var settled: Bool { get set }
+}
 
-/// Deliveries of one channel awaiting ack, nack or reject, in delivery-tag order.
+/// Deliveries of one channel awaiting ack, nack or reject, in delivery-tag order: the settlement state machine
+/// (basic.ack / basic.nack / basic.reject with `multiple`, tag 0 meaning all, tx rollback restoring).
 ///
 /// Tags only grow, so the list stays sorted: settling from the front is O(1), a single tag in the
 /// middle is found by binary search and marked, and settled entries are dropped from the front lazily.
-struct UnackedDeliveries {
-    struct Delivery {
-        /// Where a delivery came from. One reference either way (a consumer knows its queue), which halves the
-        /// reference counting per delivery compared with storing both.
-        enum Source {
-            case consumer(ConsumerHandle)
-            case get(Queue)
-        }
-
-        let tag: UInt64
-        let source: Source
-        let entry: QueueEntry
-        var settled = false
-
-        /// The queue it was taken from.
-        var queue: Queue {
-            switch source {
-            case .consumer(let h): h.queue
-            case .get(let q): q
-            }
-        }
-
-        /// The consumer it was delivered to, or nil for basic.get.
-        var handle: ConsumerHandle? {
-            if case .consumer(let h) = source { return h }
-            return nil
-        }
-    }
-
+struct UnackedDeliveries<Delivery: TaggedDelivery> {
     private var items: [Delivery] = []
     private var head = 0
     /// Deliveries not yet settled.
     private(set) var count = 0
 
-    mutating func append(tag: UInt64, source: Delivery.Source, entry: QueueEntry) {
-        items.append(Delivery(tag: tag, source: source, entry: entry))
+    /// Adds a delivery; its tag must be above every tag added before.
+    mutating func append(_ delivery: Delivery) {
+        items.append(delivery)
         count += 1
     }
 

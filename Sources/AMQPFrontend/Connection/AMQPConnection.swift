@@ -59,8 +59,6 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var windowReleaseScheduled = false
     /// Channels with publisher confirms to send at the end of this loop turn.
     var confirmList: [AMQPChannel] = []
-    /// Receives queue callbacks on any thread and hops to this connection's loop.
-    lazy var consumerSink = LoopConsumerSink(target: self, loop: eventLoop)
 
     init(id: UInt64, server: AMQPServer, connection: TCPConnection) {
         self.id = id

@@ -9,10 +9,6 @@ import Transport
 /// takeover, and the session queue `mqtt.<client_id>` (design §4).
 extension MQTTConnection {
     func handleConnect(_ c: MQTTPacket.Connect) {
-        if let t = connectTimer {
-            eventLoop.cancelTimer(t)
-            connectTimer = nil
-        }
         version = c.protocolVersion
         cleanSession = c.cleanSession
 
@@ -37,9 +33,9 @@ extension MQTTConnection {
         } catch {
             return refuse(.notAuthorized, "\(error)")
         }
-        self.user = user
+        userName = user.name
         self.vhost = vhost
-        self.authorizer = authorizer
+        if configuration.permissionCheckEnabled { self.authorizer = authorizer }
         exchange = vhost.exchange(named: "mqtt.default")
 
         let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: id)
@@ -58,7 +54,6 @@ extension MQTTConnection {
         keepAlive = MQTTKeepAlive(requested: c.keepAlive, maximum: configuration.maxKeepalive, now: eventLoop.now)
         will = MQTTLastWill(c.will)
         inbound = MQTTInbound(awaitingRelease: saved.inboundQoS2)
-        startKeepAlive()
         if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
         logger.info(
@@ -120,7 +115,7 @@ extension MQTTConnection {
         tokenTimer = eventLoop.scheduleTimer(after: .seconds(credential.secondsRemaining)) { [weak self] in
             guard let self, self.phase == .connected else { return }
             self.tokenTimer = nil
-            self.logger.info("MQTT \(self.name): access token of user '\(self.user?.name ?? "")' expired, closing")
+            self.logger.info("MQTT \(self.name): access token of user '\(self.userName)' expired, closing")
             self.connection.close()
         }
     }
@@ -146,11 +141,14 @@ extension MQTTConnection {
         queue = q
         let saved = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
         handle = ConsumerHandle(
-            tag: ByteString("mqtt-\(id)"), queue: q, noAck: false, exclusive: false,
+            tag: Self.consumerTag, queue: q, noAck: false, exclusive: false,
             credit: PrefetchCredit(limit: configuration.maxInflightMessages), channelCredit: nil, channelID: 0,
-            consumer: sink)
+            consumer: self)
         return (!cleanSession && existing != nil, saved)
     }
+
+    /// The consumer tag of every session's consumer on its queue (a session queue has exactly one consumer).
+    static let consumerTag: ByteString = "mqtt-session"
 
     /// Answers CONNACK with a refusal and closes (MQTT 3.1.1 §3.2.2.3).
     func refuse(_ code: MQTTConnectReturnCode, _ reason: String) {

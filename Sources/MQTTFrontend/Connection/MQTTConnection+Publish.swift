@@ -13,7 +13,7 @@ extension MQTTConnection {
         guard mayPublish(to: p.topic) else {
             // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (design §4).
             logger.warning(
-                "closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(user?.name ?? "")'")
+                "closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(userName)'")
             connection.close()
             return
         }

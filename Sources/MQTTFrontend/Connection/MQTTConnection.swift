@@ -26,8 +26,10 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var version: MQTTProtocolVersion?
     var clientId: ByteString = ""
     var key: MQTTSessionRegistry.Key?
-    var user: User?
+    /// The user it logged in as (for the log).
+    var userName = ""
     var vhost: VHost?
+    /// Permission checks of this client; only kept when `[mqtt] permission_check_enabled` is on.
     var authorizer: Authorizer?
     var cleanSession = true
     var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
@@ -50,16 +52,20 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     let alarm: ResourceAlarm
     /// Reading paused by the resource alarm or an overloaded queue.
     var publisherFlow = PublisherFlow()
-    var connectTimer: TimerID?
-    var keepAliveTimer: TimerID?
+    /// When the socket was accepted (loop clock): CONNECT must arrive within `[mqtt] connect_timeout` of it.
+    var acceptedAt: UInt64 = 0
+    /// This connection's slot in its loop's `MQTTConnectionSweep` (-1: not watched).
+    var sweepSlot = -1
+    /// The sweep that checks its deadlines.
+    let sweep: MQTTConnectionSweep
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
-    lazy var sink = LoopConsumerSink(target: self, loop: eventLoop)
 
-    init(id: UInt64, server: MQTTServer, connection: TCPConnection) {
+    init(id: UInt64, server: MQTTServer, connection: TCPConnection, sweep: MQTTConnectionSweep) {
         self.id = id
         self.server = server
         self.connection = connection
+        self.sweep = sweep
         self.logger = server.logger
         self.alarm = server.broker.resourceAlarm
     }
@@ -72,11 +78,25 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     // MARK: - ConnectionHandler
 
     func connectionActive(_ connection: TCPConnection) {
-        connectTimer = eventLoop.scheduleTimer(after: .seconds(configuration.connectTimeout)) { [weak self] in
-            guard let self, self.phase == .awaitingConnect else { return }
-            self.logger.warning(
-                "closing MQTT connection \(self.name): no CONNECT within \(self.configuration.connectTimeout) s")
-            self.connection.abort()
+        acceptedAt = eventLoop.now
+        sweep.add(self)
+    }
+
+    /// Called by the sweep: closes a connection that sent no CONNECT within `[mqtt] connect_timeout`, or whose
+    /// keepalive expired (`MQTTKeepAlive`).
+    func checkDeadlines(now: UInt64) {
+        switch phase {
+        case .awaitingConnect:
+            guard now &- acceptedAt > UInt64(configuration.connectTimeout) * 1_000_000_000 else { return }
+            logger.warning("closing MQTT connection \(name): no CONNECT within \(configuration.connectTimeout) s")
+            connection.abort()
+        case .connected:
+            guard keepAlive.isExpired(now: now, paused: publisherFlow.blockedByAlarm) else { return }
+            logger.warning(
+                "closing MQTT connection \(name): nothing received within 1.5 x keepalive \(keepAlive.seconds) s")
+            connection.close()
+        case .closed:
+            break
         }
     }
 
@@ -121,7 +141,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasConnected = phase == .connected
         phase = .closed
-        for t in [connectTimer, keepAliveTimer, tokenTimer].compactMap({ $0 }) { eventLoop.cancelTimer(t) }
+        sweep.remove(self)
+        if let tokenTimer { eventLoop.cancelTimer(tokenTimer) }
         stopPublisherFlow()
         if wasConnected { endSession() }
         connection.handler = nil
@@ -165,29 +186,6 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func send(_ packet: MQTTPacket, version explicit: MQTTProtocolVersion? = nil) {
         let v = explicit ?? version ?? .v3_1_1
         connection.write { MQTTEncoder.encode(packet, version: v, into: &$0) }
-    }
-
-    // MARK: - Keepalive
-
-    /// Checks the keepalive (`MQTTKeepAlive`) on a timer while connected.
-    func startKeepAlive() {
-        guard let interval = keepAlive.checkInterval else { return }
-        scheduleKeepAliveCheck(after: interval)
-    }
-
-    private func scheduleKeepAliveCheck(after delay: Duration) {
-        keepAliveTimer = eventLoop.scheduleTimer(after: delay) { [weak self] in
-            guard let self, self.phase == .connected else { return }
-            switch self.keepAlive.check(now: self.eventLoop.now, paused: self.publisherFlow.blockedByAlarm) {
-            case .alive(let next):
-                self.scheduleKeepAliveCheck(after: next)
-            case .expired:
-                self.logger.warning(
-                    "closing MQTT connection \(self.name): nothing received within 1.5 x keepalive "
-                        + "\(self.keepAlive.seconds) s")
-                self.connection.close()
-            }
-        }
     }
 
     /// Another connection took over this client id: end this one (its will fires, as for any end but DISCONNECT).

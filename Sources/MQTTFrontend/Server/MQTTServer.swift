@@ -18,6 +18,8 @@ public final class MQTTServer: Sendable {
     let login: LoginPolicy
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
+    /// One deadline sweep per event loop, made on the loop's first connection.
+    private let sweeps = Lock<[ObjectIdentifier: MQTTConnectionSweep]>([:])
 
     /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
     /// its user store.
@@ -32,7 +34,14 @@ public final class MQTTServer: Sendable {
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).
     public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
-        MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection)
+        let loop = connection.eventLoop
+        let sweep = sweeps.withLock { s in
+            if let existing = s[ObjectIdentifier(loop)] { return existing }
+            let made = MQTTConnectionSweep(loop: loop)
+            s[ObjectIdentifier(loop)] = made
+            return made
+        }
+        return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, sweep: sweep)
     }
 
     /// Number of connected MQTT clients.

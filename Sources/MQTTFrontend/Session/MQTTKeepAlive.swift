@@ -2,14 +2,6 @@
 /// nothing arrived for 1.5 × keepalive [MQTT-3.1.2-24]. While reading is paused by the broker (resource alarm)
 /// the client cannot be heard, so it is not judged.
 struct MQTTKeepAlive {
-    /// What a check found.
-    enum Verdict: Equatable {
-        /// Check again after this long.
-        case alive(checkAfter: Duration)
-        /// Nothing arrived in time: close the connection.
-        case expired
-    }
-
     /// The keepalive in force, seconds (0: none).
     let seconds: UInt16
     private var lastReceived: UInt64
@@ -21,20 +13,13 @@ struct MQTTKeepAlive {
         lastReceived = now
     }
 
-    /// How often to check, or nil when there is no keepalive.
-    var checkInterval: Duration? {
-        seconds == 0 ? nil : .milliseconds(max(250, Int(seconds) * 250))
-    }
-
     /// Bytes arrived at `now`.
     mutating func received(now: UInt64) {
         lastReceived = now
     }
 
-    /// The verdict at `now`; `paused` while the broker does not read from this client.
-    func check(now: UInt64, paused: Bool) -> Verdict {
-        guard let interval = checkInterval else { return .alive(checkAfter: .seconds(3600)) }
-        if !paused && now &- lastReceived > UInt64(seconds) * 1_500_000_000 { return .expired }
-        return .alive(checkAfter: interval)
+    /// True when the connection is dead at `now`; never while `paused` (the broker does not read from this client).
+    func isExpired(now: UInt64, paused: Bool) -> Bool {
+        seconds > 0 && !paused && now &- lastReceived > UInt64(seconds) * 1_500_000_000
     }
 }

@@ -62,10 +62,10 @@ struct QueueConsumerTests {
         let keep1 = RecordingConsumer()
         let keep2 = RecordingConsumer()
         let h1 = ConsumerHandle(
-            tag: "a", queue: q, noAck: false, exclusive: false, credit: PrefetchCredit(limit: 0),
+            tag: "a", queue: q, noAck: false, exclusive: false, prefetch: 0,
             channelCredit: shared, channelID: 1, consumer: keep1)
         let h2 = ConsumerHandle(
-            tag: "b", queue: q, noAck: false, exclusive: false, credit: PrefetchCredit(limit: 0),
+            tag: "b", queue: q, noAck: false, exclusive: false, prefetch: 0,
             channelCredit: shared, channelID: 1, consumer: keep2)
         try q.addConsumer(h1)
         try q.addConsumer(h2)

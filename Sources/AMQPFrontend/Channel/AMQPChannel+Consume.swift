@@ -37,7 +37,7 @@ extension AMQPChannel {
         }
         let handle = ConsumerHandle(
             tag: tag, queue: q, noAck: m.noAck, exclusive: m.exclusive,
-            credit: PrefetchCredit(limit: m.noAck ? 0 : prefetchCount),
+            prefetch: m.noAck ? 0 : prefetchCount,
             channelCredit: m.noAck ? nil : channelCredit, channelID: number, consumer: connection)
         do { try q.addConsumer(handle) } catch { throw AMQPError(error) }
         consumers[tag] = handle

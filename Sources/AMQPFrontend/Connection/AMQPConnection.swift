@@ -147,7 +147,7 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         let resumed = pausedConsumers
         pausedConsumers.removeAll(keepingCapacity: true)
         for (handle, count) in resumed {
-            handle.window.release(count)
+            handle.releaseWindow(count)
             handle.queue.creditAvailable()
         }
     }
@@ -161,7 +161,7 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         stopPublisherFlow()
         for ch in channels.values { ch.release() }
         channels.removeAll()
-        for (handle, count) in pausedConsumers { handle.window.release(count) }
+        for (handle, count) in pausedConsumers { handle.releaseWindow(count) }
         pausedConsumers.removeAll()
         vhost?.deleteExclusiveQueues(owner: id)
         server.connectionEnded(id: id)

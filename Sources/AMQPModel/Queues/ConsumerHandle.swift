@@ -1,54 +1,63 @@
 import AMQPValues
+import Synchronization
 
 /// One subscription of a consumer to a queue, as the queue sees it.
+///
+/// Its own prefetch credit and its write window are counters held inline (atomics, since the queue takes credit on
+/// its publisher's thread and the consumer's loop returns it): an idle subscription is one object.
 public final class ConsumerHandle: Sendable {
     /// The consumer tag (unique per channel).
     public let tag: ByteString
+    /// The queue this handle subscribes to.
+    public let queue: Queue
+    /// A credit shared by every consumer of the channel (basic.qos global), if any.
+    public let channelCredit: PrefetchCredit?
+    /// Where pending messages are announced. Weak so a dead channel is never kept alive by a queue.
+    public nonisolated(unsafe) weak var consumer: (any QueueConsumer)?
+    /// The consumer's own prefetch limit (0: unlimited).
+    private let prefetch: Int
+    /// Messages assigned and not yet settled (counted against `prefetch`).
+    private let unsettled = Atomic<Int>(0)
+    /// Most messages assigned but not yet written out by the consumer's connection: bounds what a consumer whose
+    /// socket is slow (or that uses no-ack) can pull out of the queue; the rest stays ready in it.
+    private let windowLimit: Int
+    /// Messages assigned and not yet flushed to the socket (counted against `windowLimit`).
+    private let unwritten = Atomic<Int>(0)
+    /// Opaque owner data for the frontend (e.g. the channel number).
+    public let channelID: UInt16
     /// True when deliveries need no acknowledgement (they are settled when assigned).
     public let noAck: Bool
     /// True for an exclusive consumer (no other consumer may subscribe).
     public let exclusive: Bool
-    /// The consumer's own prefetch credit.
-    public let credit: PrefetchCredit
-    /// A credit shared by every consumer of the channel (basic.qos global), if any.
-    public let channelCredit: PrefetchCredit?
-    /// Messages assigned but not yet written out by the consumer's connection. Bounds what a consumer
-    /// whose socket is slow (or that uses no-ack) can pull out of the queue: the rest stays ready in it.
-    public let window: PrefetchCredit
-    /// Where pending messages are announced. Weak so a dead channel is never kept alive by a queue.
-    public nonisolated(unsafe) weak var consumer: (any QueueConsumer)?
-    /// The queue this handle subscribes to.
-    public let queue: Queue
-    /// Opaque owner data for the frontend (e.g. the channel number).
-    public let channelID: UInt16
 
-    /// Creates a subscription record; register it with `Queue.addConsumer`.
+    /// Creates a subscription record with a prefetch of `prefetch` unsettled messages (0: unlimited); register it
+    /// with `Queue.addConsumer`.
     public init(
-        tag: ByteString, queue: Queue, noAck: Bool, exclusive: Bool, credit: PrefetchCredit,
+        tag: ByteString, queue: Queue, noAck: Bool, exclusive: Bool, prefetch: Int,
         channelCredit: PrefetchCredit?, window: Int = 16384, channelID: UInt16, consumer: any QueueConsumer
     ) {
-        self.window = PrefetchCredit(limit: window)
         self.tag = tag
         self.queue = queue
         self.noAck = noAck
         self.exclusive = exclusive
-        self.credit = credit
+        self.prefetch = prefetch
+        self.windowLimit = window
         self.channelCredit = channelCredit
         self.channelID = channelID
         self.consumer = consumer
     }
 
-    /// Takes one unit of credit (own and channel-wide), or none.
+    /// Takes one unit of credit (window, own and channel-wide), or none.
     func tryAcquireCredit() -> Bool {
-        guard window.tryAcquire() else { return false }
+        guard Self.tryAcquire(unwritten, limit: windowLimit) else { return false }
         if noAck { return true }
-        guard credit.tryAcquire() else {
-            window.release()
+        guard Self.tryAcquire(unsettled, limit: prefetch) else {
+            releaseWindow()
             return false
         }
         if let channelCredit, !channelCredit.tryAcquire() {
-            credit.release()
-            window.release()
+            unsettled.subtract(1, ordering: .relaxed)
+            releaseWindow()
             return false
         }
         return true
@@ -57,7 +66,27 @@ public final class ConsumerHandle: Sendable {
     /// Returns `count` units of prefetch credit (own and channel-wide): messages were settled.
     public func releaseCredit(_ count: Int = 1) {
         if noAck { return }
-        credit.release(count)
+        unsettled.subtract(count, ordering: .relaxed)
         channelCredit?.release(count)
+    }
+
+    /// Returns `count` units of the write window: deliveries were flushed to the socket (or dropped with it).
+    public func releaseWindow(_ count: Int = 1) {
+        unwritten.subtract(count, ordering: .relaxed)
+    }
+
+    private static func tryAcquire(_ counter: borrowing Atomic<Int>, limit: Int) -> Bool {
+        if limit == 0 {
+            counter.add(1, ordering: .relaxed)
+            return true
+        }
+        var current = counter.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = counter.compareExchange(
+                expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
     }
 }

@@ -12,31 +12,33 @@ import Synchronization
 /// Messages are handed to consumers round-robin as credit allows, into per-consumer pending lists
 /// that each consumer drains on its own thread (`takePending`).
 public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
+    // Stored properties are ordered by size so the object packs without padding (one per queue, and every MQTT
+    // session has one).
     /// Queue name.
     public let name: ByteString
-    /// Survives a restart.
-    public let durable: Bool
-    /// Deleted when its last consumer goes.
-    public let autoDelete: Bool
     /// The connection that owns an exclusive queue.
     public let exclusiveOwner: UInt64?
     /// The declare arguments as given.
     public let arguments: FieldTable
     /// The validated `x-` arguments.
     public let limits: QueueArguments
-    /// Messages that would be delivered at QoS 0 are dropped while no consumer is subscribed
-    /// (an offline MQTT session, unless `[mqtt] queue_qos0_offline`).
-    public let dropsQoS0WithoutConsumers: Bool
     /// Makes this queue's records durable (durable queues only).
     let coordinator: SyncCoordinator?
-    /// True when the store keeps records that must be settled as messages leave (a durable queue).
-    public let keepsRecords: Bool
     /// Vhost name (for messages and dead-letter headers).
     public let vhostName: String
     weak var vhost: VHost?
 
     private let state: Lock<State>
     static let logger = Logger(label: "queue")
+    /// Survives a restart.
+    public let durable: Bool
+    /// Deleted when its last consumer goes.
+    public let autoDelete: Bool
+    /// Messages that would be delivered at QoS 0 are dropped while no consumer is subscribed
+    /// (an offline MQTT session, unless `[mqtt] queue_qos0_offline`).
+    public let dropsQoS0WithoutConsumers: Bool
+    /// True when the store keeps records that must be settled as messages leave (a durable queue).
+    public let keepsRecords: Bool
     /// Mirrors `State.deleted` so publishers holding a cached reference can check it without the lock.
     private let deletedFlag = Atomic<Bool>(false)
     /// Mirrors `State.flow.overloaded`, read by publishers after every enqueue without the lock.
@@ -277,7 +279,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             if !slot.pending.isEmpty {
                 if !handle.noAck { s.unacked -= slot.pending.count }
                 handle.releaseCredit(slot.pending.count)
-                handle.window.release(slot.pending.count)
+                handle.releaseWindow(slot.pending.count)
                 s.store.returnToFront(slot.pending)
             }
             s.lastUsed = MonotonicClock.milliseconds()

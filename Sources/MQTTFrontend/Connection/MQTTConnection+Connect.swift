@@ -142,7 +142,7 @@ extension MQTTConnection {
         let saved = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
         handle = ConsumerHandle(
             tag: Self.consumerTag, queue: q, noAck: false, exclusive: false,
-            credit: PrefetchCredit(limit: configuration.maxInflightMessages), channelCredit: nil, channelID: 0,
+            prefetch: configuration.maxInflightMessages, channelCredit: nil, channelID: 0,
             consumer: self)
         return (!cleanSession && existing != nil, saved)
     }
@@ -173,7 +173,7 @@ extension MQTTConnection {
         if let handle, let queue {
             queue.removeConsumer(handle)
             queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
-            handle.window.release(pausedWindow)
+            handle.releaseWindow(pausedWindow)
         }
         if let key {
             if !cleanSession {

@@ -15,15 +15,19 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         case awaitingConnect, connected, closed
     }
 
+    // Stored properties are ordered by size so the object packs without padding: an idle connection's memory is
+    // mostly this object.
     let id: UInt64
     let server: MQTTServer
     let connection: TCPConnection
-    let logger: Logger
+    /// The sweep that checks its deadlines.
+    let sweep: MQTTConnectionSweep
+    /// The broker's resource alarm (publishers are blocked while it is on).
+    let alarm: ResourceAlarm
+    var logger: Logger { server.logger }
     var eventLoop: EventLoop { connection.eventLoop }
     var configuration: MQTTServerConfiguration { server.configuration }
 
-    var phase = Phase.awaitingConnect
-    var version: MQTTProtocolVersion?
     var clientId: ByteString = ""
     var key: MQTTSessionRegistry.Key?
     /// The user it logged in as (for the log).
@@ -31,11 +35,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var vhost: VHost?
     /// Permission checks of this client; only kept when `[mqtt] permission_check_enabled` is on.
     var authorizer: Authorizer?
-    var cleanSession = true
     var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
     var will = MQTTLastWill()
-    /// Set by DISCONNECT (for the log line).
-    var disconnectedCleanly = false
     var inbound = MQTTInbound()
     var outbound = MQTTOutbound<QueueEntry>()
     var queue: Queue?
@@ -45,28 +46,28 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
     var acks = DurableAcks<MQTTPacket>()
     var deliveryBatch: [QueueEntry] = []
-    var drainScheduled = false
     var pausedWindow = 0
-    var windowReleaseScheduled = false
-    /// The broker's resource alarm (publishers are blocked while it is on).
-    let alarm: ResourceAlarm
     /// Reading paused by the resource alarm or an overloaded queue.
     var publisherFlow = PublisherFlow()
     /// When the socket was accepted (loop clock): CONNECT must arrive within `[mqtt] connect_timeout` of it.
     var acceptedAt: UInt64 = 0
     /// This connection's slot in its loop's `MQTTConnectionSweep` (-1: not watched).
     var sweepSlot = -1
-    /// The sweep that checks its deadlines.
-    let sweep: MQTTConnectionSweep
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
+    var phase = Phase.awaitingConnect
+    var version: MQTTProtocolVersion?
+    var cleanSession = true
+    /// Set by DISCONNECT (for the log line).
+    var disconnectedCleanly = false
+    var drainScheduled = false
+    var windowReleaseScheduled = false
 
     init(id: UInt64, server: MQTTServer, connection: TCPConnection, sweep: MQTTConnectionSweep) {
         self.id = id
         self.server = server
         self.connection = connection
         self.sweep = sweep
-        self.logger = server.logger
         self.alarm = server.broker.resourceAlarm
     }
 
@@ -133,7 +134,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     /// callback does it once the socket drains below the low watermark).
     func releaseWindow() {
         guard connection.isWritable, pausedWindow > 0, let handle else { return }
-        handle.window.release(pausedWindow)
+        handle.releaseWindow(pausedWindow)
         pausedWindow = 0
         handle.queue.creditAvailable()
     }

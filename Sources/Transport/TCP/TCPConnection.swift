@@ -33,37 +33,38 @@ public final class TCPConnection {
     /// Ciphertext waiting for the socket above which no more plaintext is encrypted until it drains.
     static let sealedBufferLimit = 256 * 1024
 
+    // Stored properties are ordered by size so the object packs without padding (one per connection).
     public let eventLoop: EventLoop
     public let remoteAddress: SocketAddress
     public let localAddress: SocketAddress
     /// The protocol logic; held strongly, and set to nil after `connectionClosed` to break cycles.
     public var handler: ConnectionHandler?
-
-    let fd: Int32
-    private var registrationID: UInt32 = 0
-    private var state = State.open
     private var inbound = ByteBuffer()
     private var outbound = ByteBuffer()
-    private var registeredInterest: UInt32 = 0
-    private var readingPaused = false
-    private var isDirty = false
-    private var notifiedWritable = true
-    private var closeTimer: TimerID?
     private let tls: TLSSession?
     /// Ciphertext for the socket (TLS only): handshake messages, encrypted records, alerts, close_notify.
     private var sealed = ByteBuffer()
-    private var handshakeTimer: TimerID?
     /// Where TLS failures are reported (the listener's `onError`), one line per failed connection.
     private let onError: (@Sendable (TransportError) -> Void)?
-
-    /// False while pending output is above the high watermark until it drains to the low watermark.
-    /// Updated by `write` at once, so a producer can stop in the middle of a turn.
-    public private(set) var isWritable = true
+    private var closeTimer: TimerID?
+    private var handshakeTimer: TimerID?
 
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
     public var highWatermark = 1024 * 1024
     /// Pending output at or below which `isWritable` turns true again. Default 256 KiB.
     public var lowWatermark = 256 * 1024
+
+    let fd: Int32
+    private var registrationID: UInt32 = 0
+    private var registeredInterest: UInt32 = 0
+    private var state = State.open
+    private var readingPaused = false
+    private var isDirty = false
+    private var notifiedWritable = true
+
+    /// False while pending output is above the high watermark until it drains to the low watermark.
+    /// Updated by `write` at once, so a producer can stop in the middle of a turn.
+    public private(set) var isWritable = true
 
     init(
         fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress,

@@ -10,7 +10,7 @@ struct TestSubscription {
     init(_ queue: Queue, tag: ByteString, prefetch: Int = 0, noAck: Bool = false, exclusive: Bool = false) {
         consumer = RecordingConsumer()
         handle = ConsumerHandle(
-            tag: tag, queue: queue, noAck: noAck, exclusive: exclusive, credit: PrefetchCredit(limit: prefetch),
+            tag: tag, queue: queue, noAck: noAck, exclusive: exclusive, prefetch: prefetch,
             channelCredit: nil, channelID: 1, consumer: consumer)
     }
 
@@ -19,7 +19,7 @@ struct TestSubscription {
         var batch: [QueueEntry] = []
         handle.queue.takePending(for: handle, into: &batch)
         // A channel releases the write window once the deliveries are written.
-        handle.window.release(batch.count)
+        handle.releaseWindow(batch.count)
         return batch
     }
 

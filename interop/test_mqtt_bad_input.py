@@ -169,6 +169,33 @@ def test_silent_client_is_closed_after_connect_deadline(broker):
     assert_mqtt_healthy(broker)
 
 
+@skip_on("mosquitto", "mosquitto 2.0.11 never closes a client that sends no CONNECT")
+@pytest.mark.watchdog(60)
+def test_trickled_connect_is_closed_at_the_connect_deadline(broker):
+    """design §4: the bytes of an unfinished CONNECT do not move the 10 s deadline: a client that sends its CONNECT
+    one byte every 0.5 s (a slowloris) is closed within 15 s of accept, and other clients are unaffected."""
+    packet = R.connect(client_id("trickle") + "-" + "x" * 40, username="guest", password="guest")
+    assert len(packet) * 0.5 > 20, "the trickle must outlast the deadline"
+    with R.RawMQTT(broker.host, broker.mqtt_port) as raw:
+        start = time.monotonic()
+        closed_after = None
+        for byte in packet[:-1]:
+            try:
+                raw.send(bytes([byte]))
+                raw.sock.settimeout(0.5)
+                if raw.sock.recv(1) == b"":
+                    closed_after = time.monotonic() - start
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed_after = time.monotonic() - start
+                break
+    assert closed_after is not None, "the trickled CONNECT was never cut off"
+    assert 5.0 <= closed_after <= 15.0, f"closed after {closed_after:.1f} s, not at the 10 s CONNECT deadline"
+    assert_mqtt_healthy(broker)
+
+
 @skip_on("rabbitmq", "RabbitMQ 3.10 MQTT has no QoS 2")
 @pytest.mark.watchdog(180)
 def test_qos2_publishes_reusing_one_packet_id_without_pubrel_stay_bounded(broker, mqtt_clients):

@@ -8,10 +8,10 @@ import Transport
 /// The state lives in the connection (`PublisherFlowHost.publisherFlow`); the behaviour is the host's protocol
 /// extension, so both frontends run the same code on their connection's loop.
 public struct PublisherFlow {
-    /// Reading is paused by the resource alarm.
-    public internal(set) var blockedByAlarm = false
     var throttle = PublisherThrottle()
     var throttleTimer: TimerID?
+    /// Reading is paused by the resource alarm.
+    public internal(set) var blockedByAlarm = false
 
     /// Not paused.
     public init() {}

@@ -31,4 +31,11 @@ struct MQTTKeepAliveTests {
         #expect(!k.isExpired(now: 100 * Self.second, paused: true))
         #expect(k.isExpired(now: 100 * Self.second, paused: false))
     }
+
+    @Test("before CONNECT the clock runs from accept: silence is measured from there")
+    func connectDeadlineClock() {
+        let accepted = MQTTKeepAlive(requested: 0, maximum: 0, now: 50 * Self.second)
+        #expect(accepted.silence(now: 60 * Self.second) == 10 * Self.second)
+        #expect(!accepted.isExpired(now: 600 * Self.second, paused: false))
+    }
 }

@@ -24,8 +24,6 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public let limits: QueueArguments
     /// Makes this queue's records durable (durable queues only).
     let coordinator: SyncCoordinator?
-    /// Vhost name (for messages and dead-letter headers).
-    public let vhostName: String
     weak var vhost: VHost?
 
     private let state: Lock<State>
@@ -75,7 +73,6 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         self.dropsQoS0WithoutConsumers = dropsQoS0WithoutConsumers
         self.name = name
         self.vhost = vhost
-        self.vhostName = vhost.name
         self.durable = durable
         self.autoDelete = autoDelete
         self.exclusiveOwner = exclusiveOwner
@@ -83,6 +80,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         self.limits = limits
         self.state = Lock(State(store: store, lastUsed: MonotonicClock.milliseconds()))
     }
+
+    /// Vhost name (for log lines and errors; empty once the vhost is gone).
+    public var vhostName: String { vhost?.name ?? "" }
 
     public static func == (lhs: Queue, rhs: Queue) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }

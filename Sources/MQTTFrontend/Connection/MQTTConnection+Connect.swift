@@ -19,7 +19,6 @@ extension MQTTConnection {
             id = Self.generatedClientId()
         }
         guard id.count <= 250 else { return refuse(.identifierRejected, "client id longer than 250 bytes") }
-        clientId = id
 
         guard let (vhostName, principal) = authenticate(c) else { return }
         let user = principal.user
@@ -126,7 +125,7 @@ extension MQTTConnection {
     private func openSession(
         vhost: VHost, key: MQTTSessionRegistry.Key
     ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionState) {
-        let queueName = ByteString([UInt8]("mqtt.".utf8) + clientId.bytes)
+        let queueName = ByteString([UInt8]("mqtt.".utf8) + key.clientId.bytes)
         var existing = vhost.queue(named: queueName)
         if let q = existing, cleanSession || q.autoDelete {
             // A clean session discards any previous one [MQTT-3.1.2-6]; a leftover clean queue is not a session.
@@ -138,7 +137,6 @@ extension MQTTConnection {
             name: queueName, durable: !cleanSession, exclusiveOwner: nil, autoDelete: cleanSession,
             arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
         ).queue
-        queue = q
         let saved = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
         handle = ConsumerHandle(
             tag: Self.consumerTag, queue: q, noAck: false, exclusive: false,
@@ -173,7 +171,7 @@ extension MQTTConnection {
         if let handle, let queue {
             queue.removeConsumer(handle)
             queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
-            handle.releaseWindow(pausedWindow)
+            handle.releaseWindow(Int(pausedWindow))
         }
         if let key {
             if !cleanSession {

@@ -22,15 +22,16 @@ extension MQTTConnection: LoopConsumer {
 
     private func deliverPending() {
         guard phase == .connected, let handle, let queue else { return }
-        deliveryBatch.removeAll(keepingCapacity: true)
-        queue.takePending(for: handle, into: &deliveryBatch)
-        let count = deliveryBatch.count
+        let context = loopContext
+        context.deliveryBatch.removeAll(keepingCapacity: true)
+        queue.takePending(for: handle, into: &context.deliveryBatch)
+        let count = context.deliveryBatch.count
         guard count > 0 else { return }
         var settled = 0
         var settledEntries: [QueueEntry] = []
         let keepsRecords = queue.keepsRecords
         connection.write { out in
-            for e in deliveryBatch {
+            for e in context.deliveryBatch {
                 let m = e.message
                 let qos = min(e.qos, m.mqttPublishQoS)
                 guard MQTTTopic.isValidTopicName(m.routingKey) else {
@@ -60,13 +61,13 @@ extension MQTTConnection: LoopConsumer {
                 }
             }
         }
-        deliveryBatch.removeAll(keepingCapacity: true)
+        context.deliveryBatch.removeAll(keepingCapacity: true)
         if settled > 0 {
             if keepsRecords { queue.acknowledged(settledEntries) } else { queue.acknowledged(count: settled) }
             handle.releaseCredit(settled)
         }
         // The window credit comes back after this turn's flush, once the socket took the bytes.
-        pausedWindow += count
+        pausedWindow += Int32(count)
         if settled > 0 { queue.creditAvailable() }
         if !windowReleaseScheduled {
             windowReleaseScheduled = true

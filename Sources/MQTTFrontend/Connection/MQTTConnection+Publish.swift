@@ -73,7 +73,7 @@ extension MQTTConnection {
             exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
             body: payload, alarm: alarm)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
-        let result = vhost.publish(message, through: exchange, targets: &routeTargets)
+        let result = vhost.publish(message, through: exchange, targets: &loopContext.routeTargets)
         publishRouted(overloaded: result.overloaded, alarm: alarm)
         return max(result.syncGeneration, retainedGeneration)
     }

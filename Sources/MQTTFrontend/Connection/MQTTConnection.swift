@@ -15,44 +15,42 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         case awaitingConnect, connected, closed
     }
 
-    // Stored properties are ordered by size so the object packs without padding: an idle connection's memory is
-    // mostly this object.
+    // Stored properties are ordered by size so the object packs without padding, and what every connection of a
+    // loop can share lives in `loopContext`: an idle connection's memory is mostly this object (under 256 bytes).
     let id: UInt64
     let server: MQTTServer
     let connection: TCPConnection
-    /// The sweep that checks its deadlines.
-    let sweep: MQTTConnectionSweep
-    /// The broker's resource alarm (publishers are blocked while it is on).
-    let alarm: ResourceAlarm
+    /// What the connections of this loop share: the deadline sweep and scratch buffers.
+    let loopContext: MQTTLoopContext
     var logger: Logger { server.logger }
     var eventLoop: EventLoop { connection.eventLoop }
     var configuration: MQTTServerConfiguration { server.configuration }
+    /// The broker's resource alarm (publishers are blocked while it is on).
+    var alarm: ResourceAlarm { server.broker.resourceAlarm }
 
-    var clientId: ByteString = ""
+    /// The session's vhost and client id, once CONNECT was accepted.
     var key: MQTTSessionRegistry.Key?
     /// The user it logged in as (for the log).
     var userName = ""
     var vhost: VHost?
     /// Permission checks of this client; only kept when `[mqtt] permission_check_enabled` is on.
     var authorizer: Authorizer?
+    var exchange: Exchange?
+    /// The subscription to the session queue.
+    var handle: ConsumerHandle?
+    /// Before CONNECT its clock starts at accept (the connect deadline), after CONNECT it is the keepalive.
     var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
-    var will = MQTTLastWill()
     var inbound = MQTTInbound()
     var outbound = MQTTOutbound<QueueEntry>()
-    var queue: Queue?
-    var handle: ConsumerHandle?
-    var exchange: Exchange?
-    var routeTargets = RouteTargets<Destination>()
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
     var acks = DurableAcks<MQTTPacket>()
-    var deliveryBatch: [QueueEntry] = []
-    var pausedWindow = 0
     /// Reading paused by the resource alarm or an overloaded queue.
     var publisherFlow = PublisherFlow()
-    /// When the socket was accepted (loop clock): CONNECT must arrive within `[mqtt] connect_timeout` of it.
-    var acceptedAt: UInt64 = 0
-    /// This connection's slot in its loop's `MQTTConnectionSweep` (-1: not watched).
-    var sweepSlot = -1
+    var will = MQTTLastWill()
+    /// Deliveries written whose window credit comes back once the socket took them.
+    var pausedWindow: Int32 = 0
+    /// This connection's slot in its loop's deadline sweep (-1: not watched).
+    var sweepSlot: Int32 = -1
     /// Closes a token login's connection when its token expires.
     var tokenTimer: TimerID?
     var phase = Phase.awaitingConnect
@@ -63,12 +61,16 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var drainScheduled = false
     var windowReleaseScheduled = false
 
-    init(id: UInt64, server: MQTTServer, connection: TCPConnection, sweep: MQTTConnectionSweep) {
+    /// The session queue `mqtt.<client_id>`.
+    var queue: Queue? { handle?.queue }
+    /// The client id CONNECT gave (or the one the broker assigned).
+    var clientId: ByteString { key?.clientId ?? "" }
+
+    init(id: UInt64, server: MQTTServer, connection: TCPConnection, loopContext: MQTTLoopContext) {
         self.id = id
         self.server = server
         self.connection = connection
-        self.sweep = sweep
-        self.alarm = server.broker.resourceAlarm
+        self.loopContext = loopContext
     }
 
     /// "client 'sensor-1' (127.0.0.1:50000)" once CONNECT named it, else the peer address.
@@ -79,8 +81,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     // MARK: - ConnectionHandler
 
     func connectionActive(_ connection: TCPConnection) {
-        acceptedAt = eventLoop.now
-        sweep.add(self)
+        keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: eventLoop.now)
+        loopContext.add(self)
     }
 
     /// Called by the sweep: closes a connection that sent no CONNECT within `[mqtt] connect_timeout`, or whose
@@ -88,7 +90,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func checkDeadlines(now: UInt64) {
         switch phase {
         case .awaitingConnect:
-            guard now &- acceptedAt > UInt64(configuration.connectTimeout) * 1_000_000_000 else { return }
+            guard keepAlive.silence(now: now) > UInt64(configuration.connectTimeout) * 1_000_000_000 else { return }
             logger.warning("closing MQTT connection \(name): no CONNECT within \(configuration.connectTimeout) s")
             connection.abort()
         case .connected:
@@ -102,7 +104,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
-        keepAlive.received(now: eventLoop.now)
+        // Bytes before CONNECT do not move the connect deadline (a client trickling a CONNECT is still cut off).
+        if phase == .connected { keepAlive.received(now: eventLoop.now) }
         while phase != .closed && connection.isOpen {
             if phase == .connected && alarm.isDiskAlarmed && (buffer.peekUInt8() ?? 0) >> 4 == 3 {
                 // Below free_disk_min no PUBLISH is taken: it stays unread until space returns.
@@ -134,7 +137,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     /// callback does it once the socket drains below the low watermark).
     func releaseWindow() {
         guard connection.isWritable, pausedWindow > 0, let handle else { return }
-        handle.releaseWindow(pausedWindow)
+        handle.releaseWindow(Int(pausedWindow))
         pausedWindow = 0
         handle.queue.creditAvailable()
     }
@@ -142,7 +145,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func connectionClosed(_ connection: TCPConnection) {
         let wasConnected = phase == .connected
         phase = .closed
-        sweep.remove(self)
+        loopContext.remove(self)
         if let tokenTimer { eventLoop.cancelTimer(tokenTimer) }
         stopPublisherFlow()
         if wasConnected { endSession() }

@@ -18,8 +18,8 @@ public final class MQTTServer: Sendable {
     let login: LoginPolicy
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
-    /// One deadline sweep per event loop, made on the loop's first connection.
-    private let sweeps = Lock<[ObjectIdentifier: MQTTConnectionSweep]>([:])
+    /// What the connections of each event loop share, made on the loop's first connection.
+    private let loopContexts = Lock<[ObjectIdentifier: MQTTLoopContext]>([:])
 
     /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
     /// its user store.
@@ -35,13 +35,13 @@ public final class MQTTServer: Sendable {
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).
     public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
         let loop = connection.eventLoop
-        let sweep = sweeps.withLock { s in
+        let context = loopContexts.withLock { s in
             if let existing = s[ObjectIdentifier(loop)] { return existing }
-            let made = MQTTConnectionSweep(loop: loop)
+            let made = MQTTLoopContext(loop: loop)
             s[ObjectIdentifier(loop)] = made
             return made
         }
-        return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, sweep: sweep)
+        return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, loopContext: context)
     }
 
     /// Number of connected MQTT clients.

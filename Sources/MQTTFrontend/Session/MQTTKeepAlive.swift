@@ -18,6 +18,11 @@ struct MQTTKeepAlive {
         lastReceived = now
     }
 
+    /// How long nothing has arrived at `now`, in nanoseconds.
+    func silence(now: UInt64) -> UInt64 {
+        now &- lastReceived
+    }
+
     /// True when the connection is dead at `now`; never while `paused` (the broker does not read from this client).
     func isExpired(now: UInt64, paused: Bool) -> Bool {
         seconds > 0 && !paused && now &- lastReceived > UInt64(seconds) * 1_500_000_000

@@ -41,13 +41,10 @@ public final class TCPConnection {
     public var handler: ConnectionHandler?
     private var inbound = ByteBuffer()
     private var outbound = ByteBuffer()
+    /// The TLS session, with its ciphertext buffer (`TLSSession.sealed`); nil for plain TCP.
     private let tls: TLSSession?
-    /// Ciphertext for the socket (TLS only): handshake messages, encrypted records, alerts, close_notify.
-    private var sealed = ByteBuffer()
     /// Where TLS failures are reported (the listener's `onError`), one line per failed connection.
     private let onError: (@Sendable (TransportError) -> Void)?
-    private var closeTimer: TimerID?
-    private var handshakeTimer: TimerID?
 
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
     public var highWatermark = 1024 * 1024
@@ -61,10 +58,12 @@ public final class TCPConnection {
     private var readingPaused = false
     private var isDirty = false
     private var notifiedWritable = true
+    private var closeTimer: TimerID?
 
     /// False while pending output is above the high watermark until it drains to the low watermark.
     /// Updated by `write` at once, so a producer can stop in the middle of a turn.
     public private(set) var isWritable = true
+    private var handshakeTimer: TimerID?
 
     init(
         fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress,
@@ -88,7 +87,7 @@ public final class TCPConnection {
     /// ciphertext not yet sent).
     public var pendingWriteBytes: Int {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
-        return outbound.readableBytes + sealed.readableBytes
+        return outbound.readableBytes + (tls?.sealed.readableBytes ?? 0)
     }
 
     // MARK: - Public API
@@ -305,7 +304,7 @@ public final class TCPConnection {
             return
         }
         Self.compact(&outbound)
-        Self.compact(&sealed)
+        if let tls { Self.compact(&tls.sealed) }
         if state == .closing && pendingWriteBytes == 0 {
             finishClose()
             return
@@ -320,12 +319,12 @@ public final class TCPConnection {
     private func flushTLS(_ tls: TLSSession, budget: inout Int) -> SendOutcome {
         if tls.hasFailed || (state == .closing && !tls.isHandshakeComplete) { outbound.clear() }
         while true {
-            if let reason = tls.seal(&outbound, into: &sealed, limit: Self.sealedBufferLimit, finish: state == .closing) {
+            if let reason = tls.seal(&outbound, limit: Self.sealedBufferLimit, finish: state == .closing) {
                 onError?(TransportError(operation: "TLS with \(remoteAddress)", reason: reason))
                 return .failed
             }
-            guard sealed.readableBytes > 0, budget > 0 else { return .blocked }
-            let outcome = send(&sealed, budget: &budget)
+            guard tls.sealed.readableBytes > 0, budget > 0 else { return .blocked }
+            let outcome = send(&tls.sealed, budget: &budget)
             guard outcome == .drained, outbound.readableBytes > 0 else { return outcome }
         }
     }
@@ -374,7 +373,7 @@ public final class TCPConnection {
     private var desiredInterest: UInt32 {
         var interest: UInt32 = 0
         if state == .open && !readingPaused { interest |= gw_epollin | gw_epollrdhup }
-        if (tls == nil ? outbound.readableBytes : sealed.readableBytes) > 0 { interest |= gw_epollout }
+        if (tls?.sealed.readableBytes ?? outbound.readableBytes) > 0 { interest |= gw_epollout }
         return interest
     }
 
@@ -415,7 +414,7 @@ public final class TCPConnection {
         _ = Glibc.close(fd)
         inbound = ByteBuffer()
         outbound = ByteBuffer()
-        sealed = ByteBuffer()
+        tls?.sealed = ByteBuffer()
         eventLoop.enqueue { [self] in
             handler?.connectionClosed(self)
             handler = nil

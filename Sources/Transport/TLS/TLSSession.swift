@@ -26,6 +26,9 @@ final class TLSSession {
     static let retainedBIOLimit = 32 * 1024
 
     let handshakeTimeout: Duration
+    /// Ciphertext for the socket: handshake messages, encrypted records, alerts, close_notify (kept here, not in
+    /// every `TCPConnection`, so plain connections do not carry the buffer).
+    var sealed = ByteBuffer()
     private let ssl: OpaquePointer
     private var readBIO: OpaquePointer
     private var writeBIO: OpaquePointer
@@ -105,21 +108,21 @@ final class TLSSession {
 
     /// Encrypts queued plaintext (only once the handshake is complete) while fewer than `limit` ciphertext bytes are
     /// waiting, queues close_notify when `finish` is set and all plaintext is sealed, and appends everything OpenSSL
-    /// produced to `ciphertext`. Returns the reason when encryption failed fatally.
-    func seal(_ plaintext: inout ByteBuffer, into ciphertext: inout ByteBuffer, limit: Int, finish: Bool) -> String? {
+    /// produced to `sealed`. Returns the reason when encryption failed fatally.
+    func seal(_ plaintext: inout ByteBuffer, limit: Int, finish: Bool) -> String? {
         if isHandshakeComplete && !hasFailed {
             OpenSSLErrorQueue.clear()
-            while plaintext.readableBytes > 0 && ciphertext.readableBytes < limit {
+            while plaintext.readableBytes > 0 && sealed.readableBytes < limit {
                 let chunk = min(plaintext.readableBytes, Self.writeChunk)
                 var written = 0
                 let rc = plaintext.withReadableBytes { SSL_write_ex(ssl, $0.baseAddress, chunk, &written) }
                 guard rc == 1 else {
                     let reason = failureReason(SSL_get_error(ssl, rc))
-                    drainOutput(into: &ciphertext)
+                    drainOutput(into: &sealed)
                     return reason
                 }
                 plaintext.moveReaderIndex(forwardBy: written)
-                drainOutput(into: &ciphertext)
+                drainOutput(into: &sealed)
             }
             if finish && plaintext.readableBytes == 0 && !shutdownQueued {
                 shutdownQueued = true
@@ -127,7 +130,7 @@ final class TLSSession {
                 OpenSSLErrorQueue.clear()
             }
         }
-        drainOutput(into: &ciphertext)
+        drainOutput(into: &sealed)
         return nil
     }
 

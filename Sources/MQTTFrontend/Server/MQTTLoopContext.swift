@@ -1,18 +1,26 @@
+import AMQPModel
 import Transport
 
-/// The connect deadline and keepalive of every MQTT connection on one event loop, checked by one timer every
-/// `interval` instead of a timer per connection (as mosquitto does): an idle connection costs a slot in an array,
-/// not a timer closure and a heap entry. The timer runs only while the loop has MQTT connections.
+/// What the MQTT connections of one event loop share, so that an idle connection carries none of it:
+/// - the deadline sweep: the connect deadline and keepalive of every connection, checked by one timer every
+///   `interval` instead of a timer per connection (as mosquitto does); the timer runs only while the loop has MQTT
+///   connections;
+/// - scratch buffers for routing a PUBLISH and for draining a session queue, reused by every connection (both
+///   are used synchronously on the loop thread and never re-entered).
 ///
 /// Used on its loop's thread only (`@unchecked Sendable` so the server can keep one per loop). A connection joins when it is accepted and leaves when it closes, so the
 /// unowned references never outlive their connections.
-final class MQTTConnectionSweep: @unchecked Sendable {
+final class MQTTLoopContext: @unchecked Sendable {
     /// How often deadlines are checked: a connection is closed at most this long after its deadline passed.
     static let interval = Duration.milliseconds(250)
 
     private let loop: EventLoop
     private var members: [Unmanaged<MQTTConnection>] = []
     private var timer: TimerID?
+    /// Where a PUBLISH's destinations are collected (`VHost.publish`).
+    var routeTargets = RouteTargets<Destination>()
+    /// Where a drain takes a session queue's pending messages (`Queue.takePending`).
+    var deliveryBatch: [QueueEntry] = []
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -23,20 +31,20 @@ final class MQTTConnectionSweep: @unchecked Sendable {
 
     /// Starts watching `connection`.
     func add(_ connection: MQTTConnection) {
-        connection.sweepSlot = members.count
+        connection.sweepSlot = Int32(members.count)
         members.append(Unmanaged.passUnretained(connection))
         if timer == nil { arm() }
     }
 
     /// Stops watching `connection` (it closed).
     func remove(_ connection: MQTTConnection) {
-        let slot = connection.sweepSlot
+        let slot = Int(connection.sweepSlot)
         guard slot >= 0, slot < members.count, members[slot].toOpaque() == Unmanaged.passUnretained(connection).toOpaque()
         else { return }
         let last = members.removeLast()
         if slot < members.count {
             members[slot] = last
-            last.takeUnretainedValue().sweepSlot = slot
+            last.takeUnretainedValue().sweepSlot = Int32(slot)
         }
         connection.sweepSlot = -1
         if members.isEmpty, let t = timer {

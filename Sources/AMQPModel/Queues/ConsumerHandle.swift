@@ -14,15 +14,15 @@ public final class ConsumerHandle: Sendable {
     public let channelCredit: PrefetchCredit?
     /// Where pending messages are announced. Weak so a dead channel is never kept alive by a queue.
     public nonisolated(unsafe) weak var consumer: (any QueueConsumer)?
-    /// The consumer's own prefetch limit (0: unlimited).
-    private let prefetch: Int
     /// Messages assigned and not yet settled (counted against `prefetch`).
-    private let unsettled = Atomic<Int>(0)
+    private let unsettled = Atomic<Int32>(0)
+    /// Messages assigned and not yet flushed to the socket (counted against `windowLimit`).
+    private let unwritten = Atomic<Int32>(0)
+    /// The consumer's own prefetch limit (0: unlimited).
+    private let prefetch: Int32
     /// Most messages assigned but not yet written out by the consumer's connection: bounds what a consumer whose
     /// socket is slow (or that uses no-ack) can pull out of the queue; the rest stays ready in it.
-    private let windowLimit: Int
-    /// Messages assigned and not yet flushed to the socket (counted against `windowLimit`).
-    private let unwritten = Atomic<Int>(0)
+    private let windowLimit: Int32
     /// Opaque owner data for the frontend (e.g. the channel number).
     public let channelID: UInt16
     /// True when deliveries need no acknowledgement (they are settled when assigned).
@@ -40,8 +40,8 @@ public final class ConsumerHandle: Sendable {
         self.queue = queue
         self.noAck = noAck
         self.exclusive = exclusive
-        self.prefetch = prefetch
-        self.windowLimit = window
+        self.prefetch = Int32(clamping: prefetch)
+        self.windowLimit = Int32(clamping: window)
         self.channelCredit = channelCredit
         self.channelID = channelID
         self.consumer = consumer
@@ -66,16 +66,16 @@ public final class ConsumerHandle: Sendable {
     /// Returns `count` units of prefetch credit (own and channel-wide): messages were settled.
     public func releaseCredit(_ count: Int = 1) {
         if noAck { return }
-        unsettled.subtract(count, ordering: .relaxed)
+        unsettled.subtract(Int32(truncatingIfNeeded: count), ordering: .relaxed)
         channelCredit?.release(count)
     }
 
     /// Returns `count` units of the write window: deliveries were flushed to the socket (or dropped with it).
     public func releaseWindow(_ count: Int = 1) {
-        unwritten.subtract(count, ordering: .relaxed)
+        unwritten.subtract(Int32(truncatingIfNeeded: count), ordering: .relaxed)
     }
 
-    private static func tryAcquire(_ counter: borrowing Atomic<Int>, limit: Int) -> Bool {
+    private static func tryAcquire(_ counter: borrowing Atomic<Int32>, limit: Int32) -> Bool {
         if limit == 0 {
             counter.add(1, ordering: .relaxed)
             return true

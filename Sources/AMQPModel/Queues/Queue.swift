@@ -20,8 +20,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public let exclusiveOwner: UInt64?
     /// The declare arguments as given.
     public let arguments: FieldTable
-    /// The validated `x-` arguments.
-    public let limits: QueueArguments
+    /// The validated `x-` arguments, boxed: most queues (every MQTT session) have none and share one box.
+    private let limitsBox: QueueArguments.Box
     /// Makes this queue's records durable (durable queues only).
     let coordinator: SyncCoordinator?
     weak var vhost: VHost?
@@ -77,9 +77,12 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         self.autoDelete = autoDelete
         self.exclusiveOwner = exclusiveOwner
         self.arguments = arguments
-        self.limits = limits
+        self.limitsBox = limits == QueueArguments() ? QueueArguments.Box.none : QueueArguments.Box(limits)
         self.state = Lock(State(store: store, lastUsed: MonotonicClock.milliseconds()))
     }
+
+    /// The validated `x-` arguments.
+    @inline(__always) public var limits: QueueArguments { limitsBox.value }
 
     /// Vhost name (for log lines and errors; empty once the vhost is gone).
     public var vhostName: String { vhost?.name ?? "" }

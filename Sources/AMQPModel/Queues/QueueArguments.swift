@@ -28,6 +28,18 @@ public struct QueueArguments: Sendable, Equatable {
     /// No limits.
     public init() {}
 
+    /// Arguments held by reference, so a queue carries a pointer instead of the whole struct.
+    final class Box: Sendable {
+        /// The box every queue without `x-` arguments shares.
+        static let none = Box(QueueArguments())
+
+        let value: QueueArguments
+
+        init(_ value: QueueArguments) {
+            self.value = value
+        }
+    }
+
     /// Parses and validates `table`; unknown arguments are kept in the table but ignored, as RabbitMQ does.
     public init(_ table: FieldTable) throws(BrokerError) {
         for (key, value) in table.entries {

@@ -110,13 +110,9 @@ extension MQTTConnection {
     }
 
     /// Closes the connection when the token it logged in with expires; not a DISCONNECT, so the will fires.
+    /// (The loop's deadline sweep closes it: `checkDeadlines`.)
     private func closeAtExpiry(_ credential: TokenCredential) {
-        tokenTimer = eventLoop.scheduleTimer(after: .seconds(credential.secondsRemaining)) { [weak self] in
-            guard let self, self.phase == .connected else { return }
-            self.tokenTimer = nil
-            self.logger.info("MQTT \(self.name): access token of user '\(self.userName)' expired, closing")
-            self.connection.close()
-        }
+        tokenExpiresAt = eventLoop.now &+ UInt64(credential.secondsRemaining) * 1_000_000_000
     }
 
     /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the
@@ -125,7 +121,7 @@ extension MQTTConnection {
     private func openSession(
         vhost: VHost, key: MQTTSessionRegistry.Key
     ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionState) {
-        let queueName = ByteString([UInt8]("mqtt.".utf8) + key.clientId.bytes)
+        let queueName = key.sessionQueue
         var existing = vhost.queue(named: queueName)
         if let q = existing, cleanSession || q.autoDelete {
             // A clean session discards any previous one [MQTT-3.1.2-6]; a leftover clean queue is not a session.

@@ -38,21 +38,18 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var exchange: Exchange?
     /// The subscription to the session queue.
     var handle: ConsumerHandle?
-    /// Before CONNECT its clock starts at accept (the connect deadline), after CONNECT it is the keepalive.
-    var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
     var inbound = MQTTInbound()
-    var outbound = MQTTOutbound<QueueEntry>()
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
     var acks = DurableAcks<MQTTPacket>()
-    /// Reading paused by the resource alarm or an overloaded queue.
-    var publisherFlow = PublisherFlow()
-    var will = MQTTLastWill()
+    var outbound = MQTTOutbound<QueueEntry>()
     /// Deliveries written whose window credit comes back once the socket took them.
     var pausedWindow: Int32 = 0
+    /// Before CONNECT its clock starts at accept (the connect deadline), after CONNECT it is the keepalive.
+    var keepAlive = MQTTKeepAlive(requested: 0, maximum: 0, now: 0)
     /// This connection's slot in its loop's deadline sweep (-1: not watched).
     var sweepSlot: Int32 = -1
-    /// Closes a token login's connection when its token expires.
-    var tokenTimer: TimerID?
+    /// Reading paused by the resource alarm or an overloaded queue.
+    var publisherFlow = PublisherFlow()
     var phase = Phase.awaitingConnect
     var version: MQTTProtocolVersion?
     var cleanSession = true
@@ -60,6 +57,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var disconnectedCleanly = false
     var drainScheduled = false
     var windowReleaseScheduled = false
+    var will = MQTTLastWill()
+    /// When a token login's token expires (loop clock); the deadline sweep closes the connection then. 0: never.
+    var tokenExpiresAt: UInt64 = 0
 
     /// The session queue `mqtt.<client_id>`.
     var queue: Queue? { handle?.queue }
@@ -85,8 +85,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         loopContext.add(self)
     }
 
-    /// Called by the sweep: closes a connection that sent no CONNECT within `[mqtt] connect_timeout`, or whose
-    /// keepalive expired (`MQTTKeepAlive`).
+    /// Called by the sweep: closes a connection that sent no CONNECT within `[mqtt] connect_timeout`, whose login
+    /// token expired, or whose keepalive expired (`MQTTKeepAlive`).
     func checkDeadlines(now: UInt64) {
         switch phase {
         case .awaitingConnect:
@@ -94,6 +94,12 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
             logger.warning("closing MQTT connection \(name): no CONNECT within \(configuration.connectTimeout) s")
             connection.abort()
         case .connected:
+            if tokenExpiresAt != 0 && now >= tokenExpiresAt {
+                // Not a DISCONNECT, so the will fires.
+                logger.info("MQTT \(name): access token of user '\(userName)' expired, closing")
+                connection.close()
+                return
+            }
             guard keepAlive.isExpired(now: now, paused: publisherFlow.blockedByAlarm) else { return }
             logger.warning(
                 "closing MQTT connection \(name): nothing received within 1.5 x keepalive \(keepAlive.seconds) s")
@@ -146,7 +152,6 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         let wasConnected = phase == .connected
         phase = .closed
         loopContext.remove(self)
-        if let tokenTimer { eventLoop.cancelTimer(tokenTimer) }
         stopPublisherFlow()
         if wasConnected { endSession() }
         connection.handler = nil

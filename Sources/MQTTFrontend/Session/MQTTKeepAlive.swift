@@ -2,9 +2,9 @@
 /// nothing arrived for 1.5 × keepalive [MQTT-3.1.2-24]. While reading is paused by the broker (resource alarm)
 /// the client cannot be heard, so it is not judged.
 struct MQTTKeepAlive {
+    private var lastReceived: UInt64
     /// The keepalive in force, seconds (0: none).
     let seconds: UInt16
-    private var lastReceived: UInt64
 
     /// The keepalive for a client that asked for `requested` seconds, capped by `maximum` (`[mqtt] max_keepalive`),
     /// starting at `now` (nanoseconds of the loop clock). 0 stays 0: no keepalive.

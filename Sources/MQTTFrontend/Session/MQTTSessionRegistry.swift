@@ -5,9 +5,22 @@ import MQTTCodec
 /// Client ids in use and persistent session state, per vhost (the same client id in two vhosts is two
 /// sessions). Touched at CONNECT and disconnect only, never per message.
 final class MQTTSessionRegistry: Sendable {
+    /// A session: its vhost and client id. The client id is kept as the session queue's name `mqtt.<client_id>`,
+    /// whose bytes the queue then shares, so a connected client holds its id once.
     struct Key: Hashable {
         let vhost: String
-        let clientId: ByteString
+        /// `mqtt.<client_id>`.
+        let sessionQueue: ByteString
+
+        init(vhost: String, clientId: ByteString) {
+            self.vhost = vhost
+            sessionQueue = ByteString(Self.prefix + clientId.bytes)
+        }
+
+        /// The client id (built on demand: for log lines).
+        var clientId: ByteString { ByteString(Array(sessionQueue.bytes.dropFirst(Self.prefix.count))) }
+
+        private static let prefix = Array("mqtt.".utf8)
     }
 
     private struct State {

@@ -43,13 +43,19 @@ public final class TCPConnection {
     private var outbound = ByteBuffer()
     /// The TLS session, with its ciphertext buffer (`TLSSession.sealed`); nil for plain TCP.
     private let tls: TLSSession?
-    /// Where TLS failures are reported (the listener's `onError`), one line per failed connection.
-    private let onError: (@Sendable (TransportError) -> Void)?
 
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
-    public var highWatermark = 1024 * 1024
+    public var highWatermark: Int {
+        get { Int(highMark) }
+        set { highMark = Int32(clamping: newValue) }
+    }
     /// Pending output at or below which `isWritable` turns true again. Default 256 KiB.
-    public var lowWatermark = 256 * 1024
+    public var lowWatermark: Int {
+        get { Int(lowMark) }
+        set { lowMark = Int32(clamping: newValue) }
+    }
+    private var highMark: Int32 = 1024 * 1024
+    private var lowMark: Int32 = 256 * 1024
 
     let fd: Int32
     private var registrationID: UInt32 = 0
@@ -63,7 +69,6 @@ public final class TCPConnection {
     /// False while pending output is above the high watermark until it drains to the low watermark.
     /// Updated by `write` at once, so a producer can stop in the middle of a turn.
     public private(set) var isWritable = true
-    private var handshakeTimer: TimerID?
 
     init(
         fd: Int32, eventLoop: EventLoop, localAddress: SocketAddress, remoteAddress: SocketAddress,
@@ -74,7 +79,7 @@ public final class TCPConnection {
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
         self.tls = tls
-        self.onError = onError
+        tls?.onError = onError
     }
 
     /// True until `close()` or `abort()` is called or the peer goes away.
@@ -148,11 +153,11 @@ public final class TCPConnection {
         registrationID = try eventLoop.register(.connection(self), fd: fd, interest: interest)
         registeredInterest = interest
         if let tls {
-            handshakeTimer = eventLoop.scheduleTimer(after: tls.handshakeTimeout) { [weak self] in
+            tls.handshakeTimer = eventLoop.scheduleTimer(after: tls.handshakeTimeout) { [weak self] in
                 guard let self else { return }
-                handshakeTimer = nil
+                tls.handshakeTimer = nil
                 guard state != .closed else { return }
-                onError?(
+                tls.onError?(
                     TransportError(
                         operation: "TLS handshake with \(remoteAddress)",
                         reason: "not completed within \(tls.handshakeTimeout)"))
@@ -244,9 +249,9 @@ public final class TCPConnection {
             return false
         }
         if !wasComplete && tls.isHandshakeComplete {
-            if let handshakeTimer {
+            if let handshakeTimer = tls.handshakeTimer {
                 eventLoop.cancelTimer(handshakeTimer)
-                self.handshakeTimer = nil
+                tls.handshakeTimer = nil
             }
             if outbound.readableBytes > 0 { markDirty() }
         }
@@ -257,7 +262,7 @@ public final class TCPConnection {
 
     /// Reports a fatal TLS error once and closes, still sending the alert OpenSSL queued for the peer.
     private func failTLS(_ reason: String, duringHandshake: Bool) {
-        onError?(
+        tls?.onError?(
             TransportError(operation: "\(duringHandshake ? "TLS handshake" : "TLS") with \(remoteAddress)", reason: reason))
         if state == .open { close() } else { markDirty() }
     }
@@ -320,7 +325,7 @@ public final class TCPConnection {
         if tls.hasFailed || (state == .closing && !tls.isHandshakeComplete) { outbound.clear() }
         while true {
             if let reason = tls.seal(&outbound, limit: Self.sealedBufferLimit, finish: state == .closing) {
-                onError?(TransportError(operation: "TLS with \(remoteAddress)", reason: reason))
+                tls.onError?(TransportError(operation: "TLS with \(remoteAddress)", reason: reason))
                 return .failed
             }
             guard tls.sealed.readableBytes > 0, budget > 0 else { return .blocked }
@@ -406,9 +411,9 @@ public final class TCPConnection {
             eventLoop.cancelTimer(closeTimer)
             self.closeTimer = nil
         }
-        if let handshakeTimer {
+        if let tls, let handshakeTimer = tls.handshakeTimer {
             eventLoop.cancelTimer(handshakeTimer)
-            self.handshakeTimer = nil
+            tls.handshakeTimer = nil
         }
         eventLoop.deregister(fd: fd)
         _ = Glibc.close(fd)

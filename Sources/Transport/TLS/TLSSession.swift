@@ -29,6 +29,10 @@ final class TLSSession {
     /// Ciphertext for the socket: handshake messages, encrypted records, alerts, close_notify (kept here, not in
     /// every `TCPConnection`, so plain connections do not carry the buffer).
     var sealed = ByteBuffer()
+    /// Where this connection's TLS failures are reported (the listener's `onError`), one line per failed connection.
+    var onError: (@Sendable (TransportError) -> Void)?
+    /// Closes the connection when the handshake takes longer than `handshakeTimeout`.
+    var handshakeTimer: TimerID?
     private let ssl: OpaquePointer
     private var readBIO: OpaquePointer
     private var writeBIO: OpaquePointer

@@ -56,15 +56,19 @@ let package = Package(
                 "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Locks",
             ],
             swiftSettings: strict),
+        // JSON values, a strict reader and a deterministic writer (definitions files, the management API).
+        .target(name: "JSON", swiftSettings: strict),
+        // HTTP/1.1 wire format: request parser with limits, responses, percent-encoding. No I/O.
+        .target(name: "HTTPCodec", dependencies: ["Bytes"], swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
-        .target(name: "GatewayConfig", dependencies: ["AMQPValues"], swiftSettings: strict),
+        .target(name: "GatewayConfig", dependencies: ["AMQPValues", "JSON"], swiftSettings: strict),
         // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.
         .target(name: "HTTPFetch", dependencies: ["COpenSSL"], swiftSettings: strict),
         .executableTarget(
             name: "Gateway",
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
-                "Clocks", "Storage", "Transport", "HTTPFetch",
+                "Clocks", "Storage", "Transport", "HTTPFetch", "JSON",
             ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and
@@ -101,6 +105,8 @@ let package = Package(
             name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth"], swiftSettings: strict),
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPValues"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "Bytes"], swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPValues"], swiftSettings: strict),
         .testTarget(
             name: "HTTPFetchTests", dependencies: ["HTTPFetch", "COpenSSL", "TLSTestSupport"], swiftSettings: strict),
@@ -116,7 +122,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
         ("FuzzAMQP", ["AMQPWire", "AMQPValues", "Bytes"]),
         ("FuzzOAuth", ["Auth", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
-        ("FuzzConfig", ["GatewayConfig"]),
+        ("FuzzConfig", ["GatewayConfig", "JSON"]),
     ]
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     package.targets += fuzzTargets.map { target in

@@ -1,5 +1,6 @@
 import CLibFuzzer
 import Glibc
+import JSON
 
 @testable import GatewayConfig
 

@@ -2,6 +2,7 @@ import AMQPModel
 import AMQPValues
 import Auth
 import GatewayConfig
+import JSON
 
 /// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, the user store's users,
 /// permissions and topic permissions, durable exchanges (not the built-in ones), durable non-exclusive queues, and
@@ -58,13 +59,13 @@ struct DefinitionsExporter {
         return d
     }
 
-    static func arguments(_ table: FieldTable) -> [String: DefinitionValue] {
-        var out: [String: DefinitionValue] = [:]
+    static func arguments(_ table: FieldTable) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
         for (k, v) in table.entries { out[k.string] = value(v) }
         return out
     }
 
-    static func value(_ v: FieldValue) -> DefinitionValue {
+    static func value(_ v: FieldValue) -> JSONValue {
         switch v {
         case .bool(let b): .bool(b)
         case .float(let f): .double(Double(f))

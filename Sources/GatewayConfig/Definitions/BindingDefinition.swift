@@ -1,3 +1,5 @@
+import JSON
+
 /// A binding from a definitions file (`bindings[]`): from exchange `source` to a queue or an exchange.
 public struct BindingDefinition: Sendable, Equatable {
     /// `source`: the exchange messages come from.
@@ -9,11 +11,11 @@ public struct BindingDefinition: Sendable, Equatable {
     public var destinationType: String
     /// `routing_key`: the binding key.
     public var routingKey: String
-    public var arguments: [String: DefinitionValue]
+    public var arguments: [String: JSONValue]
 
     public init(
         source: String, vhost: String, destination: String, destinationType: String, routingKey: String = "",
-        arguments: [String: DefinitionValue] = [:]
+        arguments: [String: JSONValue] = [:]
     ) {
         self.source = source
         self.vhost = vhost

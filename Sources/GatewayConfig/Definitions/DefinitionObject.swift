@@ -1,3 +1,5 @@
+import JSON
+
 /// One JSON object of a definitions file together with its path (`users[2]`), so that every accessor can say
 /// exactly which field is missing or has the wrong type.
 struct DefinitionObject {
@@ -5,7 +7,7 @@ struct DefinitionObject {
     let source: String
     /// Where the object is, e.g. `queues[0]`.
     let path: String
-    let fields: [String: DefinitionValue]
+    let fields: [String: JSONValue]
 
     /// A string field that must be present.
     func requiredString(_ key: String) throws(ConfigError) -> String {
@@ -33,7 +35,7 @@ struct DefinitionObject {
     }
 
     /// An object field such as `arguments`; absent or null means empty.
-    func table(_ key: String) throws(ConfigError) -> [String: DefinitionValue] {
+    func table(_ key: String) throws(ConfigError) -> [String: JSONValue] {
         switch fields[key] {
         case nil, .null: return [:]
         case .table(let table): return table
@@ -69,7 +71,7 @@ struct DefinitionObject {
         ConfigError("\(source): \(path): \(reason)")
     }
 
-    private func typeError(_ key: String, expected: String, found value: DefinitionValue) -> ConfigError {
+    private func typeError(_ key: String, expected: String, found value: JSONValue) -> ConfigError {
         ConfigError("\(source): \(path).\(key): expected \(expected), found \(value.kindDescription)")
     }
 }

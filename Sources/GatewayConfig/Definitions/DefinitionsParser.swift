@@ -1,3 +1,5 @@
+import JSON
+
 /// Reads RabbitMQ-format definitions JSON (`rabbitmqctl export_definitions`, `GET /api/definitions`, LavinMQ).
 ///
 /// The top level must be an object. The arrays `users`, `vhosts`, `permissions`, `topic_permissions`, `exchanges`,
@@ -13,7 +15,7 @@
 public enum DefinitionsParser {
     /// Parses `bytes`; `source` (usually the file name) prefixes error messages.
     public static func parse(_ bytes: [UInt8], source: String) throws(ConfigError) -> Definitions {
-        let root: DefinitionValue
+        let root: JSONValue
         do {
             root = try JSONReader.parse(bytes)
         } catch {

@@ -1,3 +1,5 @@
+import JSON
+
 /// Writes ``Definitions`` as RabbitMQ-format definitions JSON, the inverse of ``DefinitionsParser``: the shape
 /// `rabbitmqctl export_definitions` and `GET /api/definitions` produce, so the file imports into RabbitMQ,
 /// LavinMQ and Gateway alike.
@@ -20,7 +22,7 @@
 /// - exchanges: `name`, `vhost`, `type`, `durable`, `auto_delete`, `internal`, `arguments`.
 /// - bindings: `source`, `vhost`, `destination`, `destination_type`, `routing_key`, `arguments`.
 ///
-/// ``DefinitionValue`` arguments keep their JSON types: integers are written as integers, doubles always with a
+/// ``JSONValue`` arguments keep their JSON types: integers are written as integers, doubles always with a
 /// '.' or an exponent (so they read back as doubles; NaN and infinity, which JSON cannot express, as `null`).
 /// Strings are escaped per RFC 8259 §7 and otherwise written as UTF-8.
 ///
@@ -41,7 +43,7 @@ public enum DefinitionsWriter {
                     if let algorithm = user.hashingAlgorithm {
                         writer.member("hashing_algorithm", .string(algorithm))
                     }
-                    writer.member("tags", .array(user.tags.map(DefinitionValue.string)))
+                    writer.member("tags", .array(user.tags.map(JSONValue.string)))
                     writer.member("limits", .table([:]))
                 }
             }

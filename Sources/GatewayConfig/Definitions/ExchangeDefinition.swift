@@ -1,3 +1,5 @@
+import JSON
+
 /// An exchange from a definitions file (`exchanges[]`).
 public struct ExchangeDefinition: Sendable, Equatable {
     public var name: String
@@ -9,11 +11,11 @@ public struct ExchangeDefinition: Sendable, Equatable {
     public var autoDelete: Bool
     /// `internal`: clients may not publish to it directly.
     public var `internal`: Bool
-    public var arguments: [String: DefinitionValue]
+    public var arguments: [String: JSONValue]
 
     public init(
         name: String, vhost: String, type: String, durable: Bool = true, autoDelete: Bool = false,
-        internal: Bool = false, arguments: [String: DefinitionValue] = [:]
+        internal: Bool = false, arguments: [String: JSONValue] = [:]
     ) {
         self.name = name
         self.vhost = vhost

@@ -1,11 +1,11 @@
-/// A small RFC 8259 JSON parser producing ``DefinitionValue``s.
+/// A small RFC 8259 JSON parser producing ``JSONValue``s.
 ///
 /// Hand-written rather than `JSONSerialization` because that returns `NSNumber`s, which blur integers, doubles and
 /// booleans; here an integer literal is always `.int` and `true` is always `.bool`. Nesting is limited to
 /// ``maxDepth`` levels so a hostile file cannot exhaust the stack. Duplicate object keys: the last one wins.
-struct JSONReader {
+public struct JSONReader {
     /// The deepest nesting of arrays and objects accepted.
-    static let maxDepth = 256
+    public static let maxDepth = 256
 
     private let bytes: [UInt8]
     private var index = 0
@@ -17,7 +17,7 @@ struct JSONReader {
 
     /// The single JSON value that `bytes` holds (surrounding whitespace and a leading UTF-8 byte-order mark,
     /// which some Windows editors write, are allowed).
-    static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> DefinitionValue {
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var reader = JSONReader(bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
         reader.skipWhitespace()
@@ -29,7 +29,7 @@ struct JSONReader {
         return value
     }
 
-    private mutating func value() throws(JSONSyntaxError) -> DefinitionValue {
+    private mutating func value() throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw failure("unexpected end of input, expected a value") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try object()
@@ -43,10 +43,10 @@ struct JSONReader {
         }
     }
 
-    private mutating func object() throws(JSONSyntaxError) -> DefinitionValue {
+    private mutating func object() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var fields: [String: DefinitionValue] = [:]
+        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if consume(UInt8(ascii: "}")) {
             depth -= 1
@@ -70,10 +70,10 @@ struct JSONReader {
         }
     }
 
-    private mutating func array() throws(JSONSyntaxError) -> DefinitionValue {
+    private mutating func array() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var elements: [DefinitionValue] = []
+        var elements: [JSONValue] = []
         skipWhitespace()
         if consume(UInt8(ascii: "]")) {
             depth -= 1
@@ -178,7 +178,7 @@ struct JSONReader {
     }
 
     /// A number per RFC 8259 §6; integers that fit Int64 are `.int`, everything else `.double`.
-    private mutating func number() throws(JSONSyntaxError) -> DefinitionValue {
+    private mutating func number() throws(JSONSyntaxError) -> JSONValue {
         let start = index
         var isInteger = true
         _ = consume(UInt8(ascii: "-"))
@@ -216,7 +216,7 @@ struct JSONReader {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    private mutating func literal(_ word: String, _ value: DefinitionValue) throws(JSONSyntaxError) -> DefinitionValue {
+    private mutating func literal(_ word: String, _ value: JSONValue) throws(JSONSyntaxError) -> JSONValue {
         let utf8 = Array(word.utf8)
         guard bytes[index...].starts(with: utf8) else {
             throw failure("unexpected \(describeNext()), expected a value")

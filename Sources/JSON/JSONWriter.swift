@@ -1,12 +1,12 @@
 /// A small streaming RFC 8259 JSON writer, the inverse of ``JSONReader``.
 ///
 /// Objects are written member by member in the order the caller gives, so a document has a fixed key order;
-/// only ``DefinitionValue/table(_:)`` values (whose dictionaries have no order) are written with their keys sorted.
+/// only ``JSONValue/table(_:)`` values (whose dictionaries have no order) are written with their keys sorted.
 /// Pretty output indents by two spaces, puts each member and element on its own line and writes empty containers
 /// as `{}` and `[]`; compact output has no whitespace at all.
-struct JSONWriter {
+public struct JSONWriter {
     /// The document written so far.
-    private(set) var bytes: [UInt8] = []
+    public private(set) var bytes: [UInt8] = []
     private let pretty: Bool
     /// How many containers are open.
     private var depth = 0
@@ -17,34 +17,34 @@ struct JSONWriter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    init(pretty: Bool) {
+    public init(pretty: Bool) {
         self.pretty = pretty
     }
 
     /// Writes an object whose members `body` writes with ``member(_:_:)`` and the other `member` methods.
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
         container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), body)
     }
 
     /// Writes an array whose elements `body` writes, each with one value-writing call.
-    mutating func array(_ body: (inout JSONWriter) -> Void) {
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
         container(open: UInt8(ascii: "["), close: UInt8(ascii: "]"), body)
     }
 
-    /// Writes the member `key` with a scalar or nested ``DefinitionValue``.
-    mutating func member(_ key: String, _ value: DefinitionValue) {
+    /// Writes the member `key` with a scalar or nested ``JSONValue``.
+    public mutating func member(_ key: String, _ value: JSONValue) {
         self.key(key)
         self.value(value)
     }
 
     /// Writes the member `key` whose value is an object with the members `body` writes.
-    mutating func member(_ key: String, object body: (inout JSONWriter) -> Void) {
+    public mutating func member(_ key: String, object body: (inout JSONWriter) -> Void) {
         self.key(key)
         object(body)
     }
 
     /// Writes the member `key` whose value is an array with one element per item of `items`, written by `element`.
-    mutating func member<Items: Sequence>(
+    public mutating func member<Items: Sequence>(
         _ key: String, array items: Items, _ element: (inout JSONWriter, Items.Element) -> Void
     ) {
         self.key(key)
@@ -54,7 +54,7 @@ struct JSONWriter {
     }
 
     /// Writes a complete value; tables are written with their keys sorted so the output is deterministic.
-    mutating func value(_ value: DefinitionValue) {
+    public mutating func value(_ value: JSONValue) {
         switch value {
         case .string(let text):
             beginValue()

@@ -1,19 +1,20 @@
-/// A JSON value from a definitions file: queue, exchange and binding arguments keep these as they were written.
+/// A JSON value: definitions files, the management API's bodies; queue, exchange and binding arguments keep these as
+/// they were written.
 ///
 /// Integers stay integers (`"x-message-ttl": 60000` is `.int(60000)`, never a double): the broker validates
 /// arguments such as x-message-ttl and x-max-length as integers, as RabbitMQ does. A number with a fraction or
 /// exponent, or one outside Int64, is a `.double`.
-public enum DefinitionValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int64)
     case double(Double)
     case bool(Bool)
-    case array([DefinitionValue])
-    case table([String: DefinitionValue])
+    case array([JSONValue])
+    case table([String: JSONValue])
     case null
 
     /// "a string", "an integer", …: how the value's kind is named in error messages.
-    var kindDescription: String {
+    public var kindDescription: String {
         switch self {
         case .string: "a string"
         case .int: "an integer"

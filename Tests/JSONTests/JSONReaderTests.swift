@@ -1,10 +1,10 @@
 import Testing
 
-@testable import GatewayConfig
+@testable import JSON
 
 @Suite("JSON reader")
 struct JSONReaderTests {
-    private func parse(_ text: String) throws -> DefinitionValue {
+    private func parse(_ text: String) throws -> JSONValue {
         try JSONReader.parse(Array(text.utf8))
     }
 

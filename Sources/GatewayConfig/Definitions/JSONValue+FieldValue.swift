@@ -1,6 +1,7 @@
 import AMQPValues
+import JSON
 
-extension DefinitionValue {
+extension JSONValue {
     /// The value as an AMQP field value, the way RabbitMQ converts JSON arguments on import:
     /// strings become long strings, integers 64-bit signed ('l'), objects field tables (keys sorted), null void.
     public var fieldValue: FieldValue {

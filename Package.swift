@@ -62,13 +62,21 @@ let package = Package(
         .target(name: "HTTPCodec", dependencies: ["Bytes"], swiftSettings: strict),
         // Configuration: INI file, flags, environment, definitions JSON.
         .target(name: "GatewayConfig", dependencies: ["AMQPValues", "JSON"], swiftSettings: strict),
+        // The management plane: RabbitMQ-compatible HTTP API on its own thread, definitions import and export.
+        .target(
+            name: "Management",
+            dependencies: [
+                "AMQPModel", "AMQPValues", "Auth", "Bytes", "FrontendSupport", "GatewayConfig", "HTTPCodec", "JSON",
+                "Locks", "Transport",
+            ],
+            swiftSettings: strict),
         // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.
         .target(name: "HTTPFetch", dependencies: ["COpenSSL"], swiftSettings: strict),
         .executableTarget(
             name: "Gateway",
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
-                "Clocks", "Storage", "Transport", "HTTPFetch", "JSON",
+                "Clocks", "Storage", "Transport", "HTTPFetch", "JSON", "Management", "FrontendSupport",
             ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and

@@ -11,7 +11,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc)
+# rabbitmq-server only for its rabbitmqadmin script (the management API tests); it is never started.
+PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc
+  rabbitmq-server)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -20,7 +22,13 @@ if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Keep the package scripts from starting RabbitMQ (policy-rc.d 101: action forbidden), unless a policy exists.
+  guard=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ -n "$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 step "python venv interop/.venv"

@@ -1,5 +1,5 @@
 /// Standard base64 (RFC 4648 §4, with padding) for password hashes, so Auth needs no Foundation.
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Each alphabet byte's 6-bit value; 0xFF for bytes outside the alphabet.
@@ -9,7 +9,7 @@ enum Base64 {
         return v
     }()
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -28,7 +28,7 @@ enum Base64 {
     }
 
     /// The decoded bytes, or nil when `text` is not canonical padded base64.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 4 == 0 else { return nil }
         var padding = 0

@@ -3,8 +3,10 @@ import AMQPModel
 import AMQPWire
 import Auth
 import Clocks
+import FrontendSupport
 import GatewayConfig
 import MQTTFrontend
+import Management
 import Storage
 import Transport
 
@@ -20,6 +22,7 @@ final class GatewayServer {
     let broker: Broker
     let amqp: AMQPServer
     let mqtt: MQTTServer
+    let management: ManagementServer
     let dataDirectory: DataDirectory
     let coordinator: SyncCoordinator
     /// Shared by the AMQPS and MQTTS listeners; nil when `[main] tls_cert` is not set.
@@ -73,7 +76,9 @@ final class GatewayServer {
             do { definitions = try DefinitionsParser.load(path: path) } catch {
                 throw StartupError("load_definitions: \(error)")
             }
-            try DefinitionsImporter(broker: broker, users: users, source: path).apply(definitions)
+            do { try DefinitionsImporter(broker: broker, users: users, source: path).apply(definitions) } catch {
+                throw StartupError("\(error)")
+            }
             logger.info("imported definitions from \(path)")
         }
         broker.finishRecovery()
@@ -103,17 +108,41 @@ final class GatewayServer {
         let mqtt = MQTTServer(
             broker: broker, configuration: Self.mqttConfiguration(configuration), authenticator: authenticator)
         self.mqtt = mqtt
+        var managementConfig = ManagementConfiguration()
+        managementConfig.productVersion = GatewayVersion.current
+        managementConfig.nodeName = Self.nodeName()
+        do {
+            management = try ManagementServer(
+                broker: broker, users: users,
+                login: LoginPolicy(
+                    authenticator: authenticator, defaultUser: configuration.main.defaultUser,
+                    defaultUserOnlyLoopback: configuration.main.defaultUserOnlyLoopback),
+                configuration: managementConfig, connections: FrontendConnections(amqp: amqp, mqtt: mqtt))
+        } catch {
+            group.shutdown()
+            throw StartupError("cannot start the management thread: \(error)")
+        }
+        let management = self.management
+        var bound: [Listener] = []
         do {
             let amqpListener = try TCPListener.bind(
                 host: configuration.amqp.bind, port: configuration.amqp.port, group: group
             ) { connection in amqp.makeHandler(for: connection) }
             listeners.append(amqpListener)
+            bound.append(Listener(amqpListener.localAddress, "amqp"))
             logger.info("listening for AMQP on \(amqpListener.localAddress)")
             let mqttListener = try TCPListener.bind(
                 host: configuration.mqtt.bind, port: configuration.mqtt.port, group: group
             ) { connection in mqtt.makeHandler(for: connection) }
             listeners.append(mqttListener)
+            bound.append(Listener(mqttListener.localAddress, "mqtt"))
             logger.info("listening for MQTT on \(mqttListener.localAddress)")
+            let httpListener = try TCPListener.bind(
+                host: configuration.mgmt.bind, port: configuration.mgmt.port, group: group
+            ) { connection in management.makeHandler(for: connection) }
+            listeners.append(httpListener)
+            bound.append(Listener(httpListener.localAddress, "http"))
+            logger.info("listening for HTTP (management API) on \(httpListener.localAddress)")
             if let tls {
                 let logger = logger
                 let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
@@ -122,19 +151,23 @@ final class GatewayServer {
                     onError: onTLSError
                 ) { connection in amqp.makeHandler(for: connection) }
                 listeners.append(amqps)
+                bound.append(Listener(amqps.localAddress, "amqp/ssl"))
                 logger.info("listening for AMQPS on \(amqps.localAddress)")
                 let mqtts = try TCPListener.bind(
                     host: configuration.mqtt.bind, port: configuration.mqtt.tlsPort, group: group, tls: tls,
                     onError: onTLSError
                 ) { connection in mqtt.makeHandler(for: connection) }
                 listeners.append(mqtts)
+                bound.append(Listener(mqtts.localAddress, "mqtt/ssl"))
                 logger.info("listening for MQTTS on \(mqtts.localAddress)")
             }
         } catch {
             for l in listeners { l.close() }
             group.shutdown()
+            management.stop()
             throw StartupError("cannot listen: \(error)")
         }
+        management.listeners = bound
         DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0],
             alarm: broker.resourceAlarm).start()
         logger.info(
@@ -160,6 +193,7 @@ final class GatewayServer {
             usleep(10_000)
         }
         group.shutdown()
+        management.stop()
         coordinator.shutdown()
         dataDirectory.close()
         logger.info("stopped")
@@ -289,6 +323,13 @@ final class GatewayServer {
         }
     }
 
+    /// `gateway@<hostname>`, RabbitMQ's node-name shape.
+    private static func nodeName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "gateway@localhost" }
+        return "gateway@" + String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     private static func signalSet() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
@@ -311,5 +352,12 @@ final class GatewayServer {
         case .warning: .warning
         case .error: .error
         }
+    }
+}
+
+extension Listener {
+    /// A listener bound at `address` speaking `protocolName`.
+    init(_ address: SocketAddress, _ protocolName: String) {
+        self.init(protocolName: protocolName, address: address.host, port: address.port)
     }
 }

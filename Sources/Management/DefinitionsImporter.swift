@@ -6,12 +6,20 @@ import GatewayConfig
 /// Applies a RabbitMQ-format definitions file to the broker and its user store (`[main] load_definitions`),
 /// additively: existing vhosts, exchanges, queues and bindings are kept; users and permissions named in the file are
 /// updated.
-struct DefinitionsImporter {
+public struct DefinitionsImporter: Sendable {
     let broker: Broker
     let users: UserStore
     let source: String
 
-    func apply(_ d: Definitions) throws(StartupError) {
+    /// An importer into `broker` and `users`; `source` names the file (or request) in error messages.
+    public init(broker: Broker, users: UserStore, source: String) {
+        self.broker = broker
+        self.users = users
+        self.source = source
+    }
+
+    /// Applies `d`; stops at the first object that cannot be created.
+    public func apply(_ d: Definitions) throws(DefinitionsImportError) {
         for v in d.vhosts { broker.addVHost(v.name) }
         for u in d.users { try importUser(u) }
         for p in d.permissions {
@@ -20,7 +28,7 @@ struct DefinitionsImporter {
                 try users.setPermissions(
                     user: p.user, vhost: p.vhost, Permissions(configure: p.configure, write: p.write, read: p.read))
             } catch {
-                throw StartupError("\(source): permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
+                throw DefinitionsImportError("\(source): permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
             }
         }
         for p in d.topicPermissions {
@@ -29,7 +37,7 @@ struct DefinitionsImporter {
                 try users.setTopicPermissions(
                     user: p.user, vhost: p.vhost, TopicPermissions(exchange: p.exchange, write: p.write, read: p.read))
             } catch {
-                throw StartupError("\(source): topic permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
+                throw DefinitionsImportError("\(source): topic permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
             }
         }
         for e in d.exchanges {
@@ -39,7 +47,7 @@ struct DefinitionsImporter {
                     name: ByteString(e.name), type: e.type, durable: e.durable, autoDelete: e.autoDelete,
                     isInternal: e.internal, arguments: FieldTable(definitionArguments: e.arguments))
             } catch {
-                throw StartupError("\(source): exchange '\(e.name)' in vhost '\(e.vhost)': \(error)")
+                throw DefinitionsImportError("\(source): exchange '\(e.name)' in vhost '\(e.vhost)': \(error)")
             }
         }
         for q in d.queues {
@@ -49,7 +57,7 @@ struct DefinitionsImporter {
                     name: ByteString(q.name), durable: q.durable, exclusiveOwner: nil, autoDelete: q.autoDelete,
                     arguments: FieldTable(definitionArguments: q.arguments), connection: 0)
             } catch {
-                throw StartupError("\(source): queue '\(q.name)' in vhost '\(q.vhost)': \(error)")
+                throw DefinitionsImportError("\(source): queue '\(q.name)' in vhost '\(q.vhost)': \(error)")
             }
         }
         for b in d.bindings {
@@ -57,12 +65,12 @@ struct DefinitionsImporter {
             let destination: Destination
             if b.destinationType == "queue" {
                 guard let q = vhost.queue(named: ByteString(b.destination)) else {
-                    throw StartupError("\(source): binding to unknown queue '\(b.destination)' in vhost '\(b.vhost)'")
+                    throw DefinitionsImportError("\(source): binding to unknown queue '\(b.destination)' in vhost '\(b.vhost)'")
                 }
                 destination = .queue(q)
             } else {
                 guard let e = vhost.exchange(named: ByteString(b.destination)) else {
-                    throw StartupError(
+                    throw DefinitionsImportError(
                         "\(source): binding to unknown exchange '\(b.destination)' in vhost '\(b.vhost)'")
                 }
                 destination = .exchange(e)
@@ -72,16 +80,16 @@ struct DefinitionsImporter {
                     destination, to: ByteString(b.source), key: ByteString(b.routingKey),
                     arguments: FieldTable(definitionArguments: b.arguments))
             } catch {
-                throw StartupError("\(source): binding from '\(b.source)' to '\(b.destination)': \(error)")
+                throw DefinitionsImportError("\(source): binding from '\(b.source)' to '\(b.destination)': \(error)")
             }
         }
     }
 
-    private func importUser(_ u: UserDefinition) throws(StartupError) {
+    private func importUser(_ u: UserDefinition) throws(DefinitionsImportError) {
         let algorithm: PasswordHashAlgorithm
         if let name = u.hashingAlgorithm {
             guard let a = PasswordHashAlgorithm(rawValue: name) else {
-                throw StartupError("\(source): user '\(u.name)': unsupported hashing_algorithm '\(name)'")
+                throw DefinitionsImportError("\(source): user '\(u.name)': unsupported hashing_algorithm '\(name)'")
             }
             algorithm = a
         } else {
@@ -99,10 +107,20 @@ struct DefinitionsImporter {
     }
 
     @discardableResult
-    private func requireVHost(_ name: String, for what: String) throws(StartupError) -> VHost {
+    private func requireVHost(_ name: String, for what: String) throws(DefinitionsImportError) -> VHost {
         guard let v = broker.vhost(named: name) else {
-            throw StartupError("\(source): \(what) refers to vhost '\(name)', which is not defined")
+            throw DefinitionsImportError("\(source): \(what) refers to vhost '\(name)', which is not defined")
         }
         return v
     }
+}
+
+/// Why definitions could not be applied: the source, the object and the reason, in one sentence.
+public struct DefinitionsImportError: Error, Sendable, CustomStringConvertible {
+    /// The sentence.
+    public let message: String
+
+    init(_ message: String) { self.message = message }
+
+    public var description: String { message }
 }

@@ -7,11 +7,18 @@ import JSON
 /// The broker's durable definitions as a RabbitMQ-format `Definitions` value: vhosts, the user store's users,
 /// permissions and topic permissions, durable exchanges (not the built-in ones), durable non-exclusive queues, and
 /// the bindings between them. What the data dir's definitions snapshot holds.
-struct DefinitionsExporter {
+public struct DefinitionsExporter: Sendable {
     let broker: Broker
     let users: UserStore
 
-    func export() -> Definitions {
+    /// An exporter of `broker` and `users`.
+    public init(broker: Broker, users: UserStore) {
+        self.broker = broker
+        self.users = users
+    }
+
+    /// Everything durable, now.
+    public func export() -> Definitions {
         var d = Definitions()
         d.users = users.users.map {
             UserDefinition(
@@ -59,13 +66,15 @@ struct DefinitionsExporter {
         return d
     }
 
-    static func arguments(_ table: FieldTable) -> [String: JSONValue] {
+    /// A field table as JSON (queue, exchange and binding arguments, message headers).
+    public static func arguments(_ table: FieldTable) -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
         for (k, v) in table.entries { out[k.string] = value(v) }
         return out
     }
 
-    static func value(_ v: FieldValue) -> JSONValue {
+    /// One field value as JSON.
+    public static func value(_ v: FieldValue) -> JSONValue {
         switch v {
         case .bool(let b): .bool(b)
         case .float(let f): .double(Double(f))

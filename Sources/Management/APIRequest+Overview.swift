@@ -1,0 +1,63 @@
+import AMQPModel
+import HTTPCodec
+import JSON
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension APIRequest {
+    /// `GET /api/overview`: versions, node, listeners and totals over the vhosts the user may see.
+    func overview() throws(ManagementError) -> HTTPResponse {
+        let config = server.configuration
+        let vhosts = broker.vhosts.filter { user.maySee(vhost: $0.name) }
+        let queues = vhosts.flatMap(\.queues)
+        let ready = queues.reduce(0) { $0 + $1.messageCount }
+        let unacked = queues.reduce(0) { $0 + $1.unackedCount }
+        let listeners: [JSONValue] = server.listeners.map {
+            .table([
+                "node": .string(config.nodeName), "protocol": .string($0.protocolName),
+                "ip_address": .string($0.address), "port": .int(Int64($0.port)),
+            ])
+        }
+        return APIResponse.json(
+            .table([
+                "management_version": .string(config.productVersion),
+                "rabbitmq_version": .string(config.productVersion),
+                "product_name": .string("Gateway"),
+                "product_version": .string(config.productVersion),
+                "cluster_name": .string(config.nodeName),
+                "node": .string(config.nodeName),
+                "object_totals": .table([
+                    "connections": .int(Int64(user.isMonitoring ? server.connections.connectionCount : 0)),
+                    "channels": .int(0),
+                    "exchanges": .int(Int64(vhosts.reduce(0) { $0 + $1.exchanges.count })),
+                    "queues": .int(Int64(queues.count)),
+                    "consumers": .int(Int64(queues.reduce(0) { $0 + $1.consumerCount })),
+                ]),
+                "queue_totals": .table([
+                    "messages": .int(Int64(ready + unacked)), "messages_ready": .int(Int64(ready)),
+                    "messages_unacknowledged": .int(Int64(unacked)),
+                ]),
+                "message_stats": .table([:]),
+                "listeners": .array(listeners),
+            ]))
+    }
+
+    /// `GET /api/whoami`.
+    func whoami() -> HTTPResponse {
+        APIResponse.json(.table(["name": .string(user.name), "tags": .array(user.tags.map { .string($0) })]))
+    }
+
+    /// `GET /api/nodes[/name]`: this node (monitoring).
+    func nodes(_ name: String?) throws(ManagementError) -> HTTPResponse {
+        try user.requireMonitoring()
+        let node: JSONValue = .table([
+            "name": .string(server.configuration.nodeName), "type": .string("disc"), "running": .bool(true),
+            "os_pid": .string(String(getpid())),
+        ])
+        guard let name else { return try list([node]) }
+        guard name == server.configuration.nodeName else { throw .notFound("node '\(name)'") }
+        return APIResponse.json(node)
+    }
+}

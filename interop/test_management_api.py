@@ -1,0 +1,244 @@
+"""The management HTTP API (issue 10): RabbitMQ's paths, JSON and status codes, its tag rules, and bad input."""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from gwtest.clients import connect, unique
+from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)
+from gwtest.http_api import api, ok, q
+from gwtest.mqtt import assert_mqtt_healthy
+from gwtest.session import skip_on
+
+pytestmark = skip_on(("mosquitto", "rabbitmq"), "Gateway's management API")
+
+
+def test_overview_and_whoami_describe_the_node(broker):
+    o = ok(broker, "GET", "/api/overview")
+    assert o["product_name"] == "Gateway"
+    assert {"queues", "exchanges", "connections", "consumers"} <= set(o["object_totals"])
+    ports = {(l["protocol"], l["port"]) for l in o["listeners"]}
+    assert ("amqp", broker.amqp_port) in ports and ("http", broker.http_port) in ports
+    assert ok(broker, "GET", "/api/whoami") == {"name": "guest", "tags": ["administrator"]}
+
+
+def test_login_failures_are_401_with_rabbitmq_json(broker):
+    for user, password in (("guest", "wrong"), ("nobody", "x")):
+        status, body = api(broker, "GET", "/api/overview", user=user, password=password)
+        assert (status, body) == (401, {"error": "not_authorized", "reason": "Login failed"})
+    status, body = api(broker, "GET", "/api/overview", user=None)
+    assert status == 401 and body["error"] == "not_authorized"
+
+
+def test_queue_lifecycle_with_amqp_traffic(broker):
+    name = unique("mq")
+    assert api(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": True})[0] == 201
+    assert api(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": True})[0] == 204
+    # Redeclaring with other properties is a 400, as a queue.declare would be a PRECONDITION_FAILED.
+    assert api(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": False})[0] == 400
+    conn = connect(broker)
+    try:
+        ch = conn.channel()
+        for i in range(3):
+            ch.basic_publish("", name, f"m{i}".encode())
+        conn.process_data_events(0)
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 5
+    while ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["messages"] != 3:
+        assert time.monotonic() < deadline, "the queue never showed the 3 messages published over AMQP"
+        time.sleep(0.05)
+    got = ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get",
+             {"count": 2, "ackmode": "ack_requeue_false", "encoding": "auto"})
+    assert [m["payload"] for m in got] == ["m0", "m1"]
+    assert got[0]["message_count"] == 2 and got[0]["payload_encoding"] == "string"
+    requeued = ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get", {"count": 1, "ackmode": "ack_requeue_true"})
+    assert [m["payload"] for m in requeued] == ["m2"]
+    assert ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["messages"] == 1
+    assert api(broker, "DELETE", f"/api/queues/%2F/{q(name)}/contents")[0] == 204
+    assert ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["messages"] == 0
+    bindings = ok(broker, "GET", f"/api/queues/%2F/{q(name)}/bindings")
+    assert bindings == [{"source": "", "vhost": "/", "destination": name, "destination_type": "queue",
+                         "routing_key": name, "arguments": {}, "properties_key": name}]
+    assert api(broker, "DELETE", f"/api/queues/%2F/{q(name)}")[0] == 204
+    assert api(broker, "GET", f"/api/queues/%2F/{q(name)}")[0] == 404
+
+
+def test_exchange_binding_and_publish_route_to_the_queue(broker):
+    ex, qn = unique("mx"), unique("mq")
+    ok(broker, "PUT", f"/api/exchanges/%2F/{q(ex)}", {"type": "topic", "durable": True})
+    ok(broker, "PUT", f"/api/queues/%2F/{q(qn)}", {"durable": False})
+    status, _ = api(broker, "POST", f"/api/bindings/%2F/e/{q(ex)}/q/{q(qn)}", {"routing_key": "a.#"})
+    assert status == 201
+    listed = ok(broker, "GET", f"/api/bindings/%2F/e/{q(ex)}/q/{q(qn)}")
+    assert [(b["routing_key"], b["properties_key"]) for b in listed] == [("a.#", "a.%23")]
+    assert ok(broker, "POST", f"/api/exchanges/%2F/{q(ex)}/publish",
+              {"routing_key": "a.b", "payload": "aGk=", "payload_encoding": "base64",
+               "properties": {"content_type": "text/plain", "headers": {"k": 1}}}) == {"routed": True}
+    assert ok(broker, "POST", f"/api/exchanges/%2F/{q(ex)}/publish",
+              {"routing_key": "b", "payload": "x", "payload_encoding": "string", "properties": {}}) == {"routed": False}
+    got = ok(broker, "POST", f"/api/queues/%2F/{q(qn)}/get", {"count": 5, "ackmode": "ack_requeue_false",
+                                                               "encoding": "auto"})
+    assert [(m["payload"], m["properties"]) for m in got] == [("hi", {"content_type": "text/plain",
+                                                                       "headers": {"k": 1}})]
+    assert api(broker, "DELETE", f"/api/bindings/%2F/e/{q(ex)}/q/{q(qn)}/a.%23")[0] == 204
+    assert ok(broker, "GET", f"/api/bindings/%2F/e/{q(ex)}/q/{q(qn)}") == []
+    assert api(broker, "DELETE", "/api/exchanges/%2F/amq.direct")[0] == 403
+    assert api(broker, "DELETE", f"/api/exchanges/%2F/{q(ex)}")[0] == 204
+
+
+def test_vhosts_users_and_permissions(broker):
+    vhost, user = unique("v/x"), unique("u")
+    assert api(broker, "PUT", f"/api/vhosts/{q(vhost)}")[0] == 201
+    assert api(broker, "PUT", f"/api/users/{q(user)}", {"password": "pw", "tags": "management"})[0] == 201
+    assert api(broker, "PUT", f"/api/permissions/{q(vhost)}/{q(user)}",
+               {"configure": ".*", "write": ".*", "read": ".*"})[0] == 201
+    assert api(broker, "PUT", f"/api/permissions/{q(vhost)}/{q(user)}",
+               {"configure": "(", "write": ".*", "read": ".*"})[0] == 400
+    assert ok(broker, "GET", f"/api/users/{q(user)}")["tags"] == ["management"]
+    assert ok(broker, "GET", f"/api/permissions/{q(vhost)}/{q(user)}")["write"] == ".*"
+    # The new user sees its vhost and nothing else, and cannot manage users.
+    visible = {v["name"] for v in ok(broker, "GET", "/api/vhosts", user=user, password="pw")}
+    assert visible == {vhost}
+    assert api(broker, "GET", "/api/users", user=user, password="pw")[0] == 403
+    assert api(broker, "GET", "/api/queues/%2F", user=user, password="pw")[0] == 403
+    assert api(broker, "PUT", f"/api/queues/{q(vhost)}/qq", {}, user=user, password="pw")[0] == 201
+    # AMQP sees the same user and vhost.
+    connect(broker, user, "pw", vhost).close()
+    assert api(broker, "DELETE", f"/api/vhosts/{q(vhost)}")[0] == 204
+    assert api(broker, "GET", f"/api/vhosts/{q(vhost)}")[0] == 404
+    assert api(broker, "DELETE", f"/api/users/{q(user)}")[0] == 204
+    assert api(broker, "GET", "/api/overview", user=user, password="pw")[0] == 401
+
+
+def test_tag_rules(broker):
+    plain, monitor = unique("plain"), unique("monitor")
+    ok(broker, "PUT", f"/api/users/{q(plain)}", {"password": "pw", "tags": ""})
+    ok(broker, "PUT", f"/api/users/{q(monitor)}", {"password": "pw", "tags": ["monitoring"]})
+    assert api(broker, "GET", "/api/overview", user=plain, password="pw") == (
+        401, {"error": "not_authorized", "reason": "Not management user"})
+    assert api(broker, "GET", "/api/queues", user=monitor, password="pw")[0] == 200
+    assert api(broker, "GET", "/api/nodes", user=monitor, password="pw")[0] == 200
+    assert api(broker, "GET", "/api/users", user=monitor, password="pw")[0] == 403
+    assert api(broker, "PUT", "/api/vhosts/nope", user=monitor, password="pw")[0] == 403
+
+
+def test_health_checks_and_aliveness(broker):
+    assert ok(broker, "GET", "/api/health/checks/alarms") == {"status": "ok"}
+    assert ok(broker, "GET", f"/api/health/checks/port-listener/{broker.amqp_port}") == {"status": "ok"}
+    status, body = api(broker, "GET", "/api/health/checks/port-listener/1")
+    assert status == 503 and body["status"] == "failed"
+    assert ok(broker, "GET", "/api/aliveness-test/%2F") == {"status": "ok"}
+
+
+def test_definitions_export_import_round_trip(broker, start_broker):
+    ex, qn = unique("dx"), unique("dq")
+    ok(broker, "PUT", f"/api/exchanges/%2F/{q(ex)}", {"type": "direct", "durable": True})
+    ok(broker, "PUT", f"/api/queues/%2F/{q(qn)}", {"durable": True, "arguments": {"x-max-length": 5}})
+    ok(broker, "POST", f"/api/bindings/%2F/e/{q(ex)}/q/{q(qn)}", {"routing_key": "k"})
+    exported = ok(broker, "GET", "/api/definitions")
+    fresh = start_broker()
+    assert api(fresh, "POST", "/api/definitions", exported)[0] == 204
+    again = ok(fresh, "GET", "/api/definitions")
+    for key in ("queues", "exchanges", "bindings", "vhosts", "permissions"):
+        assert again[key] == exported[key], key
+    assert ok(fresh, "GET", f"/api/queues/%2F/{q(qn)}")["arguments"] == {"x-max-length": 5}
+    assert api(fresh, "POST", "/api/definitions", raw_body=b"{not json")[0] == 400
+
+
+def test_changes_made_over_http_survive_a_kill(restartable_gateway):
+    gw = restartable_gateway()
+    target = gw.target
+    ok(target, "PUT", "/api/users/keeper", {"password": "pw", "tags": "administrator"})
+    ok(target, "PUT", "/api/vhosts/kept")
+    ok(target, "PUT", "/api/permissions/kept/keeper", {"configure": ".*", "write": ".*", "read": ".*"})
+    ok(target, "PUT", "/api/queues/kept/kq", {"durable": True}, user="keeper", password="pw")
+    restarted = restart_or_fail(gw, kill=True)
+    assert ok(restarted, "GET", "/api/whoami", user="keeper", password="pw")["name"] == "keeper"
+    assert ok(restarted, "GET", "/api/queues/kept/kq", user="keeper", password="pw")["durable"] is True
+
+
+def _raw(broker, data: bytes, wait: float = 5.0) -> bytes:
+    with socket.create_connection((broker.host, broker.http_port), timeout=wait) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GET /api/overview HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", b"431"),
+    (b"POST /api/definitions HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n", b"413"),
+    (b"GET /api/queues/%zz HTTP/1.1\r\nHost: x\r\n\r\n", b"400"),
+    (b"GET /api/overview HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", b"501"),
+    (b"BLAH\r\n\r\n", b"400"),
+    (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+])
+def test_hostile_requests_get_their_4xx_and_nothing_else_breaks(broker, request_bytes, status):
+    answer = _raw(broker, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+    assert ok(broker, "GET", "/api/overview")["product_name"] == "Gateway"
+    assert_mqtt_healthy(broker)
+
+
+def test_wrong_method_and_unknown_path(broker):
+    assert api(broker, "PATCH", "/api/queues")[0] == 405
+    assert api(broker, "GET", "/api/nonsense")[0] == 404
+
+
+@pytest.mark.watchdog(60)
+def test_slow_request_is_cut_off_and_others_are_served(broker):
+    """A client that sends half a request and stalls (slowloris) gets 408 within ~10 s; meanwhile others are served."""
+    with socket.create_connection((broker.host, broker.http_port), timeout=20) as s:
+        s.sendall(b"GET /api/overview HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        assert ok(broker, "GET", "/api/overview")["product_name"] == "Gateway"
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+    assert 5 <= elapsed <= 15, f"cut off after {elapsed:.1f} s"
+
+
+def test_rabbitmqadmin_works_unchanged(broker, start_broker, tmp_path):
+    """Debian's rabbitmqadmin (from rabbitmq-server, never started) against Gateway's API: declare, publish, get,
+    list with message counts, export and import into a fresh broker."""
+    import json
+    import shutil
+    import subprocess
+
+    tool = shutil.which("rabbitmqadmin")
+    assert tool, "rabbitmqadmin is not installed (the test command installs Debian's rabbitmq-server for it)"
+
+    def run(target, *args) -> str:
+        done = subprocess.run([tool, "-H", target.host, "-P", str(target.http_port), "-u", "guest", "-p", "guest",
+                               *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"rabbitmqadmin {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
+
+    qn, ex = unique("adminq"), unique("adminx")
+    run(broker, "declare", "queue", f"name={qn}", "durable=true")
+    run(broker, "declare", "exchange", f"name={ex}", "type=fanout")
+    run(broker, "declare", "binding", f"source={ex}", f"destination={qn}")
+    run(broker, "publish", f"exchange={ex}", "routing_key=any", "payload=from-admin")
+    queues = json.loads(run(broker, "-f", "raw_json", "list", "queues", "name", "messages"))
+    assert {"name": qn, "messages": 1} in queues
+    got = json.loads(run(broker, "-f", "raw_json", "get", f"queue={qn}", "ackmode=ack_requeue_false"))
+    assert [m["payload"] for m in got] == ["from-admin"]
+    exported = tmp_path / "defs.json"
+    run(broker, "export", str(exported))
+    fresh = start_broker()
+    run(fresh, "import", str(exported))
+    assert any(q["name"] == qn for q in json.loads(run(fresh, "-f", "raw_json", "list", "queues")))
+    assert any(b["source"] == ex and b["destination"] == qn
+               for b in json.loads(run(fresh, "-f", "raw_json", "list", "bindings")))

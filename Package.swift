@@ -46,14 +46,16 @@ let package = Package(
         .target(
             name: "AMQPFrontend",
             dependencies: [
-                "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Locks",
+                "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Clocks",
+                "Locks",
             ],
             swiftSettings: strict),
         // MQTT server: connection state machines and sessions on the core.
         .target(
             name: "MQTTFrontend",
             dependencies: [
-                "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Locks",
+                "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Clocks",
+                "Locks",
             ],
             swiftSettings: strict),
         // JSON values, a strict reader and a deterministic writer (definitions files, the management API).

@@ -242,3 +242,36 @@ def test_rabbitmqadmin_works_unchanged(broker, start_broker, tmp_path):
     assert any(q["name"] == qn for q in json.loads(run(fresh, "-f", "raw_json", "list", "queues")))
     assert any(b["source"] == ex and b["destination"] == qn
                for b in json.loads(run(fresh, "-f", "raw_json", "list", "bindings")))
+
+
+def test_amqp_and_mqtt_clients_appear_in_connections_and_can_be_closed(broker, mqtt_clients):
+    from gwtest.mqtt import client_id
+
+    amqp = connect(broker)
+    cid = client_id("mgmt")
+    device = mqtt_clients.connected(broker, cid)
+    try:
+        def listed():
+            return ok(broker, "GET", "/api/connections")
+
+        deadline = time.monotonic() + 5
+        while not ({"AMQP 0-9-1", "MQTT 3.1.1"} <= {c["protocol"] for c in listed()}):
+            assert time.monotonic() < deadline, f"connections never listed both clients: {listed()}"
+            time.sleep(0.05)
+        mqtt = next(c for c in listed() if c.get("client_id") == cid)
+        assert (mqtt["user"], mqtt["vhost"], mqtt["ssl"]) == ("guest", "/", False)
+        assert ok(broker, "GET", f"/api/connections/{q(mqtt['name'])}")["client_id"] == cid
+        assert any(c["protocol"] == "AMQP 0-9-1" for c in ok(broker, "GET", "/api/vhosts/%2F/connections"))
+        amqp_name = next(c["name"] for c in listed() if c["protocol"] == "AMQP 0-9-1")
+        status, _ = api(broker, "DELETE", f"/api/connections/{q(amqp_name)}", headers={"X-Reason": "maintenance"})
+        assert status == 204
+        with pytest.raises(Exception):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                amqp.process_data_events(0.1)
+        assert api(broker, "DELETE", f"/api/connections/{q(mqtt['name'])}")[0] == 204
+        device.wait_disconnected(5)
+        assert api(broker, "GET", f"/api/connections/{q(mqtt['name'])}")[0] == 404
+    finally:
+        if amqp.is_open:
+            amqp.close()

@@ -16,7 +16,7 @@ public final class AMQPServer: Sendable {
     /// Login and vhost access, shared with the MQTT frontend's rules.
     let login: LoginPolicy
     let logger = Logger(label: "amqp")
-    private let open = Lock<[UInt64: AMQPConnectionRef]>([:])
+    private let open = Lock<[UInt64: (ref: AMQPConnectionRef, info: ClientConnectionInfo?)]>([:])
 
     /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
     /// its user store.
@@ -33,12 +33,29 @@ public final class AMQPServer: Sendable {
     public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
         let id = broker.nextConnectionID()
         let handler = AMQPConnection(id: id, server: self, connection: connection)
-        open.withLock { $0[id] = AMQPConnectionRef(handler) }
+        open.withLock { $0[id] = (AMQPConnectionRef(handler), nil) }
         return handler
+    }
+
+    /// Records what the management plane shows of connection `id` once its login completed (connection.open).
+    func loggedIn(id: UInt64, _ info: ClientConnectionInfo) {
+        open.withLock { $0[id]?.info = info }
     }
 
     func connectionEnded(id: UInt64) {
         _ = open.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// The logged-in client connections.
+    public var clientConnections: [ClientConnectionInfo] { open.withLock { $0.values.compactMap(\.info) } }
+
+    /// Closes the connection called `name` with 320 CONNECTION_FORCED and `reason` (management API DELETE); false
+    /// when no open connection has that name.
+    public func closeConnection(named name: String, reason: String) -> Bool {
+        guard let ref = open.withLock({ $0.values.first { $0.info?.name == name }?.ref }), let c = ref.connection
+        else { return false }
+        c.eventLoop.execute { c.forceClose(reason: reason) }
+        return true
     }
 
     /// Number of open client connections.
@@ -47,8 +64,8 @@ public final class AMQPServer: Sendable {
     /// Sends connection.close (320 CONNECTION_FORCED) to every client; each connection closes its socket
     /// when the client answers or after a short grace period.
     public func closeAll(reason: String) {
-        for ref in open.withLock({ Array($0.values) }) {
-            guard let c = ref.connection else { continue }
+        for entry in open.withLock({ Array($0.values) }) {
+            guard let c = entry.ref.connection else { continue }
             c.eventLoop.execute { c.forceClose(reason: reason) }
         }
     }

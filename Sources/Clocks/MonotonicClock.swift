@@ -17,4 +17,11 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_REALTIME, &ts)
         return UInt64(ts.tv_sec)
     }
+
+    /// Milliseconds since the Unix epoch (when a connection logged in, for the management API).
+    public static func unixMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
 }

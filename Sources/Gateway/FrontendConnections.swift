@@ -1,11 +1,18 @@
 import AMQPFrontend
+import FrontendSupport
 import MQTTFrontend
 import Management
 
-/// The management API's view of the client connections: both frontends' counts.
+/// The management API's view of the client connections: both frontends'.
 struct FrontendConnections: ConnectionDirectory {
     let amqp: AMQPServer
     let mqtt: MQTTServer
 
     var connectionCount: Int { amqp.connectionCount + mqtt.connectionCount }
+
+    var connections: [ClientConnectionInfo] { amqp.clientConnections + mqtt.clientConnections }
+
+    func close(name: String, reason: String) -> Bool {
+        amqp.closeConnection(named: name, reason: reason) || mqtt.closeConnection(named: name, reason: reason)
+    }
 }

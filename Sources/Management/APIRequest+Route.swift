@@ -18,6 +18,7 @@ extension APIRequest {
         case "queues": return try queues(rest)
         case "exchanges": return try exchanges(rest)
         case "bindings": return try bindings(rest)
+        case "connections": return try connections(rest)
         case "definitions": return try definitions(rest)
         case "health": return try health(rest)
         case "aliveness-test": return try alivenessTest(rest)

@@ -25,6 +25,8 @@ extension APIRequest {
             try user.requireAdministrator()
             _ = try readableVHost(p[0])
             return try list(server.users.allPermissions().filter { $0.vhost == p[0] }.map(permissionJSON))
+        case (2, _) where isRead && p[1] == "connections":
+            return try vhostConnections(p[0])
         case (2, _) where isRead && p[1] == "topic-permissions":
             try user.requireAdministrator()
             _ = try readableVHost(p[0])

@@ -1,5 +1,12 @@
+import FrontendSupport
+
 /// What the management API learns about client connections from the frontends (the executable wires it).
 public protocol ConnectionDirectory: Sendable {
     /// Open AMQP and MQTT client connections.
     var connectionCount: Int { get }
+    /// The logged-in ones, as the API shows them.
+    var connections: [ClientConnectionInfo] { get }
+    /// Closes the connection called `name`, telling the client `reason` where the protocol can; false when there is
+    /// none.
+    func close(name: String, reason: String) -> Bool
 }

@@ -2,8 +2,9 @@ import AMQPModel
 import AMQPValues
 import AMQPWire
 import Auth
-import FrontendSupport
 import Bytes
+import Clocks
+import FrontendSupport
 import Transport
 
 /// Connection class methods (AMQP 0-9-1 §4.2.4): start, tune, open, close, and heartbeats.
@@ -140,6 +141,13 @@ extension AMQPConnection {
             handshakeTimer = nil
         }
         send(.connectionOpenOk(ConnectionOpenOk()), channel: 0)
+        server.loggedIn(
+            id: id,
+            ClientConnectionInfo(
+                name: self.name, protocolName: "AMQP 0-9-1", user: user.name, vhost: name,
+                peerHost: connection.remoteAddress.host, peerPort: connection.remoteAddress.port,
+                host: connection.localAddress.host, port: connection.localAddress.port, clientId: nil,
+                tls: connection.isTLS, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
         logger.info("connection \(id) (\(self.name)) opened: user '\(user.name)', vhost '\(name)'")
     }
 

@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Auth
+import Clocks
 import FrontendSupport
 import MQTTCodec
 import Transport
@@ -55,6 +56,15 @@ extension MQTTConnection {
         inbound = MQTTInbound(awaitingRelease: saved.inboundQoS2)
         if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
+        let remote = connection.remoteAddress
+        let local = connection.localAddress
+        server.loggedIn(
+            self,
+            ClientConnectionInfo(
+                name: "\(remote) -> \(local)",
+                protocolName: c.protocolVersion == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: user.name,
+                vhost: vhostName, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
+                clientId: id.string, tls: connection.isTLS, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
                 + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")
@@ -169,6 +179,7 @@ extension MQTTConnection {
             queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
             handle.releaseWindow(Int(pausedWindow))
         }
+        server.loggedOut(self)
         if let key {
             if !cleanSession {
                 server.sessions.saveState(

@@ -204,6 +204,13 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         connection.close()
     }
 
+    /// An operator closed the connection (management API): like any end but DISCONNECT, the will fires.
+    func closeByOperator(_ reason: String) {
+        guard phase != .closed else { return }
+        logger.info("closing MQTT connection \(name): closed by an operator: \(reason)")
+        connection.close()
+    }
+
     /// Broker shutdown: close without publishing the will.
     func shutdown() {
         guard phase != .closed else { return }

@@ -18,6 +18,8 @@ public final class MQTTServer: Sendable {
     let login: LoginPolicy
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
+    /// Logged-in connections by id, for the management plane.
+    private let loggedIn = Lock<[UInt64: (ref: MQTTConnectionRef, info: ClientConnectionInfo)]>([:])
     /// What the connections of each event loop share, made on the loop's first connection.
     private let loopContexts = Lock<[ObjectIdentifier: MQTTLoopContext]>([:])
 
@@ -42,6 +44,28 @@ public final class MQTTServer: Sendable {
             return made
         }
         return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, loopContext: context)
+    }
+
+    /// Records what the management plane shows of a connection whose CONNECT was accepted.
+    func loggedIn(_ connection: MQTTConnection, _ info: ClientConnectionInfo) {
+        loggedIn.withLock { $0[connection.id] = (MQTTConnectionRef(connection), info) }
+    }
+
+    /// Forgets a connection that ended.
+    func loggedOut(_ connection: MQTTConnection) {
+        _ = loggedIn.withLock { $0.removeValue(forKey: connection.id) }
+    }
+
+    /// The logged-in client connections.
+    public var clientConnections: [ClientConnectionInfo] { loggedIn.withLock { $0.values.map(\.info) } }
+
+    /// Closes the connection called `name` (management API DELETE): like any end but DISCONNECT, its will fires.
+    /// False when no connected client has that name.
+    public func closeConnection(named name: String, reason: String) -> Bool {
+        guard let ref = loggedIn.withLock({ $0.values.first { $0.info.name == name }?.ref }), let c = ref.connection
+        else { return false }
+        c.eventLoop.execute { c.closeByOperator(reason) }
+        return true
     }
 
     /// Number of connected MQTT clients.

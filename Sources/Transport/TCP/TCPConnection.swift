@@ -44,6 +44,9 @@ public final class TCPConnection {
     /// The TLS session, with its ciphertext buffer (`TLSSession.sealed`); nil for plain TCP.
     private let tls: TLSSession?
 
+    /// True when the connection runs over TLS (fixed at accept: readable from any thread).
+    public var isTLS: Bool { tls != nil }
+
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
     public var highWatermark: Int {
         get { Int(highMark) }

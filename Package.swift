@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "ManagementTests", dependencies: ["Management", "HTTPCodec", "JSON"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "Bytes"], swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPValues"], swiftSettings: strict),
         .testTarget(
@@ -132,6 +133,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
         ("FuzzAMQP", ["AMQPWire", "AMQPValues", "Bytes"]),
         ("FuzzOAuth", ["Auth", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
+        ("FuzzHTTPRequest", ["HTTPCodec", "Bytes"]),
         ("FuzzConfig", ["GatewayConfig", "JSON"]),
     ]
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))

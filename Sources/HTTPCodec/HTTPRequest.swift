@@ -17,6 +17,19 @@ public struct HTTPRequest: Sendable, Equatable {
     /// HTTP/1.0 or `Connection: close`: the connection ends after the response.
     public var closesConnection: Bool
 
+    public init(
+        method: String, target: String, pathSegments: [String], query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], body: [UInt8], closesConnection: Bool
+    ) {
+        self.method = method
+        self.target = target
+        self.pathSegments = pathSegments
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.closesConnection = closesConnection
+    }
+
     /// The value of the first header named `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         let wanted = name.lowercased()

@@ -275,3 +275,60 @@ def test_amqp_and_mqtt_clients_appear_in_connections_and_can_be_closed(broker, m
     finally:
         if amqp.is_open:
             amqp.close()
+
+
+def test_mqtt_sessions_and_retained_messages(broker, mqtt_clients):
+    from gwtest.mqtt import client_id, topic
+
+    cid, t = client_id("sess"), topic("mgmt")
+    device = mqtt_clients.connected(broker, cid, clean_session=False)
+    device.subscribe([(t + "/#", 1)])
+    device.publish(t + "/state", b"on", qos=1, retain=True)
+    device.wait_messages(1)
+    session = ok(broker, "GET", f"/api/mqtt/sessions/%2F/{q(cid)}")
+    assert (session["connected"], session["persistent"], session["queue"]) == (True, True, f"mqtt.{cid}")
+    assert session["subscriptions"] == [{"filter": t + "/#", "qos": 1}]
+    assert any(s["client_id"] == cid for s in ok(broker, "GET", "/api/mqtt/sessions"))
+    retained = ok(broker, "GET", f"/api/mqtt/retained/%2F/{t}/state")
+    assert (retained["payload"], retained["qos"]) == ("on", 1)
+    assert any(r["topic"] == t + "/state" for r in ok(broker, "GET", "/api/mqtt/retained/%2F"))
+    assert api(broker, "DELETE", f"/api/mqtt/retained/%2F/{t}/state")[0] == 204
+    assert api(broker, "GET", f"/api/mqtt/retained/%2F/{t}/state")[0] == 404
+    # Ending the session closes the client and removes its queue and subscriptions.
+    assert api(broker, "DELETE", f"/api/mqtt/sessions/%2F/{q(cid)}")[0] == 204
+    device.wait_disconnected(5)
+    deadline = time.monotonic() + 5
+    while api(broker, "GET", f"/api/mqtt/sessions/%2F/{q(cid)}")[0] != 404:
+        assert time.monotonic() < deadline, "the ended session is still listed"
+        time.sleep(0.05)
+    assert api(broker, "GET", f"/api/queues/%2F/{q('mqtt.' + cid)}")[0] == 404
+    assert api(broker, "DELETE", f"/api/mqtt/sessions/%2F/{q(cid)}")[0] == 404
+
+
+def test_prometheus_metrics_parse_and_move_with_traffic(broker):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape(path="/metrics") -> dict:
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://{broker.host}:{broker.http_port}{path}", timeout=10) as resp:
+            assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = resp.read().decode()
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+
+    name = unique("metrics")
+    before = scrape()
+    for key in ("rabbitmq_queues", "rabbitmq_connections", "rabbitmq_process_resident_memory_bytes",
+                "gateway_mqtt_retained_messages"):
+        assert (key, ()) in before, key
+    ok(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": False})
+    for _ in range(4):
+        ok(broker, "POST", "/api/exchanges/%2F/amq.default/publish",
+           {"routing_key": name, "payload": "x", "payload_encoding": "string", "properties": {}})
+    after = scrape()
+    assert after[("rabbitmq_queues", ())] == before[("rabbitmq_queues", ())] + 1
+    assert after[("rabbitmq_queue_messages_ready", ())] >= before[("rabbitmq_queue_messages_ready", ())] + 4
+    detailed = scrape("/metrics/detailed?family=queue_coarse_metrics&vhost=%2F")
+    assert detailed[("rabbitmq_detailed_queue_messages_ready", (("queue", name), ("vhost", "/")))] == 4
+    ok(broker, "DELETE", f"/api/queues/%2F/{q(name)}")

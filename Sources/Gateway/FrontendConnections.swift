@@ -1,4 +1,5 @@
 import AMQPFrontend
+import AMQPValues
 import FrontendSupport
 import MQTTFrontend
 import Management
@@ -14,5 +15,9 @@ struct FrontendConnections: ConnectionDirectory {
 
     func close(name: String, reason: String) -> Bool {
         amqp.closeConnection(named: name, reason: reason) || mqtt.closeConnection(named: name, reason: reason)
+    }
+
+    func endMQTTSession(vhost: String, clientId: String) -> Bool {
+        mqtt.endSession(vhost: vhost, clientId: ByteString(clientId))
     }
 }

@@ -19,6 +19,7 @@ extension APIRequest {
         case "exchanges": return try exchanges(rest)
         case "bindings": return try bindings(rest)
         case "connections": return try connections(rest)
+        case "mqtt": return try mqtt(rest)
         case "definitions": return try definitions(rest)
         case "health": return try health(rest)
         case "aliveness-test": return try alivenessTest(rest)

@@ -9,4 +9,6 @@ public protocol ConnectionDirectory: Sendable {
     /// Closes the connection called `name`, telling the client `reason` where the protocol can; false when there is
     /// none.
     func close(name: String, reason: String) -> Bool
+    /// Ends the MQTT session of `clientId` in `vhost` (connection, session queue, saved state); false when none.
+    func endMQTTSession(vhost: String, clientId: String) -> Bool
 }

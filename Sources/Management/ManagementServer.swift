@@ -57,6 +57,7 @@ public final class ManagementServer: Sendable {
     /// Answers one request (on the management thread). Every refusal is RabbitMQ's JSON error body.
     func respond(to request: HTTPRequest, fromLoopback: Bool) -> HTTPResponse {
         do {
+            if request.pathSegments.first == "metrics" { return Metrics(server: self).response(request) }
             guard request.pathSegments.first == "api" else { throw ManagementError.notFound(request.target) }
             let user = try authenticate(request, fromLoopback: fromLoopback)
             let response = try APIRequest(http: request, user: user, server: self).route()

@@ -133,6 +133,16 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
             .map { (topic: $0.key, message: $0.value) }
     }
 
+    /// Every retained message, sorted by topic (including `$` topics, which no wildcard filter matches).
+    public var all: [(topic: ByteString, message: Message)] {
+        state.withLock { Array($0.messages) }.sorted { $0.key < $1.key }.map { (topic: $0.key, message: $0.value) }
+    }
+
+    /// The retained message of `topic`, if any.
+    public func message(topic: ByteString) -> Message? {
+        state.withLock { $0.messages[topic] }
+    }
+
     /// Number of retained topics.
     public var count: Int { state.withLock { $0.messages.count } }
 }

@@ -211,6 +211,20 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         connection.close()
     }
 
+    /// An operator ended the session (management API): the connection closes as if lost (the will fires), then the
+    /// session queue is deleted and no state is kept.
+    func endSessionByOperator() {
+        guard phase != .closed else { return }
+        logger.info("closing MQTT connection \(name): its session was ended by an operator")
+        cleanSession = true
+        let queue = self.queue
+        let vhost = self.vhost
+        connection.close()
+        if let queue, let vhost {
+            _ = try? vhost.deleteQueue(name: queue.name, ifUnused: false, ifEmpty: false, connection: 0)
+        }
+    }
+
     /// Broker shutdown: close without publishing the will.
     func shutdown() {
         guard phase != .closed else { return }

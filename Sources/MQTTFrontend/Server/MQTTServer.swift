@@ -1,4 +1,5 @@
 import AMQPModel
+import AMQPValues
 import Auth
 import FrontendSupport
 import Locks
@@ -65,6 +66,23 @@ public final class MQTTServer: Sendable {
         guard let ref = loggedIn.withLock({ $0.values.first { $0.info.name == name }?.ref }), let c = ref.connection
         else { return false }
         c.eventLoop.execute { c.closeByOperator(reason) }
+        return true
+    }
+
+    /// Ends the session of `clientId` in `vhost` (management API): its connection, if any, is closed (the will
+    /// fires), its session queue `mqtt.<client_id>` with its subscriptions and messages is deleted, and its saved
+    /// QoS 2 state is forgotten. False when there is no such session.
+    public func endSession(vhost vhostName: String, clientId: ByteString) -> Bool {
+        let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: clientId)
+        let hadState = sessions.takeState(key) != nil
+        if let c = sessions.connection(for: key) {
+            c.eventLoop.execute { c.endSessionByOperator() }
+            return true
+        }
+        guard let vhost = broker.vhost(named: vhostName), vhost.queue(named: key.sessionQueue) != nil else {
+            return hadState
+        }
+        _ = try? vhost.deleteQueue(name: key.sessionQueue, ifUnused: false, ifEmpty: false, connection: 0)
         return true
     }
 

@@ -58,6 +58,11 @@ final class MQTTSessionRegistry: Sendable {
         state.withLock { $0.persistent[key] = session }
     }
 
+    /// The live connection of `key`, if any.
+    func connection(for key: Key) -> MQTTConnection? {
+        state.withLock { $0.connected[key]?.connection }
+    }
+
     /// Number of live connections.
     var connectedCount: Int { state.withLock { $0.connected.count } }
 

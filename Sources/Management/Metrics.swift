@@ -1,0 +1,109 @@
+import AMQPModel
+import HTTPCodec
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `/metrics` (aggregated) and `/metrics/detailed` (per queue, with `family=queue_coarse_metrics` and `vhost=`
+/// filters) in Prometheus' text format, with RabbitMQ's metric names where one exists and `gateway_` ones for the
+/// rest. Unauthenticated, like RabbitMQ's Prometheus endpoint: bind the management port to a trusted address.
+struct Metrics {
+    let server: ManagementServer
+
+    func response(_ request: HTTPRequest) -> HTTPResponse {
+        let p = request.pathSegments
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return ManagementError.methodNotAllowed(request.method).response
+        }
+        let text: String
+        switch p.count {
+        case 1: text = aggregated()
+        case 2 where p[1] == "detailed":
+            text = detailed(
+                families: request.queryValue("family").map { $0.split(separator: ",").map(String.init) },
+                vhosts: request.query.filter { $0.name == "vhost" }.map(\.value))
+        default: return ManagementError.notFound(request.target).response
+        }
+        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
+    }
+
+    private func aggregated() -> String {
+        let broker = server.broker
+        let vhosts = broker.vhosts
+        let queues = vhosts.flatMap(\.queues)
+        let alarm = broker.resourceAlarm
+        var out = PrometheusExposition()
+        out.single("rabbitmq_connections", "gauge", "Client connections (AMQP and MQTT) open now.", server.connections.connectionCount)
+        out.single("rabbitmq_queues", "gauge", "Queues.", queues.count)
+        out.single("rabbitmq_consumers", "gauge", "Consumers on all queues.", queues.reduce(0) { $0 + $1.consumerCount })
+        out.single(
+            "rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered, over all queues.",
+            queues.reduce(0) { $0 + $1.messageCount })
+        out.single(
+            "rabbitmq_queue_messages_unacked", "gauge", "Messages delivered and not yet acknowledged, over all queues.",
+            queues.reduce(0) { $0 + $1.unackedCount })
+        out.single(
+            "rabbitmq_queue_messages_ready_bytes", "gauge", "Body bytes of the ready messages, over all queues.",
+            queues.reduce(0) { $0 + $1.messageBytes })
+        out.single("gateway_vhosts", "gauge", "Virtual hosts.", vhosts.count)
+        out.single(
+            "gateway_mqtt_sessions", "gauge", "MQTT sessions (queues named mqtt.<client_id>).",
+            queues.filter { $0.name.bytes.starts(with: Array("mqtt.".utf8)) }.count)
+        out.single(
+            "gateway_mqtt_retained_messages", "gauge", "Retained MQTT messages.",
+            vhosts.reduce(0) { $0 + $1.retained.count })
+        out.single(
+            "gateway_message_memory_bytes", "gauge", "Bytes held by live messages (what max_message_memory limits).",
+            alarm.liveBytes)
+        out.family("gateway_resource_alarm", "gauge", "1 while the resource alarm blocks publishers.")
+        out.sample("gateway_resource_alarm", [("resource", "memory")], alarm.cause == .memory ? 1 : 0)
+        out.sample("gateway_resource_alarm", [("resource", "disk")], alarm.isDiskAlarmed ? 1 : 0)
+        out.single("rabbitmq_process_resident_memory_bytes", "gauge", "Resident memory of the broker process.", Self.residentBytes())
+        out.single("rabbitmq_process_open_fds", "gauge", "Open file descriptors.", Self.openFileCount())
+        out.single("rabbitmq_process_max_fds", "gauge", "The open file limit.", Self.fileLimit())
+        return out.text
+    }
+
+    private func detailed(families: [String]?, vhosts names: [String]) -> String {
+        var out = PrometheusExposition()
+        guard families == nil || families!.contains("queue_coarse_metrics") else { return out.text }
+        let vhosts = server.broker.vhosts.filter { names.isEmpty || names.contains($0.name) }
+        let rows = vhosts.flatMap { v in v.queues.map { (v.name, $0) } }
+        func family(_ name: String, _ help: String, _ value: (Queue) -> Int) {
+            out.family(name, "gauge", help)
+            for (vhost, q) in rows { out.sample(name, [("vhost", vhost), ("queue", q.name.string)], value(q)) }
+        }
+        family("rabbitmq_detailed_queue_messages_ready", "Messages ready to be delivered.") { $0.messageCount }
+        family("rabbitmq_detailed_queue_messages_unacked", "Messages delivered and not yet acknowledged.") { $0.unackedCount }
+        family("rabbitmq_detailed_queue_messages", "Messages ready and unacknowledged.") { $0.messageCount + $0.unackedCount }
+        family("rabbitmq_detailed_queue_consumers", "Consumers.") { $0.consumerCount }
+        return out.text
+    }
+
+    /// Resident set size from `/proc/self/statm` (its second field, in pages).
+    private static func residentBytes() -> Int {
+        guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 256)
+        guard fgets(&line, Int32(line.count), f) != nil else { return 0 }
+        let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: " ")
+        guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    private static func openFileCount() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(dir) }
+        var count = 0
+        while readdir(dir) != nil { count += 1 }
+        return max(0, count - 3)  // ".", ".." and the directory's own descriptor
+    }
+
+    private static func fileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        return Int(clamping: limit.rlim_cur)
+    }
+}

@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "gateway", targets: ["Gateway"]),
         .executable(name: "gatewayperf", targets: ["GatewayPerf"]),
+        .executable(name: "gatewayctl", targets: ["GatewayCtl"]),
     ],
     targets: [
         // C shims: epoll/eventfd/timerfd/socket helpers that `import Glibc` does not expose.
@@ -84,6 +85,10 @@ let package = Package(
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and
             // freed on the consumer's, and glibc's per-arena locks made those cross-thread frees cost ~20% CPU.
             linkerSettings: [.linkedLibrary("jemalloc")]),
+        // `gatewayctl`: rabbitmqctl-style verbs over the management HTTP API.
+        .executableTarget(
+            name: "GatewayCtl", dependencies: ["Auth", "HTTPCodec", "HTTPFetch", "JSON"],
+            swiftSettings: strict),
         .executableTarget(
             name: "GatewayPerf",
             dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL", "Locks"],

@@ -1,5 +1,5 @@
-/// A small blocking HTTP/1.1 client for GET requests over TCP or TLS, for fetching documents such as an OAuth2
-/// JWKS or an OpenID discovery document from a background thread.
+/// A small blocking HTTP/1.1 client over TCP or TLS: GET for fetching documents such as an OAuth2 JWKS or an OpenID
+/// discovery document from a background thread, and any method for `gatewayctl`'s calls to the management API.
 ///
 /// It exists because URLSession on Linux (FoundationNetworking) pulls in libcurl. It blocks the calling thread, so
 /// never call it on an event loop. Each call opens one connection per hop (`Connection: close`), follows up to
@@ -44,6 +44,43 @@ public enum HTTPFetcher {
         }
     }
 
+    /// Sends one `method` request with `headers` and `body` (no redirects followed) and returns the status and body
+    /// of whatever the server answered. Fails only when no complete answer arrives.
+    public static func request(
+        _ method: String, _ url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        options: HTTPFetchOptions = HTTPFetchOptions()
+    ) throws(HTTPFetchError) -> (status: Int, body: [UInt8]) {
+        let deadline = Deadline(after: options.timeout)
+        do {
+            return try BrokenPipeSignal.suppressed { () throws(HTTPFetchError) -> (status: Int, body: [UInt8]) in
+                let target = try FetchURL(parsing: url)
+                let connection = try HTTPConnection(to: target, caFile: options.caFile, deadline: deadline)
+                var head = "\(method) \(target.target) HTTP/1.1\r\nHost: \(target.authority)\r\nUser-Agent: gateway\r\n"
+                for (name, value) in headers { head += "\(name): \(value)\r\n" }
+                head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                try connection.send(Array(head.utf8) + body)
+                let parser = try receive(on: connection, maxBodySize: options.maxBodySize, readsEveryBody: true)
+                return (parser.head!.status, parser.body)
+            }
+        } catch {
+            throw error.request(url, redirectedTo: nil)
+        }
+    }
+
+    private static func receive(
+        on connection: HTTPConnection, maxBodySize: Int, readsEveryBody: Bool = false
+    ) throws(HTTPFetchError) -> ResponseParser {
+        var parser = ResponseParser(maxBodySize: maxBodySize, readsEveryBody: readsEveryBody)
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while !parser.isComplete {
+            switch try connection.receive(into: &buffer) {
+            case .bytes(let count): try parser.consume(buffer[..<count])
+            case .end(let clean): try parser.finish(clean: clean)
+            }
+        }
+        return parser
+    }
+
     /// What one exchange ends with when it does not fail.
     private enum Outcome {
         case body([UInt8])
@@ -60,15 +97,7 @@ public enum HTTPFetcher {
             "GET \(url.target) HTTP/1.1\r\nHost: \(url.authority)\r\nAccept: application/json\r\n"
             + "User-Agent: gateway\r\nConnection: close\r\n\r\n"
         try connection.send(Array(request.utf8))
-
-        var parser = ResponseParser(maxBodySize: options.maxBodySize)
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while !parser.isComplete {
-            switch try connection.receive(into: &buffer) {
-            case .bytes(let count): try parser.consume(buffer[..<count])
-            case .end(let clean): try parser.finish(clean: clean)
-            }
-        }
+        let parser = try receive(on: connection, maxBodySize: options.maxBodySize)
         let head = parser.head!
         switch head.status {
         case 200:

@@ -1,8 +1,8 @@
 /// Parses an HTTP/1.1 response (RFC 9112) fed in pieces as they arrive; it does no I/O, so it is tested by feeding
 /// one byte at a time as well as all at once.
 ///
-/// Only a 200 response's body is read: any other final status completes at the end of its head, since the fetcher
-/// fails on it (or follows its `Location`) without needing the body. Interim 1xx responses are skipped.
+/// Only a 200 response's body is read unless `readsEveryBody` is set: any other final status completes at the end of
+/// its head, since the fetcher fails on it (or follows its `Location`) without needing the body. Interim 1xx responses are skipped.
 /// The body is framed by `Transfer-Encoding: chunked` (which wins over `Content-Length`, RFC 9112 §6.3), by
 /// `Content-Length`, or by the end of the connection. Limits: 64 KiB for the status line, header fields and trailer
 /// fields together; `maxBodySize` for the body, enforced as soon as a length or chunk size announces more.
@@ -24,6 +24,8 @@ struct ResponseParser {
     }
 
     let maxBodySize: Int
+    /// Read the body of every final status (but 204 and 304), not only of a 200 (the management API's errors).
+    let readsEveryBody: Bool
     /// The final response's head, once it has arrived.
     private(set) var head: ResponseHead?
     private(set) var body: [UInt8] = []
@@ -36,8 +38,9 @@ struct ResponseParser {
     private var reason = ""
     private var fields: [(name: String, value: String)] = []
 
-    init(maxBodySize: Int) {
+    init(maxBodySize: Int, readsEveryBody: Bool = false) {
         self.maxBodySize = maxBodySize
+        self.readsEveryBody = readsEveryBody
     }
 
     /// True once the response is complete: its head, and for a 200 its whole body.
@@ -199,7 +202,7 @@ struct ResponseParser {
             return
         }
         self.head = head
-        guard status == 200 else {
+        guard status == 200 || (readsEveryBody && status != 204 && status != 304) else {
             state = .complete
             return
         }

@@ -332,3 +332,36 @@ def test_prometheus_metrics_parse_and_move_with_traffic(broker):
     detailed = scrape("/metrics/detailed?family=queue_coarse_metrics&vhost=%2F")
     assert detailed[("rabbitmq_detailed_queue_messages_ready", (("queue", name), ("vhost", "/")))] == 4
     ok(broker, "DELETE", f"/api/queues/%2F/{q(name)}")
+
+
+def test_https_port_serves_the_same_api(start_broker, pki):
+    import ssl
+    import urllib.request
+    from gwtest.broker import free_port
+
+    https = free_port()
+    target = start_broker(settings={
+        "main": {"tls_cert": str(pki.server_cert), "tls_key": str(pki.server_key)},
+        "amqp": {"tls_port": str(free_port())}, "mqtt": {"tls_port": str(free_port())},
+        "mgmt": {"tls_port": str(https)},
+    })
+    context = ssl.create_default_context(cafile=str(pki.ca_cert))
+    request = urllib.request.Request(f"https://localhost:{https}/api/whoami",
+                                     headers={"Authorization": "Basic Z3Vlc3Q6Z3Vlc3Q="})
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=10) as resp:
+                assert json_load(resp.read()) == {"name": "guest", "tags": ["administrator"]}
+                break
+        except ConnectionRefusedError:
+            assert time.monotonic() < deadline, "the HTTPS port never accepted"
+            time.sleep(0.05)
+    listeners = {(l["protocol"], l["port"]) for l in ok(target, "GET", "/api/overview")["listeners"]}
+    assert ("https", https) in listeners
+
+
+def json_load(raw: bytes):
+    import json
+
+    return json.loads(raw)

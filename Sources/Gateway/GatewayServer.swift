@@ -160,6 +160,13 @@ final class GatewayServer {
                 listeners.append(mqtts)
                 bound.append(Listener(mqtts.localAddress, "mqtt/ssl"))
                 logger.info("listening for MQTTS on \(mqtts.localAddress)")
+                let https = try TCPListener.bind(
+                    host: configuration.mgmt.bind, port: configuration.mgmt.tlsPort, group: group, tls: tls,
+                    onError: onTLSError
+                ) { connection in management.makeHandler(for: connection) }
+                listeners.append(https)
+                bound.append(Listener(https.localAddress, "https"))
+                logger.info("listening for HTTPS (management API) on \(https.localAddress)")
             }
         } catch {
             for l in listeners { l.close() }

@@ -69,3 +69,14 @@ def test_queues_definitions_and_exit_codes(broker, start_broker, tmp_path):
     assert unreachable.returncode == 69 and "cannot reach" in unreachable.stderr
     hashed = ctl(broker, "hash_password", "pw")
     assert hashed.returncode == 0 and len(hashed.stdout.strip()) > 20
+
+
+def test_policies(broker):
+    name = unique("ctlpol")
+    assert ctl(broker, "set_policy", "--priority", "3", "--apply-to", "queues", name, "^ctlpol\\.",
+               '{"max-length": 10}').returncode == 0
+    listed = [r for r in rows(ctl(broker, "list_policies").stdout) if r[1] == name]
+    assert listed and listed[0][2:] == ["^ctlpol\\.", "queues", '{"max-length":10}', "3"]
+    assert ctl(broker, "set_policy", name, ".*", "not json").returncode == 64
+    assert ctl(broker, "clear_policy", name).returncode == 0
+    assert ctl(broker, "clear_policy", name).returncode == 1

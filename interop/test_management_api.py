@@ -365,3 +365,44 @@ def json_load(raw: bytes):
     import json
 
     return json.loads(raw)
+
+
+def test_a_policy_changes_live_queues_and_survives_a_restart(restartable_gateway):
+    gw = restartable_gateway()
+    target = gw.target
+    name = "policed.q"
+    ok(target, "PUT", f"/api/queues/%2F/{name}", {"durable": True})
+    ok(target, "PUT", "/api/queues/%2F/free.q", {"durable": True})
+    for i in range(5):
+        for qn in (name, "free.q"):
+            ok(target, "POST", "/api/exchanges/%2F/amq.default/publish",
+               {"routing_key": qn, "payload": f"m{i}", "payload_encoding": "string",
+                "properties": {"delivery_mode": 2}})
+    assert api(target, "PUT", "/api/policies/%2F/cap",
+               {"pattern": "^policed\\.", "definition": {"max-length": "x"}})[0] == 400
+    assert api(target, "PUT", "/api/policies/%2F/cap",
+               {"pattern": "^policed\\.", "apply-to": "queues", "priority": 1,
+                "definition": {"max-length": 2}})[0] == 201
+    # The live queue dropped its oldest messages at once; the other queue is untouched.
+    assert ok(target, "GET", f"/api/queues/%2F/{name}")["messages"] == 2
+    assert ok(target, "GET", "/api/queues/%2F/free.q")["messages"] == 5
+    got = ok(target, "POST", f"/api/queues/%2F/{name}/get", {"count": 5, "ackmode": "ack_requeue_true"})
+    assert [m["payload"] for m in got] == ["m3", "m4"]
+    # A queue's own argument wins over the policy.
+    ok(target, "PUT", "/api/queues/%2F/policed.own", {"durable": True, "arguments": {"x-max-length": 4}})
+    assert ok(target, "GET", "/api/policies/%2F/cap")["definition"] == {"max-length": 2}
+    restarted = restart_or_fail(gw, kill=True)
+    assert [p["name"] for p in ok(restarted, "GET", "/api/policies/%2F")] == ["cap"]
+    for i in range(3):
+        ok(restarted, "POST", "/api/exchanges/%2F/amq.default/publish",
+           {"routing_key": name, "payload": f"n{i}", "payload_encoding": "string", "properties": {}})
+        ok(restarted, "POST", "/api/exchanges/%2F/amq.default/publish",
+           {"routing_key": "policed.own", "payload": f"n{i}", "payload_encoding": "string", "properties": {}})
+    assert ok(restarted, "GET", f"/api/queues/%2F/{name}")["messages"] == 2
+    assert ok(restarted, "GET", "/api/queues/%2F/policed.own")["messages"] == 3
+    assert api(restarted, "DELETE", "/api/policies/%2F/cap")[0] == 204
+    for i in range(3):
+        ok(restarted, "POST", "/api/exchanges/%2F/amq.default/publish",
+           {"routing_key": name, "payload": f"o{i}", "payload_encoding": "string", "properties": {}})
+    assert ok(restarted, "GET", f"/api/queues/%2F/{name}")["messages"] == 5
+    assert "cap" not in {p["name"] for p in ok(restarted, "GET", "/api/policies")}

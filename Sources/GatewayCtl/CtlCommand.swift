@@ -11,6 +11,9 @@ struct CtlCommand {
     let output: CtlOutput
     /// `-p VHOST` / `--vhost VHOST` after the verb (rabbitmqctl's spelling); `/` by default.
     var vhost = "/"
+    /// `--priority N` and `--apply-to queues|exchanges|all` (set_policy).
+    var priority = 0
+    var applyTo = "all"
     var arguments: [String] = []
 
     /// Every verb with its usage line, for `--help` and errors.
@@ -25,6 +28,9 @@ struct CtlCommand {
         ("delete_queue", "[-p VHOST] QUEUE"), ("export_definitions", "FILE|-"), ("import_definitions", "FILE"),
         ("hash_password", "PASSWORD"), ("list_mqtt_sessions", "[-p VHOST]"),
         ("delete_mqtt_session", "[-p VHOST] CLIENT_ID"), ("list_retained", "[-p VHOST]"),
+        ("list_policies", "[-p VHOST]"),
+        ("set_policy", "[-p VHOST] [--priority N] [--apply-to queues|exchanges|all] NAME PATTERN DEFINITION"),
+        ("clear_policy", "[-p VHOST] NAME"),
     ]
 
     init(client: CtlClient, output: CtlOutput, arguments raw: [String]) throws(CtlError) {
@@ -32,9 +38,15 @@ struct CtlCommand {
         self.output = output
         var i = 0
         while i < raw.count {
-            if raw[i] == "-p" || raw[i] == "--vhost" {
-                guard i + 1 < raw.count else { throw .usage("\(raw[i]) needs a vhost name") }
-                vhost = raw[i + 1]
+            if ["-p", "--vhost", "--priority", "--apply-to"].contains(raw[i]) {
+                guard i + 1 < raw.count else { throw .usage("\(raw[i]) needs a value") }
+                switch raw[i] {
+                case "--priority":
+                    guard let p = Int(raw[i + 1]) else { throw .usage("--priority needs an integer") }
+                    priority = p
+                case "--apply-to": applyTo = raw[i + 1]
+                default: vhost = raw[i + 1]
+                }
                 i += 2
             } else {
                 arguments.append(raw[i])
@@ -181,6 +193,28 @@ struct CtlCommand {
         case "list_retained":
             _ = try args(0, verb)
             output.table(try client.call("GET", "/api/mqtt/retained/\(v)"), columns: ["topic", "payload_bytes", "qos"])
+        case "list_policies":
+            _ = try args(0, verb)
+            output.table(
+                try client.call("GET", "/api/policies/\(v)"),
+                columns: ["vhost", "name", "pattern", "apply-to", "definition", "priority"])
+        case "set_policy":
+            let a = try args(3, verb)
+            let definition: JSONValue
+            do { definition = try JSONReader.parse(Array(a[2].utf8)) } catch {
+                throw .usage("the policy definition must be a JSON object: \(error)")
+            }
+            _ = try client.call(
+                "PUT", "/api/policies/\(v)/\(s(a[0]))",
+                .table([
+                    "pattern": .string(a[1]), "definition": definition, "priority": .int(Int64(priority)),
+                    "apply-to": .string(applyTo),
+                ]))
+            print("Setting policy \"\(a[0])\" for pattern \"\(a[1])\" to \"\(a[2])\" with priority \"\(priority)\" ...")
+        case "clear_policy":
+            let a = try args(1, verb)
+            _ = try client.call("DELETE", "/api/policies/\(v)/\(s(a[0]))")
+            print("Clearing policy \"\(a[0])\" on vhost \"\(vhost)\" ...")
         default:
             throw .usage("unknown command '\(verb)'; see gatewayctl --help")
         }

@@ -38,6 +38,7 @@ extension Definitions {
         d.exchanges = exchanges.filter { $0.vhost == vhost }
         d.queues = queues.filter { $0.vhost == vhost }
         d.bindings = bindings.filter { $0.vhost == vhost }
+        d.policies = policies.filter { $0.vhost == vhost }
         return d
     }
 
@@ -47,6 +48,7 @@ extension Definitions {
         d.exchanges = exchanges.map { var e = $0; e.vhost = vhost; return e }
         d.queues = queues.map { var q = $0; q.vhost = vhost; return q }
         d.bindings = bindings.map { var b = $0; b.vhost = vhost; return b }
+        d.policies = policies.map { var p = $0; p.vhost = vhost; return p }
         return d
     }
 }

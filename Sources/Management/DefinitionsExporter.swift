@@ -32,6 +32,12 @@ public struct DefinitionsExporter: Sendable {
         }
         for vhost in broker.vhosts {
             d.vhosts.append(VHostDefinition(name: vhost.name))
+            for p in vhost.policies {
+                d.policies.append(
+                    PolicyDefinition(
+                        vhost: vhost.name, name: p.name, pattern: p.pattern, applyTo: p.applyTo.rawValue,
+                        priority: p.priority, definition: Self.arguments(p.definition)))
+            }
             for user in users.users {
                 for t in users.topicPermissions(user: user.name, vhost: vhost.name) {
                     d.topicPermissions.append(

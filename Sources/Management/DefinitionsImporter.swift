@@ -40,6 +40,17 @@ public struct DefinitionsImporter: Sendable {
                 throw DefinitionsImportError("\(source): topic permissions of user '\(p.user)' on vhost '\(p.vhost)': \(error)")
             }
         }
+        for p in d.policies {
+            let vhost = try requireVHost(p.vhost, for: "policy '\(p.name)'")
+            do {
+                try vhost.setPolicy(
+                    Policy(
+                        name: p.name, pattern: p.pattern, applyTo: Policy.ApplyTo(rawValue: p.applyTo) ?? .all,
+                        priority: p.priority, definition: FieldTable(definitionArguments: p.definition)))
+            } catch {
+                throw DefinitionsImportError("\(source): policy '\(p.name)' in vhost '\(p.vhost)': \(error.message)")
+            }
+        }
         for e in d.exchanges {
             let vhost = try requireVHost(e.vhost, for: "exchange '\(e.name)'")
             do {

@@ -22,6 +22,8 @@ public final class VHost: @unchecked Sendable {
     }
 
     private let registry = Lock(Registry())
+    /// The vhost's policies by name (control plane: read at declare and on policy changes).
+    private let policyStore = Lock<[String: Policy]>([:])
     /// Serialises creating and deleting queues, which open, recover and destroy message stores (file I/O), so
     /// that a store is never opened while another declare opens or a delete destroys the same one. Taken before
     /// `registry`, never while holding it (lock order: docs/architecture.md).
@@ -104,6 +106,49 @@ public final class VHost: @unchecked Sendable {
         }
     }
 
+    // MARK: - Policies
+
+    /// The policies, sorted by name.
+    public var policies: [Policy] { policyStore.withLock { Array($0.values) }.sorted { $0.name < $1.name } }
+
+    /// Adds or replaces a policy (checked first) and applies it to the live queues. Policies are durable.
+    public func setPolicy(_ policy: Policy) throws(BrokerError) {
+        try policy.validate()
+        policyStore.withLock { $0[policy.name] = policy }
+        definitionsChanged()
+        applyPolicies()
+    }
+
+    /// Removes the policy `name`; its queues go back to their own arguments (or the next matching policy).
+    @discardableResult public func deletePolicy(named name: String) -> Bool {
+        guard policyStore.withLock({ $0.removeValue(forKey: name) }) != nil else { return false }
+        definitionsChanged()
+        applyPolicies()
+        return true
+    }
+
+    /// The queue keys of the policy that applies to the queue `name`: the highest priority among those that match,
+    /// ties to the name that sorts first.
+    func policyDefinition(forQueue name: ByteString) -> FieldTable? {
+        policies.filter { $0.matches(queue: name) }
+            .min { $0.priority != $1.priority ? $0.priority > $1.priority : $0.name < $1.name }?.queueDefinition
+    }
+
+    /// The limits of the queue `name` with `arguments` (validated as `own`) under the matching policy. A policy whose
+    /// keys do not combine with the arguments (a dead-letter routing key without any dead-letter exchange) is left out.
+    private func effectiveLimits(_ name: ByteString, arguments: FieldTable, own: QueueArguments) -> QueueArguments {
+        (try? QueueArguments(arguments: arguments, policy: policyDefinition(forQueue: name))) ?? own
+    }
+
+    /// Recomputes every queue's limits after a policy change.
+    private func applyPolicies() {
+        for q in queues {
+            guard let own = try? QueueArguments(q.arguments) else { continue }
+            let limits = effectiveLimits(q.name, arguments: q.arguments, own: own)
+            if limits != q.limits { q.setLimits(limits) }
+        }
+    }
+
     /// Durable definitions changed: have the storage write a new snapshot.
     private func definitionsChanged() {
         storage?.coordinator.markDefinitionsChanged()
@@ -166,9 +211,10 @@ public final class VHost: @unchecked Sendable {
                     throw BrokerError(.resourceError, "cannot open the message store of queue '\(name)': \(error)")
                 }
             }
+            let effective = effectiveLimits(name, arguments: arguments, own: limits)
             let q = Queue(
                 name: name, vhost: self, durable: durable, autoDelete: autoDelete, exclusiveOwner: exclusiveOwner,
-                arguments: arguments, limits: limits, store: store,
+                arguments: arguments, limits: effective, store: store,
                 dropsQoS0WithoutConsumers: dropsQoS0WithoutConsumers, coordinator: storage?.coordinator)
             q.restore(recovered)
             registry.withLock { $0.queues[name] = q }
@@ -198,7 +244,7 @@ public final class VHost: @unchecked Sendable {
                 .preconditionFailed,
                 "inequivalent arg 'durable', 'exclusive' or 'auto_delete' for queue '\(name)' in vhost '\(self.name)'")
         }
-        guard q.limits == limits else {
+        guard (try? QueueArguments(q.arguments)) == limits else {
             throw BrokerError(.preconditionFailed, "inequivalent arguments for queue '\(name)' in vhost '\(self.name)'")
         }
         return q

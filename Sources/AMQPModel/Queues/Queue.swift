@@ -20,8 +20,6 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public let exclusiveOwner: UInt64?
     /// The declare arguments as given.
     public let arguments: FieldTable
-    /// The validated `x-` arguments, boxed: most queues (every MQTT session) have none and share one box.
-    private let limitsBox: QueueArguments.Box
     /// Makes this queue's records durable (durable queues only).
     let coordinator: SyncCoordinator?
     weak var vhost: VHost?
@@ -60,6 +58,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
         var expiresCheckArmed = false
         var flow = QueueFlow()
+        /// The limits in force: the `x-` arguments over the vhost's matching policy, boxed (most queues, every MQTT
+        /// session among them, have none and share one box). A policy change swaps the box.
+        var limits: QueueArguments.Box
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -77,12 +78,24 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         self.autoDelete = autoDelete
         self.exclusiveOwner = exclusiveOwner
         self.arguments = arguments
-        self.limitsBox = limits == QueueArguments() ? QueueArguments.Box.none : QueueArguments.Box(limits)
-        self.state = Lock(State(store: store, lastUsed: MonotonicClock.milliseconds()))
+        self.state = Lock(
+            State(store: store, lastUsed: MonotonicClock.milliseconds(), limits: QueueArguments.Box.holding(limits)))
     }
 
-    /// The validated `x-` arguments.
-    @inline(__always) public var limits: QueueArguments { limitsBox.value }
+    /// The limits in force: the validated `x-` arguments over the vhost's matching policy.
+    public var limits: QueueArguments { state.withLock { $0.limits.value } }
+
+    /// A policy changed the limits in force: they apply from now on, and a lower max-length or max-length-bytes
+    /// drops (dead-letters) the oldest ready messages at once, as in RabbitMQ.
+    func setLimits(_ limits: QueueArguments) {
+        var dropped: [QueueEntry] = []
+        state.withLock { s in
+            s.limits = QueueArguments.Box.holding(limits)
+            if limits.overflow == .dropHead { dropOverflow(&s, into: &dropped) }
+        }
+        if !dropped.isEmpty { discard(dropped, reason: "maxlen") }
+        scheduleExpiresCheck()
+    }
 
     /// Vhost name (for log lines and errors; empty once the vhost is gone).
     public var vhostName: String { vhost?.name ?? "" }
@@ -144,8 +157,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public func enqueue(_ message: Message, qos: UInt8 = 0) -> EnqueueResult {
         let now = MonotonicClock.milliseconds()
         var expiresAt = Int64.max
-        if let ttl = limits.messageTTL { expiresAt = now &+ ttl }
-        if let ttl = message.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+        if let ttl = message.properties.expirationMilliseconds { expiresAt = now &+ ttl }
         var notify: ConsumerHandle?
         var dropped: [QueueEntry] = []
         var timerAt: Int64?
@@ -153,6 +165,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         var stored = false
         let result: EnqueueResult = state.withLock { s in
             if s.deleted { return .deleted }
+            let limits = s.limits.value
+            if let ttl = limits.messageTTL { expiresAt = Swift.min(expiresAt, now &+ ttl) }
             if limits.overflow == .rejectPublish && wouldOverflow(s, adding: message.bodySize) { return .rejected }
             if dropsQoS0WithoutConsumers && s.slots.isEmpty && min(qos, message.mqttPublishQoS) == 0 {
                 return .enqueued
@@ -195,12 +209,14 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     private func wouldOverflow(_ s: State, adding bytes: Int) -> Bool {
+        let limits = s.limits.value
         if let max = limits.maxLength, s.store.count >= max { return true }
         if let max = limits.maxLengthBytes, s.store.byteCount + bytes > max { return true }
         return false
     }
 
     private func dropOverflow(_ s: inout State, into dropped: inout [QueueEntry]) {
+        let limits = s.limits.value
         while (limits.maxLength.map { s.store.count > $0 } ?? false)
             || (limits.maxLengthBytes.map { s.store.byteCount > $0 } ?? false)
         {
@@ -230,9 +246,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         guard !recovered.isEmpty else { return }
         let now = MonotonicClock.milliseconds()
         state.withLock { s in
+            let ttl = s.limits.value.messageTTL
             for (m, p) in recovered {
                 var expiresAt = Int64.max
-                if let ttl = limits.messageTTL { expiresAt = now &+ ttl }
+                if let ttl { expiresAt = now &+ ttl }
                 if let ttl = m.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
                 var e = QueueEntry(
                     message: m, sequence: s.nextSequence, expiresAt: expiresAt, redelivered: true,
@@ -545,6 +562,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     private func deadLetter(_ entries: [QueueEntry], reason: String) {
+        let limits = self.limits
         guard let dlx = limits.deadLetterExchange, let vhost else { return }
         for e in entries {
             let m = DeadLetter.message(

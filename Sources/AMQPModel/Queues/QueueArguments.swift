@@ -30,7 +30,7 @@ public struct QueueArguments: Sendable, Equatable {
 
     /// Arguments held by reference, so a queue carries a pointer instead of the whole struct.
     final class Box: Sendable {
-        /// The box every queue without `x-` arguments shares.
+        /// The box every queue without limits shares.
         static let none = Box(QueueArguments())
 
         let value: QueueArguments
@@ -38,6 +38,26 @@ public struct QueueArguments: Sendable, Equatable {
         init(_ value: QueueArguments) {
             self.value = value
         }
+
+        /// A box holding `value`: the shared one when there are no limits.
+        static func holding(_ value: QueueArguments) -> Box {
+            value == QueueArguments() ? none : Box(value)
+        }
+    }
+
+    /// The limits of a queue declared with `arguments` in a vhost whose matching policy has `policy` (RabbitMQ's
+    /// policy keys without `x-`): each key the arguments give wins over the policy's, as in RabbitMQ.
+    public init(arguments: FieldTable, policy: FieldTable?) throws(BrokerError) {
+        guard let policy, !policy.entries.isEmpty else {
+            try self.init(arguments)
+            return
+        }
+        var merged: [(key: ByteString, value: FieldValue)] = policy.entries.map { (ByteString("x-" + $0.key.string), $0.value) }
+        for (key, value) in arguments.entries {
+            merged.removeAll { $0.key == key }
+            merged.append((key, value))
+        }
+        try self.init(FieldTable(merged))
     }
 
     /// Parses and validates `table`; unknown arguments are kept in the table but ignored, as RabbitMQ does.

@@ -85,6 +85,22 @@ public enum DefinitionsParser {
                     destinationType: destinationType,
                     routingKey: try binding.optionalString("routing_key") ?? "",
                     arguments: try binding.table("arguments"))
+            },
+            policies: try objects("policies", in: document).map { (policy) throws(ConfigError) in
+                let applyTo = try policy.optionalString("apply-to") ?? "all"
+                guard ["queues", "exchanges", "all"].contains(applyTo) else {
+                    throw policy.error("apply-to must be \"queues\", \"exchanges\" or \"all\", not \"\(applyTo)\"")
+                }
+                let priority: Int
+                switch policy.fields["priority"] {
+                case nil, .null?: priority = 0
+                case .int(let p)?: priority = Int(p)
+                case let other?: throw policy.error("priority must be an integer, not \(other.kindDescription)")
+                }
+                return PolicyDefinition(
+                    vhost: try policy.requiredString("vhost"), name: try policy.requiredString("name"),
+                    pattern: try policy.requiredString("pattern"), applyTo: applyTo, priority: priority,
+                    definition: try policy.table("definition"))
             })
     }
 

@@ -5,8 +5,8 @@ import JSON
 /// LavinMQ and Gateway alike.
 ///
 /// Top-level keys, in this order: `product_name` ("Gateway"), `product_version`, `users`, `vhosts`, `permissions`,
-/// `topic_permissions`, `parameters`, `global_parameters`, `policies` (the last three always empty: Gateway has
-/// none), `queues`, `exchanges`, `bindings`. `rabbit_version` is not written, because Gateway is not that
+/// `topic_permissions`, `parameters`, `global_parameters` (both always empty: Gateway has none), `policies`,
+/// `queues`, `exchanges`, `bindings`. `rabbit_version` is not written, because Gateway is not that
 /// RabbitMQ version; RabbitMQ then assumes its current hashing default only for users without `hashing_algorithm`.
 ///
 /// Per object, keys come in a fixed order and `arguments` (and any nested object) are sorted by key, so the same
@@ -77,7 +77,16 @@ public enum DefinitionsWriter {
             }
             writer.member("parameters", .array([]))
             writer.member("global_parameters", .array([]))
-            writer.member("policies", .array([]))
+            writer.member("policies", array: definitions.policies) { writer, policy in
+                writer.object { writer in
+                    writer.member("vhost", .string(policy.vhost))
+                    writer.member("name", .string(policy.name))
+                    writer.member("pattern", .string(policy.pattern))
+                    writer.member("apply-to", .string(policy.applyTo))
+                    writer.member("definition", .table(policy.definition))
+                    writer.member("priority", .int(Int64(policy.priority)))
+                }
+            }
             writer.member("queues", array: definitions.queues) { writer, queue in
                 writer.object { writer in
                     writer.member("name", .string(queue.name))

@@ -69,8 +69,8 @@ let package = Package(
         .target(
             name: "Management",
             dependencies: [
-                "AMQPModel", "AMQPValues", "Auth", "Bytes", "FrontendSupport", "GatewayConfig", "HTTPCodec", "JSON",
-                "Locks", "Transport",
+                "AMQPModel", "AMQPValues", "Auth", "Bytes", "Clocks", "FrontendSupport", "GatewayConfig", "HTTPCodec",
+                "JSON", "Locks", "Transport",
             ],
             swiftSettings: strict),
         // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.

@@ -406,3 +406,21 @@ def test_a_policy_changes_live_queues_and_survives_a_restart(restartable_gateway
            {"routing_key": name, "payload": f"o{i}", "payload_encoding": "string", "properties": {}})
     assert ok(restarted, "GET", f"/api/queues/%2F/{name}")["messages"] == 5
     assert "cap" not in {p["name"] for p in ok(restarted, "GET", "/api/policies")}
+
+
+def test_message_stats_count_publishes_deliveries_and_acks(broker):
+    name = unique("stats")
+    ok(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": False})
+    for i in range(3):
+        ok(broker, "POST", "/api/exchanges/%2F/amq.default/publish",
+           {"routing_key": name, "payload": f"m{i}", "payload_encoding": "string", "properties": {}})
+    ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get", {"count": 2, "ackmode": "ack_requeue_false"})
+    ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get", {"count": 1, "ackmode": "ack_requeue_true"})
+    stats = ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["message_stats"]
+    assert (stats["publish"], stats["deliver_get"], stats["ack"], stats["redeliver"]) == (3, 3, 2, 0)
+    assert "rate" in stats["publish_details"]
+    overview = ok(broker, "GET", "/api/overview")["message_stats"]
+    assert overview["publish"] >= 3 and overview["ack"] >= 2
+    again = ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get", {"count": 1, "ackmode": "ack_requeue_false"})
+    assert again[0]["redelivered"] is True
+    assert ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["message_stats"]["redeliver"] == 1

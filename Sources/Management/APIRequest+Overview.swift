@@ -39,7 +39,8 @@ extension APIRequest {
                     "messages": .int(Int64(ready + unacked)), "messages_ready": .int(Int64(ready)),
                     "messages_unacknowledged": .int(Int64(unacked)),
                 ]),
-                "message_stats": .table([:]),
+                "message_stats": server.sampler.messageStats(
+                    queues.reduce(QueueStats()) { $0 + $1.stats }, totalFor: user.name),
                 "listeners": .array(listeners),
             ]))
     }

@@ -10,7 +10,9 @@ extension APIRequest {
     func queues(_ p: [String]) throws(ManagementError) -> HTTPResponse {
         switch (p.count, method) {
         case (0, _) where isRead, (1, _) where isRead:
-            let items = try visibleVHosts(p.first).flatMap { v in v.queues.map { queueJSON($0, vhost: v.name) } }
+            let queues = try visibleVHosts(p.first).flatMap { v in v.queues.map { (v.name, $0) } }
+            server.sampler.retain(only: Set(queues.map { ObjectIdentifier($0.1) }))
+            let items = queues.map { queueJSON($0.1, vhost: $0.0) }
             return try list(items)
         case (2, _) where isRead:
             let vhost = try readableVHost(p[0])
@@ -65,6 +67,7 @@ extension APIRequest {
             "messages_unacknowledged": .int(Int64(unacked)), "message_bytes": .int(Int64(q.messageBytes)),
             "consumers": .int(Int64(q.consumerCount)), "state": .string("running"), "type": .string("classic"),
             "node": .string(server.configuration.nodeName),
+            "message_stats": server.sampler.messageStats(q.stats, for: ObjectIdentifier(q)),
         ])
     }
 

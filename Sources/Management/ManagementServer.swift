@@ -23,6 +23,8 @@ public final class ManagementServer: Sendable {
     /// The frontends' client connections.
     let connections: any ConnectionDirectory
     private let listenerList = Lock<[Listener]>([])
+    /// Message rates, sampled on read.
+    let sampler = StatsSampler()
 
     /// The node's listeners, as bound.
     public var listeners: [Listener] {

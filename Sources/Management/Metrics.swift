@@ -46,6 +46,22 @@ struct Metrics {
         out.single(
             "rabbitmq_queue_messages_ready_bytes", "gauge", "Body bytes of the ready messages, over all queues.",
             queues.reduce(0) { $0 + $1.messageBytes })
+        let stats = queues.reduce(QueueStats()) { $0 + $1.stats }
+        out.single(
+            "rabbitmq_global_messages_routed_total", "counter", "Messages that entered a queue (one per queue).",
+            stats.published)
+        out.single(
+            "rabbitmq_global_messages_delivered_total", "counter", "Messages delivered to consumers and basic.get.",
+            stats.delivered)
+        out.single(
+            "rabbitmq_global_messages_redelivered_total", "counter", "Deliveries of messages delivered before.",
+            stats.redelivered)
+        out.single(
+            "rabbitmq_global_messages_acknowledged_total", "counter", "Deliveries acknowledged or settled.",
+            stats.acknowledged)
+        out.single(
+            "gateway_messages_dropped_total", "counter",
+            "Messages that left a queue undelivered: expired, over max-length, rejected.", stats.dropped)
         out.single("gateway_vhosts", "gauge", "Virtual hosts.", vhosts.count)
         out.single(
             "gateway_mqtt_sessions", "gauge", "MQTT sessions (queues named mqtt.<client_id>).",
@@ -78,6 +94,12 @@ struct Metrics {
         family("rabbitmq_detailed_queue_messages_unacked", "Messages delivered and not yet acknowledged.") { $0.unackedCount }
         family("rabbitmq_detailed_queue_messages", "Messages ready and unacknowledged.") { $0.messageCount + $0.unackedCount }
         family("rabbitmq_detailed_queue_consumers", "Consumers.") { $0.consumerCount }
+        out.family("rabbitmq_detailed_queue_messages_published_total", "counter", "Messages that entered the queue.")
+        for (vhost, q) in rows {
+            out.sample(
+                "rabbitmq_detailed_queue_messages_published_total", [("vhost", vhost), ("queue", q.name.string)],
+                q.stats.published)
+        }
         return out.text
     }
 

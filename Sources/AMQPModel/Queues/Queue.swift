@@ -61,6 +61,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         /// The limits in force: the `x-` arguments over the vhost's matching policy, boxed (most queues, every MQTT
         /// session among them, have none and share one box). A policy change swaps the box.
         var limits: QueueArguments.Box
+        var stats = QueueStats()
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -81,6 +82,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         self.state = Lock(
             State(store: store, lastUsed: MonotonicClock.milliseconds(), limits: QueueArguments.Box.holding(limits)))
     }
+
+    /// The message counters since the queue was created.
+    public var stats: QueueStats { state.withLock { $0.stats } }
 
     /// The limits in force: the validated `x-` arguments over the vhost's matching policy.
     public var limits: QueueArguments { state.withLock { $0.limits.value } }
@@ -179,7 +183,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                 }
             }
             s.nextSequence &+= 1
+            s.stats.published += 1
             if s.store.count == 0, let i = assignableSlot(&s) {
+                s.stats.delivered += 1
                 if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }
                 if !s.slots[i].handle.noAck { s.unacked += 1 }
                 stored = entry.position != nil
@@ -349,6 +355,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             }
             guard let i = assignableSlot(&s) else { break }
             let entry = s.store.removeFirst()!
+            s.stats.delivered += 1
+            if entry.redelivered { s.stats.redelivered += 1 }
             if s.slots[i].pending.isEmpty { notify.append(s.slots[i].handle) }
             if !s.slots[i].handle.noAck { s.unacked += 1 }
             s.slots[i].pending.append(entry)
@@ -373,13 +381,17 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
 
     /// `count` delivered messages were acknowledged (queues that keep no records: see `keepsRecords`).
     public func acknowledged(count: Int) {
-        state.withLock { $0.unacked -= count }
+        state.withLock { s in
+            s.unacked -= count
+            s.stats.acknowledged += count
+        }
     }
 
     /// Delivered messages were acknowledged: their records are settled.
     public func acknowledged(_ entries: [QueueEntry]) {
         state.withLock { s in
             s.unacked -= entries.count
+            s.stats.acknowledged += entries.count
             for e in entries { s.store.settle(e) }
         }
         recordsSettled()
@@ -431,6 +443,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                     continue
                 }
                 if noAck { s.store.settle(e) } else { s.unacked += 1 }
+                s.stats.delivered += 1
+                if e.redelivered { s.stats.redelivered += 1 }
                 expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
@@ -548,10 +562,11 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     /// dead-letter exchange), then settle their records.
     private func discard(_ entries: [QueueEntry], reason: String) {
         deadLetter(entries, reason: reason)
-        if keepsRecords {
-            state.withLock { s in for e in entries { s.store.settle(e) } }
-            recordsSettled()
+        state.withLock { s in
+            s.stats.dropped += entries.count
+            if keepsRecords { for e in entries { s.store.settle(e) } }
         }
+        recordsSettled()
     }
 
     public var syncDescription: String { "messages of queue '\(name)' in vhost '\(vhostName)'" }

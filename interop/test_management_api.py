@@ -424,3 +424,32 @@ def test_message_stats_count_publishes_deliveries_and_acks(broker):
     again = ok(broker, "POST", f"/api/queues/%2F/{q(name)}/get", {"count": 1, "ackmode": "ack_requeue_false"})
     assert again[0]["redelivered"] is True
     assert ok(broker, "GET", f"/api/queues/%2F/{q(name)}")["message_stats"]["redeliver"] == 1
+
+
+def test_consumers_lists_amqp_consumers_and_mqtt_sessions(broker, mqtt_clients):
+    from gwtest.mqtt import client_id
+
+    name = unique("cons")
+    conn = connect(broker)
+    try:
+        ch = conn.channel()
+        ch.queue_declare(name, auto_delete=True)
+        ch.basic_qos(prefetch_count=7)
+        ch.basic_consume(name, lambda *a: None, consumer_tag="my-tag")
+        cid = client_id("cons")
+        mqtt_clients.connected(broker, cid)
+        deadline = time.monotonic() + 5
+        while True:
+            listed = ok(broker, "GET", "/api/consumers")
+            mine = [c for c in listed if c["queue"]["name"] == name]
+            session = [c for c in listed if c["queue"]["name"] == f"mqtt.{cid}"]
+            if mine and session:
+                break
+            assert time.monotonic() < deadline, f"consumers never listed: {listed}"
+            time.sleep(0.05)
+        assert (mine[0]["consumer_tag"], mine[0]["prefetch_count"], mine[0]["ack_required"]) == ("my-tag", 7, True)
+        amqp_names = {c["name"] for c in ok(broker, "GET", "/api/connections") if c["protocol"] == "AMQP 0-9-1"}
+        assert mine[0]["channel_details"]["connection_name"] in amqp_names
+        assert session[0]["consumer_tag"] == "mqtt-session"
+    finally:
+        conn.close()

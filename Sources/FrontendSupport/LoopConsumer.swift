@@ -9,6 +9,9 @@ import Transport
 public protocol LoopConsumer: QueueConsumer {
     /// The loop the connection lives on (immutable: read from any thread).
     var eventLoop: EventLoop { get }
+    /// The connection's name as the management plane shows it (`peer:port -> local:port`), from immutable data:
+    /// read from any thread.
+    var connectionName: String { get }
     /// Messages wait for `handle`: take them (`Queue.takePending`), batched to the end of the loop turn. Runs on
     /// the connection's loop.
     func pendingAvailable(for handle: ConsumerHandle)

@@ -71,7 +71,10 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     }
 
     /// "127.0.0.1:50000 -> 127.0.0.1:5672", as RabbitMQ names connections.
-    var name: String { "\(connection.remoteAddress) -> \(connection.localAddress)" }
+    var name: String { connectionName }
+
+    /// `peer:port -> local:port`, from the socket's immutable addresses (readable from any thread).
+    var connectionName: String { "\(connection.remoteAddress) -> \(connection.localAddress)" }
 
     // MARK: - ConnectionHandler
 

@@ -30,6 +30,9 @@ public final class ConsumerHandle: Sendable {
     /// True for an exclusive consumer (no other consumer may subscribe).
     public let exclusive: Bool
 
+    /// The consumer's own prefetch limit (0: unlimited).
+    public var prefetchLimit: Int { Int(prefetch) }
+
     /// Creates a subscription record with a prefetch of `prefetch` unsettled messages (0: unlimited); register it
     /// with `Queue.addConsumer`.
     public init(

@@ -83,6 +83,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             State(store: store, lastUsed: MonotonicClock.milliseconds(), limits: QueueArguments.Box.holding(limits)))
     }
 
+    /// The consumers subscribed now (for the management plane).
+    public var consumers: [ConsumerHandle] { state.withLock { $0.slots.map(\.handle) } }
+
     /// The message counters since the queue was created.
     public var stats: QueueStats { state.withLock { $0.stats } }
 

@@ -61,7 +61,7 @@ extension MQTTConnection {
         server.loggedIn(
             self,
             ClientConnectionInfo(
-                name: "\(remote) -> \(local)",
+                name: connectionName,
                 protocolName: c.protocolVersion == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: user.name,
                 vhost: vhostName, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
                 clientId: id.string, tls: connection.isTLS, connectedAt: Int64(MonotonicClock.unixMilliseconds())))

@@ -73,6 +73,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         self.loopContext = loopContext
     }
 
+    /// `peer:port -> local:port`, from the socket's immutable addresses (readable from any thread).
+    var connectionName: String { "\(connection.remoteAddress) -> \(connection.localAddress)" }
+
     /// "client 'sensor-1' (127.0.0.1:50000)" once CONNECT named it, else the peer address.
     var name: String {
         phase == .awaitingConnect ? "\(connection.remoteAddress)" : "client '\(clientId)' (\(connection.remoteAddress))"

@@ -453,3 +453,23 @@ def test_consumers_lists_amqp_consumers_and_mqtt_sessions(broker, mqtt_clients):
         assert session[0]["consumer_tag"] == "mqtt-session"
     finally:
         conn.close()
+
+
+def test_channels_of_an_amqp_connection(broker):
+    conn = connect(broker)
+    try:
+        conn.channel()
+        conn.channel()
+        mine = []
+        deadline = time.monotonic() + 5
+        while len(mine) < 2:
+            assert time.monotonic() < deadline, "the two channels were never listed"
+            amqp = [c for c in ok(broker, "GET", "/api/connections") if c["protocol"] == "AMQP 0-9-1"]
+            names = {c["name"] for c in amqp}
+            mine = [ch for ch in ok(broker, "GET", "/api/channels") if ch["connection_details"]["name"] in names]
+            time.sleep(0.02)
+        assert sorted(ch["number"] for ch in mine) == [1, 2]
+        assert ok(broker, "GET", f"/api/channels/{q(mine[0]['name'])}")["user"] == "guest"
+        assert max(c["channels"] for c in amqp) == 2
+    finally:
+        conn.close()

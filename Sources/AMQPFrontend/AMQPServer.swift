@@ -16,7 +16,7 @@ public final class AMQPServer: Sendable {
     /// Login and vhost access, shared with the MQTT frontend's rules.
     let login: LoginPolicy
     let logger = Logger(label: "amqp")
-    private let open = Lock<[UInt64: (ref: AMQPConnectionRef, info: ClientConnectionInfo?)]>([:])
+    private let open = Lock<[UInt64: (ref: AMQPConnectionRef, info: ClientConnectionInfo?, channels: [UInt16])]>([:])
 
     /// Creates the frontend over `broker`; logins go through `authenticator`, and permissions are checked against
     /// its user store.
@@ -33,13 +33,25 @@ public final class AMQPServer: Sendable {
     public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
         let id = broker.nextConnectionID()
         let handler = AMQPConnection(id: id, server: self, connection: connection)
-        open.withLock { $0[id] = (AMQPConnectionRef(handler), nil) }
+        open.withLock { $0[id] = (AMQPConnectionRef(handler), nil, []) }
         return handler
     }
 
     /// Records what the management plane shows of connection `id` once its login completed (connection.open).
     func loggedIn(id: UInt64, _ info: ClientConnectionInfo) {
         open.withLock { $0[id]?.info = info }
+    }
+
+    /// The channels connection `id` has open now (channel.open and close, not per message).
+    func channelsChanged(id: UInt64, _ numbers: [UInt16]) {
+        open.withLock { $0[id]?.channels = numbers.sorted() }
+    }
+
+    /// The open channels of the logged-in connections.
+    public var clientChannels: [(connection: ClientConnectionInfo, number: UInt16)] {
+        open.withLock { all in
+            all.values.flatMap { entry in entry.info.map { info in entry.channels.map { (info, $0) } } ?? [] }
+        }
     }
 
     func connectionEnded(id: UInt64) {

@@ -13,6 +13,8 @@ struct FrontendConnections: ConnectionDirectory {
 
     var connections: [ClientConnectionInfo] { amqp.clientConnections + mqtt.clientConnections }
 
+    var channels: [(connection: ClientConnectionInfo, number: UInt16)] { amqp.clientChannels }
+
     func close(name: String, reason: String) -> Bool {
         amqp.closeConnection(named: name, reason: reason) || mqtt.closeConnection(named: name, reason: reason)
     }

@@ -7,12 +7,13 @@ extension APIRequest {
     /// closes one (`X-Reason` goes to the client, at most 255 bytes).
     func connections(_ p: [String]) throws(ManagementError) -> HTTPResponse {
         let visible = server.connections.connections.filter { user.isMonitoring || $0.user == user.name }
+        let counts = channelCounts()
         switch (p.count, method) {
         case (0, _) where isRead:
-            return try list(visible.sorted { $0.connectedAt < $1.connectedAt }.map(connectionJSON))
+            return try list(visible.sorted { $0.connectedAt < $1.connectedAt }.map { connectionJSON($0, counts) })
         case (1, _) where isRead:
             guard let c = visible.first(where: { $0.name == p[0] }) else { throw .notFound("connection '\(p[0])'") }
-            return try object(connectionJSON(c))
+            return try object(connectionJSON(c, counts))
         case (1, "DELETE"):
             guard let c = visible.first(where: { $0.name == p[0] }) else { throw .notFound("connection '\(p[0])'") }
             guard user.isAdministrator || c.user == user.name else {
@@ -31,16 +32,48 @@ extension APIRequest {
         }
     }
 
+    /// `/api/channels[/name]`: the open AMQP channels of the visible connections.
+    func channels(_ p: [String]) throws(ManagementError) -> HTTPResponse {
+        guard isRead else { throw .methodNotAllowed(method) }
+        let visible = server.connections.channels.filter { user.isMonitoring || $0.connection.user == user.name }
+        let items: [JSONValue] = visible.sorted { ($0.connection.name, $0.number) < ($1.connection.name, $1.number) }
+            .map { c, number in
+                .table([
+                    "name": .string("\(c.name) (\(number))"), "number": .int(Int64(number)), "user": .string(c.user),
+                    "vhost": .string(c.vhost), "node": .string(server.configuration.nodeName),
+                    "connection_details": .table([
+                        "name": .string(c.name), "peer_host": .string(c.peerHost), "peer_port": .int(Int64(c.peerPort)),
+                    ]),
+                ])
+            }
+        switch p.count {
+        case 0: return try list(items)
+        case 1:
+            guard let item = items.first(where: { if case .table(let t) = $0 { t["name"] == .string(p[0]) } else { false } })
+            else { throw .notFound("channel '\(p[0])'") }
+            return try object(item)
+        default: throw .notFound(http.target)
+        }
+    }
+
     /// `/api/vhosts/{v}/connections`.
     func vhostConnections(_ vhost: String) throws(ManagementError) -> HTTPResponse {
         _ = try readableVHost(vhost)
         let visible = server.connections.connections.filter {
             $0.vhost == vhost && (user.isMonitoring || $0.user == user.name)
         }
-        return try list(visible.map(connectionJSON))
+        let counts = channelCounts()
+        return try list(visible.map { connectionJSON($0, counts) })
     }
 
-    private func connectionJSON(_ c: ClientConnectionInfo) -> JSONValue {
+    /// Open channels per connection name.
+    private func channelCounts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (c, _) in server.connections.channels { counts[c.name, default: 0] += 1 }
+        return counts
+    }
+
+    private func connectionJSON(_ c: ClientConnectionInfo, _ channelCounts: [String: Int]) -> JSONValue {
         var client: [String: JSONValue] = [:]
         var t: [String: JSONValue] = [
             "name": .string(c.name), "node": .string(server.configuration.nodeName), "vhost": .string(c.vhost),
@@ -52,6 +85,8 @@ extension APIRequest {
         if let id = c.clientId {
             t["client_id"] = .string(id)
             client["client_id"] = .string(id)
+        } else {
+            t["channels"] = .int(Int64(channelCounts[c.name] ?? 0))
         }
         t["client_properties"] = .table(client)
         return .table(t)

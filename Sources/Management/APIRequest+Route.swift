@@ -22,6 +22,7 @@ extension APIRequest {
         case "mqtt": return try mqtt(rest)
         case "policies": return try policies(rest)
         case "consumers": return try consumers(rest)
+        case "channels": return try channels(rest)
         case "definitions": return try definitions(rest)
         case "health": return try health(rest)
         case "aliveness-test": return try alivenessTest(rest)

@@ -6,6 +6,8 @@ public protocol ConnectionDirectory: Sendable {
     var connectionCount: Int { get }
     /// The logged-in ones, as the API shows them.
     var connections: [ClientConnectionInfo] { get }
+    /// The open AMQP channels of the logged-in connections.
+    var channels: [(connection: ClientConnectionInfo, number: UInt16)] { get }
     /// Closes the connection called `name`, telling the client `reason` where the protocol can; false when there is
     /// none.
     func close(name: String, reason: String) -> Bool

@@ -35,7 +35,12 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
     var vhost: VHost?
     var authorizer: Authorizer?
     var capabilities = ClientCapabilities()
-    var channels: [UInt16: AMQPChannel] = [:]
+    var channels: [UInt16: AMQPChannel] = [:] {
+        didSet {
+            // Opened or closed (not a channel's own change): the management plane's list follows.
+            if oldValue.count != channels.count { server.channelsChanged(id: id, Array(channels.keys)) }
+        }
+    }
     /// Set after a framing error: the byte stream can no longer be trusted, so input is dropped.
     var discardInput = false
     /// The broker's resource alarm (publishers are blocked while it is on).

@@ -72,6 +72,10 @@ let package = Package(
                 "AMQPModel", "AMQPValues", "Auth", "Bytes", "Clocks", "FrontendSupport", "GatewayConfig", "HTTPCodec",
                 "JSON", "Locks", "Transport",
             ],
+            // The web console, compiled into the binary as byte arrays (`PackageResources`): no files to ship.
+            resources: [
+                .embedInCode("Console/index.html"), .embedInCode("Console/app.js"), .embedInCode("Console/app.css"),
+            ],
             swiftSettings: strict),
         // Blocking HTTP/1.1 GET over TCP or TLS, for fetching JWKS and OpenID discovery documents off the loops.
         .target(name: "HTTPFetch", dependencies: ["COpenSSL"], swiftSettings: strict),

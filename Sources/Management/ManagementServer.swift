@@ -60,6 +60,7 @@ public final class ManagementServer: Sendable {
     func respond(to request: HTTPRequest, fromLoopback: Bool) -> HTTPResponse {
         do {
             if request.pathSegments.first == "metrics" { return Metrics(server: self).response(request) }
+            if let file = Console.response(for: request.pathSegments, method: request.method) { return file }
             guard request.pathSegments.first == "api" else { throw ManagementError.notFound(request.target) }
             let user = try authenticate(request, fromLoopback: fromLoopback)
             let response = try APIRequest(http: request, user: user, server: self).route()
@@ -69,7 +70,10 @@ public final class ManagementServer: Sendable {
             return response
         } catch let error as ManagementError {
             if error.status.code >= 500 { logger.error("\(request.method) \(request.target): \(error)") }
-            return error.response
+            var response = error.response
+            // A script (the web console) asks for no WWW-Authenticate: it would open the browser's own login box.
+            if request.header("X-Requested-With") != nil { response.headers.removeAll { $0.name == "WWW-Authenticate" } }
+            return response
         } catch {
             logger.error("\(request.method) \(request.target): \(error)")
             return ManagementError(.internalServerError, "internal_error", "\(error)").response

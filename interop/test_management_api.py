@@ -320,7 +320,7 @@ def test_prometheus_metrics_parse_and_move_with_traffic(broker):
     name = unique("metrics")
     before = scrape()
     for key in ("rabbitmq_queues", "rabbitmq_connections", "rabbitmq_process_resident_memory_bytes",
-                "gateway_mqtt_retained_messages"):
+                "gateway_mqtt_retained_messages", "gateway_publisher_pauses_total", "gateway_sync_round_seconds_count"):
         assert (key, ()) in before, key
     ok(broker, "PUT", f"/api/queues/%2F/{q(name)}", {"durable": False})
     for _ in range(4):
@@ -328,6 +328,9 @@ def test_prometheus_metrics_parse_and_move_with_traffic(broker):
            {"routing_key": name, "payload": "x", "payload_encoding": "string", "properties": {}})
     after = scrape()
     assert after[("rabbitmq_queues", ())] == before[("rabbitmq_queues", ())] + 1
+    # Declaring a durable-free queue still wrote the definitions (users, vhosts): the sync rounds are counted.
+    assert after[("gateway_sync_round_seconds_count", ())] >= before[("gateway_sync_round_seconds_count", ())]
+    assert after[("gateway_sync_round_seconds_bucket", (("le", "+Inf"),))] == after[("gateway_sync_round_seconds_count", ())]
     assert after[("rabbitmq_queue_messages_ready", ())] >= before[("rabbitmq_queue_messages_ready", ())] + 4
     detailed = scrape("/metrics/detailed?family=queue_coarse_metrics&vhost=%2F")
     assert detailed[("rabbitmq_detailed_queue_messages_ready", (("queue", name), ("vhost", "/")))] == 4
@@ -471,5 +474,19 @@ def test_channels_of_an_amqp_connection(broker):
         assert sorted(ch["number"] for ch in mine) == [1, 2]
         assert ok(broker, "GET", f"/api/channels/{q(mine[0]['name'])}")["user"] == "guest"
         assert max(c["channels"] for c in amqp) == 2
+    finally:
+        conn.close()
+
+
+def test_tls_connections_show_protocol_and_cipher(tls_broker):
+    import pika
+    from gwtest.tls import amqps_params, client_context
+
+    broker = tls_broker()
+    conn = pika.BlockingConnection(amqps_params(broker, client_context(broker.pki)))
+    try:
+        listed = [c for c in ok(broker.target, "GET", "/api/connections") if c["ssl"]]
+        assert listed, "the AMQPS connection is not listed with ssl true"
+        assert listed[0]["ssl_protocol"].startswith("TLSv1.") and listed[0]["ssl_cipher"]
     finally:
         conn.close()

@@ -11,6 +11,13 @@ public enum MonotonicClock {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// Nanoseconds from an arbitrary fixed point; never goes backwards.
+    public static func nanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
     /// Seconds since the Unix epoch (AMQP timestamps, x-death `time`).
     public static func unixSeconds() -> UInt64 {
         var ts = timespec()

@@ -17,12 +17,15 @@ public struct ClientConnectionInfo: Sendable {
     public let clientId: String?
     /// True over TLS.
     public let tls: Bool
+    /// The TLS protocol version and cipher suite (over TLS).
+    public let tlsProtocol: String?
+    public let tlsCipher: String?
     /// When the login completed, Unix milliseconds.
     public let connectedAt: Int64
 
     public init(
         name: String, protocolName: String, user: String, vhost: String, peerHost: String, peerPort: Int,
-        host: String, port: Int, clientId: String?, tls: Bool, connectedAt: Int64
+        host: String, port: Int, clientId: String?, tls: (protocolVersion: String, cipher: String)?, connectedAt: Int64
     ) {
         self.name = name
         self.protocolName = protocolName
@@ -33,7 +36,9 @@ public struct ClientConnectionInfo: Sendable {
         self.host = host
         self.port = port
         self.clientId = clientId
-        self.tls = tls
+        self.tls = tls != nil
+        tlsProtocol = tls?.protocolVersion
+        tlsCipher = tls?.cipher
         self.connectedAt = connectedAt
     }
 }

@@ -44,14 +44,15 @@ extension PublisherFlowHost {
     /// `alarm` is on.
     @inline(__always)
     public func publishRouted(overloaded: Queue?, alarm: ResourceAlarm) {
-        if let overloaded { throttlePublisher(on: overloaded) }
+        if let overloaded { throttlePublisher(on: overloaded, alarm: alarm) }
         if alarm.isAlarmed { blockPublisher(alarm) }
     }
 
-    /// A queue this connection published into does not keep up: stop reading until it drains.
-    public func throttlePublisher(on queue: Queue) {
+    /// A queue this connection published into does not keep up: stop reading until it drains (counted on `alarm`).
+    public func throttlePublisher(on queue: Queue, alarm: ResourceAlarm) {
         guard acceptsPublishes, !publisherFlow.throttle.isWaiting(on: queue), !consumes(from: queue) else { return }
         guard publisherFlow.throttle.engage(queue, now: eventLoop.now) else { return }
+        alarm.countPublisherPause()
         connection.setReadingPaused(true)
         pollThrottle()
     }
@@ -70,6 +71,7 @@ extension PublisherFlowHost {
     public func blockPublisher(_ alarm: ResourceAlarm) {
         guard !publisherFlow.blockedByAlarm, acceptsPublishes, let cause = alarm.cause else { return }
         publisherFlow.blockedByAlarm = true
+        alarm.countPublisherPause()
         publishingBlocked(by: cause, alarm: alarm)
         connection.setReadingPaused(true)
         let loop = eventLoop

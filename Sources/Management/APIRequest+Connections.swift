@@ -82,6 +82,10 @@ extension APIRequest {
             "ssl": .bool(c.tls), "connected_at": .int(c.connectedAt), "type": .string("network"),
             "state": .string("running"),
         ]
+        if let p = c.tlsProtocol, let cipher = c.tlsCipher {
+            t["ssl_protocol"] = .string(p)
+            t["ssl_cipher"] = .string(cipher)
+        }
         if let id = c.clientId {
             t["client_id"] = .string(id)
             client["client_id"] = .string(id)

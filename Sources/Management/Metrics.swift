@@ -75,6 +75,20 @@ struct Metrics {
         out.family("gateway_resource_alarm", "gauge", "1 while the resource alarm blocks publishers.")
         out.sample("gateway_resource_alarm", [("resource", "memory")], alarm.cause == .memory ? 1 : 0)
         out.sample("gateway_resource_alarm", [("resource", "disk")], alarm.isDiskAlarmed ? 1 : 0)
+        if let rounds = broker.storage?.coordinator.roundLatency {
+            let name = "gateway_sync_round_seconds"
+            out.family(name, "histogram", "Duration of the sync thread's rounds (write records, fsync) that confirm messages.")
+            for (i, bound) in RoundLatencyHistogram.bounds.enumerated() {
+                out.sample(name + "_bucket", [("le", String(bound))], rounds.cumulative[i])
+            }
+            out.sample(name + "_bucket", [("le", "+Inf")], rounds.count)
+            out.sample(name + "_sum", [], double: rounds.sum)
+            out.sample(name + "_count", [], rounds.count)
+        }
+        out.single(
+            "gateway_publisher_pauses_total", "counter",
+            "Times a publishing connection stopped being read: resource alarm or an overloaded queue.",
+            alarm.publisherPauses)
         out.single("rabbitmq_process_resident_memory_bytes", "gauge", "Resident memory of the broker process.", Self.residentBytes())
         out.single("rabbitmq_process_open_fds", "gauge", "Open file descriptors.", Self.openFileCount())
         out.single("rabbitmq_process_max_fds", "gauge", "The open file limit.", Self.fileLimit())

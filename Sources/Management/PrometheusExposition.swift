@@ -17,6 +17,15 @@ struct PrometheusExposition {
         text += " \(value)\n"
     }
 
+    /// One sample with a floating-point value.
+    mutating func sample(_ name: String, _ labels: [(String, String)], double value: Double) {
+        text += name
+        if !labels.isEmpty {
+            text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+        }
+        text += " \(value)\n"
+    }
+
     /// A family with a single unlabelled sample.
     mutating func single(_ name: String, _ type: String, _ help: String, _ value: Int) {
         family(name, type, help)

@@ -147,7 +147,7 @@ extension AMQPConnection {
                 name: self.name, protocolName: "AMQP 0-9-1", user: user.name, vhost: name,
                 peerHost: connection.remoteAddress.host, peerPort: connection.remoteAddress.port,
                 host: connection.localAddress.host, port: connection.localAddress.port, clientId: nil,
-                tls: connection.isTLS, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
+                tls: connection.tlsNegotiated, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
         logger.info("connection \(id) (\(self.name)) opened: user '\(user.name)', vhost '\(name)'")
     }
 

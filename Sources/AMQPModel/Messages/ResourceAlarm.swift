@@ -26,6 +26,7 @@ public final class ResourceAlarm: Sendable {
     private let alarm = Atomic<Bool>(false)
     private let disk = Atomic<Bool>(false)
     private let waiters = Lock<[@Sendable () -> Void]>([])
+    private let pauses = Atomic<Int>(0)
 
     /// An alarm with the memory high watermark `highWatermark` bytes (unlimited by default).
     public init(highWatermark: Int = .max) {
@@ -55,6 +56,14 @@ public final class ResourceAlarm: Sendable {
     public var cause: Cause? {
         if disk.load(ordering: .relaxed) { return .disk }
         return isAlarmed ? .memory : nil
+    }
+
+    /// Times a publishing connection stopped being read, by this alarm or by an overloaded queue (`/metrics`).
+    public var publisherPauses: Int { pauses.load(ordering: .relaxed) }
+
+    /// A publishing connection stopped being read (alarm or throttle): counted for the metrics. Not per message.
+    public func countPublisherPause() {
+        pauses.add(1, ordering: .relaxed)
     }
 
     /// Runs `callback` once, on the thread that clears the alarm (or at once if it is already clear).

@@ -1,3 +1,4 @@
+import Clocks
 import Locks
 import Storage
 
@@ -24,6 +25,7 @@ public final class SyncCoordinator: @unchecked Sendable {
         var stopping = false
         var definitionsDirty = false
         var definitionsWriter: (@Sendable () throws -> Void)?
+        var rounds = RoundLatencyHistogram()
     }
 
     /// Whether records are fsynced before they count as durable.
@@ -93,6 +95,9 @@ public final class SyncCoordinator: @unchecked Sendable {
     }
 
     /// Runs a final round and stops the thread (broker shutdown).
+    /// How long the rounds took so far (for `/metrics`).
+    public var roundLatency: RoundLatencyHistogram { state.withLock { $0.rounds } }
+
     public func shutdown() {
         state.withLock { $0.stopping = true }
         sem_post(wakeup)
@@ -111,6 +116,7 @@ public final class SyncCoordinator: @unchecked Sendable {
                 s.definitionsDirty = false
                 return (q, s.started, s.stopping, w)
             }
+            let roundStart = MonotonicClock.nanoseconds()
             var ok = true
             if let writer {
                 do { try writer() } catch {
@@ -137,7 +143,9 @@ public final class SyncCoordinator: @unchecked Sendable {
             } else {
                 for b in batches { b.discard() }
             }
+            let seconds = Double(MonotonicClock.nanoseconds() - roundStart) / 1e9
             let ready = state.withLock { s -> [(UInt64, @Sendable (Bool) -> Void)] in
+                s.rounds.record(seconds: seconds)
                 s.completed = generation
                 if !ok { s.failed.insert(generation) }
                 if s.failed.count > 64, let oldest = s.failed.min() { s.failed.remove(oldest) }

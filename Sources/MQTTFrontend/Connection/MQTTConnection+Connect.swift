@@ -64,7 +64,7 @@ extension MQTTConnection {
                 name: connectionName,
                 protocolName: c.protocolVersion == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: user.name,
                 vhost: vhostName, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
-                clientId: id.string, tls: connection.isTLS, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
+                clientId: id.string, tls: connection.tlsNegotiated, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
                 + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")

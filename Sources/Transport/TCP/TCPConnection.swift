@@ -47,6 +47,12 @@ public final class TCPConnection {
     /// True when the connection runs over TLS (fixed at accept: readable from any thread).
     public var isTLS: Bool { tls != nil }
 
+    /// The TLS protocol version and cipher suite negotiated, once the handshake is complete (on the loop only).
+    public var tlsNegotiated: (protocolVersion: String, cipher: String)? {
+        assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
+        return tls?.negotiated
+    }
+
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
     public var highWatermark: Int {
         get { Int(highMark) }

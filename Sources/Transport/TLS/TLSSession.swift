@@ -152,6 +152,14 @@ final class TLSSession {
         }
     }
 
+    /// The negotiated protocol (`TLSv1.3`) and cipher suite, once the handshake is complete.
+    var negotiated: (protocolVersion: String, cipher: String)? {
+        guard isHandshakeComplete, let version = SSL_get_version(ssl), let cipher = SSL_get_current_cipher(ssl),
+            let name = SSL_CIPHER_get_name(cipher)
+        else { return nil }
+        return (String(cString: version), String(cString: name))
+    }
+
     private func noteHandshake() {
         if !isHandshakeComplete && SSL_is_init_finished(ssl) == 1 { isHandshakeComplete = true }
     }

@@ -490,3 +490,46 @@ def test_tls_connections_show_protocol_and_cipher(tls_broker):
         assert listed[0]["ssl_protocol"].startswith("TLSv1.") and listed[0]["ssl_cipher"]
     finally:
         conn.close()
+
+
+def test_default_user_only_from_loopback_and_rabbitmqadmin_closes_connections(broker):
+    import shutil
+    import subprocess
+
+    request = (b"GET /api/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Z3Vlc3Q6Z3Vlc3Q=\r\n"
+               b"Connection: close\r\n\r\n")
+    with socket.create_connection((broker.host, broker.http_port), timeout=5, source_address=("127.0.0.2", 0)) as s:
+        s.sendall(request)
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:100]
+    assert ok(broker, "GET", "/api/whoami")["name"] == "guest"
+
+    conn = connect(broker)
+    try:
+        name = next(c["name"] for c in ok(broker, "GET", "/api/connections") if c["protocol"] == "AMQP 0-9-1")
+        done = subprocess.run([shutil.which("rabbitmqadmin"), "-H", broker.host, "-P", str(broker.http_port),
+                               "-u", "guest", "-p", "guest", "close", "connection", f"name={name}"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        with pytest.raises(Exception):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                conn.process_data_events(0.1)
+    finally:
+        if conn.is_open:
+            conn.close()
+
+
+def test_oauth_tokens_as_bearer_or_password(start_broker, tmp_path):
+    from gwtest.oauth import KeySet, claims, mint, oauth_settings, scopes, write_jwks
+
+    keys = KeySet.create()
+    target = start_broker(settings=oauth_settings(write_jwks(tmp_path / "jwks.json", keys.trusted)))
+    token = mint(keys.by_alg("RS256"), claims("it-dashboard", scopes("tag:monitoring", "read:%2F/*")))
+    who = ok(target, "GET", "/api/whoami", user=None, headers={"Authorization": f"Bearer {token}"})
+    assert who["name"] == "it-dashboard" and "monitoring" in who["tags"]
+    assert ok(target, "GET", "/api/whoami", user="ignored", password=token)["name"] == "it-dashboard"
+    assert api(target, "GET", "/api/queues", user=None, headers={"Authorization": f"Bearer {token}"})[0] == 200
+    assert api(target, "GET", "/api/users", user=None, headers={"Authorization": f"Bearer {token}"})[0] == 403
+    bad = mint(keys.by_alg("RS256"), claims("it-dashboard", scopes("tag:monitoring"), ttl=-60))
+    assert api(target, "GET", "/api/whoami", user=None, headers={"Authorization": f"Bearer {bad}"})[0] == 401

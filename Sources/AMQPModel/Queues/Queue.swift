@@ -45,23 +45,39 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         var pending: [QueueEntry] = []
     }
 
+    /// Message counters, a box of their own so a queue that never had a message (an idle MQTT session's) carries
+    /// one pointer for them.
+    final class Counters {
+        var stats = QueueStats()
+    }
+
+    // Ordered by size so the state packs without padding (one per queue).
     struct State {
         var store: any QueueStore
         var slots: [Slot] = []
         var nextSlot = 0
         var nextSequence: UInt64 = 0
         var unacked = 0
-        var deleted = false
-        var hadConsumer = false
         var lastUsed: Int64
         var expiryTimerAt = Int64.max
-        /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
-        var expiresCheckArmed = false
-        var flow = QueueFlow()
         /// The limits in force: the `x-` arguments over the vhost's matching policy, boxed (most queues, every MQTT
         /// session among them, have none and share one box). A policy change swaps the box.
         var limits: QueueArguments.Box
-        var stats = QueueStats()
+        /// Made with the first counted message (`count`).
+        var counters: Counters?
+        var deleted = false
+        var hadConsumer = false
+        /// An x-expires check is scheduled; it re-arms itself while the queue is unused, so one is enough.
+        var expiresCheckArmed = false
+        var flow = QueueFlow()
+
+        /// The message counters, made on first use.
+        mutating func count() -> Counters {
+            if let counters { return counters }
+            let made = Counters()
+            counters = made
+            return made
+        }
     }
 
     /// Creates a queue; use `VHost.declareQueue`, which validates the arguments and registers it.
@@ -87,7 +103,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public var consumers: [ConsumerHandle] { state.withLock { $0.slots.map(\.handle) } }
 
     /// The message counters since the queue was created.
-    public var stats: QueueStats { state.withLock { $0.stats } }
+    public var stats: QueueStats { state.withLock { $0.counters?.stats ?? QueueStats() } }
 
     /// The limits in force: the validated `x-` arguments over the vhost's matching policy.
     public var limits: QueueArguments { state.withLock { $0.limits.value } }
@@ -186,9 +202,9 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                 }
             }
             s.nextSequence &+= 1
-            s.stats.published += 1
+            s.count().stats.published += 1
             if s.store.count == 0, let i = assignableSlot(&s) {
-                s.stats.delivered += 1
+                s.count().stats.delivered += 1
                 if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }
                 if !s.slots[i].handle.noAck { s.unacked += 1 }
                 stored = entry.position != nil
@@ -358,8 +374,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             }
             guard let i = assignableSlot(&s) else { break }
             let entry = s.store.removeFirst()!
-            s.stats.delivered += 1
-            if entry.redelivered { s.stats.redelivered += 1 }
+            s.count().stats.delivered += 1
+            if entry.redelivered { s.count().stats.redelivered += 1 }
             if s.slots[i].pending.isEmpty { notify.append(s.slots[i].handle) }
             if !s.slots[i].handle.noAck { s.unacked += 1 }
             s.slots[i].pending.append(entry)
@@ -386,7 +402,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public func acknowledged(count: Int) {
         state.withLock { s in
             s.unacked -= count
-            s.stats.acknowledged += count
+            s.count().stats.acknowledged += count
         }
     }
 
@@ -394,7 +410,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public func acknowledged(_ entries: [QueueEntry]) {
         state.withLock { s in
             s.unacked -= entries.count
-            s.stats.acknowledged += entries.count
+            s.count().stats.acknowledged += entries.count
             for e in entries { s.store.settle(e) }
         }
         recordsSettled()
@@ -446,8 +462,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                     continue
                 }
                 if noAck { s.store.settle(e) } else { s.unacked += 1 }
-                s.stats.delivered += 1
-                if e.redelivered { s.stats.redelivered += 1 }
+                s.count().stats.delivered += 1
+                if e.redelivered { s.count().stats.redelivered += 1 }
                 expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
@@ -566,7 +582,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     private func discard(_ entries: [QueueEntry], reason: String) {
         deadLetter(entries, reason: reason)
         state.withLock { s in
-            s.stats.dropped += entries.count
+            s.count().stats.dropped += entries.count
             if keepsRecords { for e in entries { s.store.settle(e) } }
         }
         recordsSettled()

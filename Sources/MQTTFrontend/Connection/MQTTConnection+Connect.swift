@@ -1,7 +1,6 @@
 import AMQPModel
 import AMQPValues
 import Auth
-import Clocks
 import FrontendSupport
 import MQTTCodec
 import Transport
@@ -56,15 +55,7 @@ extension MQTTConnection {
         inbound = MQTTInbound(awaitingRelease: saved.inboundQoS2)
         if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
-        let remote = connection.remoteAddress
-        let local = connection.localAddress
-        server.loggedIn(
-            self,
-            ClientConnectionInfo(
-                name: connectionName,
-                protocolName: c.protocolVersion == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: user.name,
-                vhost: vhostName, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
-                clientId: id.string, tls: connection.tlsNegotiated, connectedAt: Int64(MonotonicClock.unixMilliseconds())))
+        server.loggedIn(self)
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
                 + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")
@@ -123,6 +114,18 @@ extension MQTTConnection {
     /// (The loop's deadline sweep closes it: `checkDeadlines`.)
     private func closeAtExpiry(_ credential: TokenCredential) {
         tokenExpiresAt = eventLoop.now &+ UInt64(credential.secondsRemaining) * 1_000_000_000
+    }
+
+    /// What the management plane shows of this connection; nil before CONNECT was accepted. Reads only what CONNECT
+    /// set before the session registry published the connection.
+    func info(tls: (protocolVersion: String, cipher: String)?) -> ClientConnectionInfo? {
+        guard let key else { return nil }
+        let remote = connection.remoteAddress
+        let local = connection.localAddress
+        return ClientConnectionInfo(
+            name: connectionName, protocolName: version == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: userName,
+            vhost: key.vhost, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
+            clientId: key.clientId.string, tls: tls, connectedAt: connection.acceptedAt)
     }
 
     /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the

@@ -19,8 +19,9 @@ public final class MQTTServer: Sendable {
     let login: LoginPolicy
     let logger = Logger(label: "mqtt")
     let sessions = MQTTSessionRegistry()
-    /// Logged-in connections by id, for the management plane.
-    private let loggedIn = Lock<[UInt64: (ref: MQTTConnectionRef, info: ClientConnectionInfo)]>([:])
+    /// The negotiated TLS protocol and cipher of connections over TLS, by connection id (read off the loops by the
+    /// management plane; plain connections carry nothing here).
+    private let tlsDetails = Lock<[UInt64: (protocolVersion: String, cipher: String)]>([:])
     /// What the connections of each event loop share, made on the loop's first connection.
     private let loopContexts = Lock<[ObjectIdentifier: MQTTLoopContext]>([:])
 
@@ -47,24 +48,31 @@ public final class MQTTServer: Sendable {
         return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, loopContext: context)
     }
 
-    /// Records what the management plane shows of a connection whose CONNECT was accepted.
-    func loggedIn(_ connection: MQTTConnection, _ info: ClientConnectionInfo) {
-        loggedIn.withLock { $0[connection.id] = (MQTTConnectionRef(connection), info) }
+    /// A connection's CONNECT was accepted: remembers its TLS details, if any, for the management plane.
+    func loggedIn(_ connection: MQTTConnection) {
+        guard let tls = connection.connection.tlsNegotiated else { return }
+        tlsDetails.withLock { $0[connection.id] = tls }
     }
 
     /// Forgets a connection that ended.
     func loggedOut(_ connection: MQTTConnection) {
-        _ = loggedIn.withLock { $0.removeValue(forKey: connection.id) }
+        guard connection.connection.isTLS else { return }
+        _ = tlsDetails.withLock { $0.removeValue(forKey: connection.id) }
     }
 
-    /// The logged-in client connections.
-    public var clientConnections: [ClientConnectionInfo] { loggedIn.withLock { $0.values.map(\.info) } }
+    /// The connected clients, built on demand from the session registry: what they show is set once at CONNECT,
+    /// before the registry (and its lock) publishes the connection, so it can be read from any thread.
+    public var clientConnections: [ClientConnectionInfo] {
+        let tls = tlsDetails.withLock { $0 }
+        return sessions.live().compactMap { $0.info(tls: tls[$0.id]) }
+    }
 
     /// Closes the connection called `name` (management API DELETE): like any end but DISCONNECT, its will fires.
     /// False when no connected client has that name.
     public func closeConnection(named name: String, reason: String) -> Bool {
-        guard let ref = loggedIn.withLock({ $0.values.first { $0.info.name == name }?.ref }), let c = ref.connection
-        else { return false }
+        guard let c = sessions.live().first(where: { $0.connectionName == name }) else {
+            return false
+        }
         c.eventLoop.execute { c.closeByOperator(reason) }
         return true
     }

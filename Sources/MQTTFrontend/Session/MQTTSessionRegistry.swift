@@ -68,6 +68,11 @@ final class MQTTSessionRegistry: Sendable {
 
     /// Every live connection.
     func allConnections() -> [MQTTConnectionRef] { state.withLock { Array($0.connected.values) } }
+
+    /// Every live connection.
+    func live() -> [MQTTConnection] {
+        state.withLock { s in s.connected.values.compactMap(\.connection) }
+    }
 }
 
 /// A weak, sendable reference to a connection (it lives on its loop; only `execute` crosses threads).

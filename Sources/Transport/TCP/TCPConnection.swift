@@ -53,6 +53,9 @@ public final class TCPConnection {
         return tls?.negotiated
     }
 
+    /// When the socket was accepted, Unix milliseconds (fixed: readable from any thread).
+    public let acceptedAt: Int64
+
     /// Pending output above which `isWritable` turns false. Default 1 MiB.
     public var highWatermark: Int {
         get { Int(highMark) }
@@ -84,6 +87,9 @@ public final class TCPConnection {
         tls: TLSSession? = nil, onError: (@Sendable (TransportError) -> Void)? = nil
     ) {
         self.fd = fd
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        acceptedAt = Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
         self.eventLoop = eventLoop
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress

@@ -327,11 +327,12 @@ def test_prometheus_metrics_parse_and_move_with_traffic(broker):
         ok(broker, "POST", "/api/exchanges/%2F/amq.default/publish",
            {"routing_key": name, "payload": "x", "payload_encoding": "string", "properties": {}})
     after = scrape()
-    assert after[("rabbitmq_queues", ())] == before[("rabbitmq_queues", ())] + 1
-    # Declaring a durable-free queue still wrote the definitions (users, vhosts): the sync rounds are counted.
-    assert after[("gateway_sync_round_seconds_count", ())] >= before[("gateway_sync_round_seconds_count", ())]
+    # Broker-wide totals: other tests' queues may come and go meanwhile, so the exact figures of this queue are
+    # checked on /metrics/detailed below.
+    assert after[("rabbitmq_queues", ())] >= 1 and after[("rabbitmq_queue_messages_ready", ())] >= 4
+    # Every change made through the API waited for a sync round: the rounds are counted.
+    assert after[("gateway_sync_round_seconds_count", ())] > before[("gateway_sync_round_seconds_count", ())]
     assert after[("gateway_sync_round_seconds_bucket", (("le", "+Inf"),))] == after[("gateway_sync_round_seconds_count", ())]
-    assert after[("rabbitmq_queue_messages_ready", ())] >= before[("rabbitmq_queue_messages_ready", ())] + 4
     detailed = scrape("/metrics/detailed?family=queue_coarse_metrics&vhost=%2F")
     assert detailed[("rabbitmq_detailed_queue_messages_ready", (("queue", name), ("vhost", "/")))] == 4
     ok(broker, "DELETE", f"/api/queues/%2F/{q(name)}")

@@ -46,9 +46,24 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     /// Message counters, a box of their own so a queue that never had a message (an idle MQTT session's) carries
-    /// one pointer for them.
+    /// one pointer for them. Only touched under the queue's lock, so the per-message increments skip Swift's
+    /// dynamic exclusivity checks.
     final class Counters {
-        var stats = QueueStats()
+        @exclusivity(unchecked) var published = 0
+        @exclusivity(unchecked) var delivered = 0
+        @exclusivity(unchecked) var redelivered = 0
+        @exclusivity(unchecked) var acknowledged = 0
+        @exclusivity(unchecked) var dropped = 0
+
+        var stats: QueueStats {
+            var s = QueueStats()
+            s.published = published
+            s.delivered = delivered
+            s.redelivered = redelivered
+            s.acknowledged = acknowledged
+            s.dropped = dropped
+            return s
+        }
     }
 
     // Ordered by size so the state packs without padding (one per queue).
@@ -71,12 +86,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         var expiresCheckArmed = false
         var flow = QueueFlow()
 
-        /// The message counters, made on first use.
-        mutating func count() -> Counters {
-            if let counters { return counters }
-            let made = Counters()
-            counters = made
-            return made
+        /// Makes the message counters on first use; increments then go through `counters?` in place (no
+        /// reference is copied out, so none is retained per message).
+        mutating func makeCounters() {
+            if counters == nil { counters = Counters() }
         }
     }
 
@@ -202,9 +215,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                 }
             }
             s.nextSequence &+= 1
-            s.count().stats.published += 1
+            s.makeCounters()
+            s.counters?.published += 1
             if s.store.count == 0, let i = assignableSlot(&s) {
-                s.count().stats.delivered += 1
+                s.counters?.delivered += 1
                 if s.slots[i].pending.isEmpty { notify = s.slots[i].handle }
                 if !s.slots[i].handle.noAck { s.unacked += 1 }
                 stored = entry.position != nil
@@ -271,6 +285,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         guard !recovered.isEmpty else { return }
         let now = MonotonicClock.milliseconds()
         state.withLock { s in
+            s.makeCounters()
             let ttl = s.limits.value.messageTTL
             for (m, p) in recovered {
                 var expiresAt = Int64.max
@@ -374,8 +389,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             }
             guard let i = assignableSlot(&s) else { break }
             let entry = s.store.removeFirst()!
-            s.count().stats.delivered += 1
-            if entry.redelivered { s.count().stats.redelivered += 1 }
+            s.counters?.delivered += 1
+            if entry.redelivered { s.counters?.redelivered += 1 }
             if s.slots[i].pending.isEmpty { notify.append(s.slots[i].handle) }
             if !s.slots[i].handle.noAck { s.unacked += 1 }
             s.slots[i].pending.append(entry)
@@ -402,7 +417,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public func acknowledged(count: Int) {
         state.withLock { s in
             s.unacked -= count
-            s.count().stats.acknowledged += count
+            s.counters?.acknowledged += count
         }
     }
 
@@ -410,7 +425,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     public func acknowledged(_ entries: [QueueEntry]) {
         state.withLock { s in
             s.unacked -= entries.count
-            s.count().stats.acknowledged += entries.count
+            s.counters?.acknowledged += entries.count
             for e in entries { s.store.settle(e) }
         }
         recordsSettled()
@@ -462,8 +477,8 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
                     continue
                 }
                 if noAck { s.store.settle(e) } else { s.unacked += 1 }
-                s.count().stats.delivered += 1
-                if e.redelivered { s.count().stats.redelivered += 1 }
+                s.counters?.delivered += 1
+                if e.redelivered { s.counters?.redelivered += 1 }
                 expiry = armHeadExpiry(&s)
                 return (e, s.store.count)
             }
@@ -582,7 +597,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     private func discard(_ entries: [QueueEntry], reason: String) {
         deadLetter(entries, reason: reason)
         state.withLock { s in
-            s.count().stats.dropped += entries.count
+            s.counters?.dropped += entries.count
             if keepsRecords { for e in entries { s.store.settle(e) } }
         }
         recordsSettled()

@@ -125,48 +125,42 @@ final class GatewayServer {
         let management = self.management
         var bound: [Listener] = []
         do {
-            let amqpListener = try TCPListener.bind(
-                host: configuration.amqp.bind, port: configuration.amqp.port, group: group
-            ) { connection in amqp.makeHandler(for: connection) }
-            listeners.append(amqpListener)
-            bound.append(Listener(amqpListener.localAddress, "amqp"))
-            logger.info("listening for AMQP on \(amqpListener.localAddress)")
-            let mqttListener = try TCPListener.bind(
-                host: configuration.mqtt.bind, port: configuration.mqtt.port, group: group
-            ) { connection in mqtt.makeHandler(for: connection) }
-            listeners.append(mqttListener)
-            bound.append(Listener(mqttListener.localAddress, "mqtt"))
-            logger.info("listening for MQTT on \(mqttListener.localAddress)")
-            let httpListener = try TCPListener.bind(
-                host: configuration.mgmt.bind, port: configuration.mgmt.port, group: group
-            ) { connection in management.makeHandler(for: connection) }
-            listeners.append(httpListener)
-            bound.append(Listener(httpListener.localAddress, "http"))
-            logger.info("listening for HTTP (management API) on \(httpListener.localAddress)")
+            let logger = logger
+            let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
+            let group = group
+            var opened: [TCPListener] = []
+            defer { listeners = opened }
+            /// Binds one listener (TLS when `tls` is given) and records it under `protocolName` for the API.
+            func listen(
+                _ host: String, _ port: Int, _ tls: TLSContext?, _ protocolName: String, _ label: String,
+                _ make: @escaping @Sendable (TCPConnection) -> ConnectionHandler?
+            ) throws(TransportError) {
+                let listener =
+                    if let tls {
+                        try TCPListener.bind(
+                            host: host, port: port, group: group, tls: tls, onError: onTLSError, makeHandler: make)
+                    } else {
+                        try TCPListener.bind(host: host, port: port, group: group, makeHandler: make)
+                    }
+                opened.append(listener)
+                bound.append(Listener(listener.localAddress, protocolName))
+                logger.info("listening for \(label) on \(listener.localAddress)")
+            }
+            try listen(configuration.amqp.bind, configuration.amqp.port, nil, "amqp", "AMQP") { amqp.makeHandler(for: $0) }
+            try listen(configuration.mqtt.bind, configuration.mqtt.port, nil, "mqtt", "MQTT") { mqtt.makeHandler(for: $0) }
+            try listen(configuration.mgmt.bind, configuration.mgmt.port, nil, "http", "HTTP (management API)") {
+                management.makeHandler(for: $0)
+            }
             if let tls {
-                let logger = logger
-                let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
-                let amqps = try TCPListener.bind(
-                    host: configuration.amqp.bind, port: configuration.amqp.tlsPort, group: group, tls: tls,
-                    onError: onTLSError
-                ) { connection in amqp.makeHandler(for: connection) }
-                listeners.append(amqps)
-                bound.append(Listener(amqps.localAddress, "amqp/ssl"))
-                logger.info("listening for AMQPS on \(amqps.localAddress)")
-                let mqtts = try TCPListener.bind(
-                    host: configuration.mqtt.bind, port: configuration.mqtt.tlsPort, group: group, tls: tls,
-                    onError: onTLSError
-                ) { connection in mqtt.makeHandler(for: connection) }
-                listeners.append(mqtts)
-                bound.append(Listener(mqtts.localAddress, "mqtt/ssl"))
-                logger.info("listening for MQTTS on \(mqtts.localAddress)")
-                let https = try TCPListener.bind(
-                    host: configuration.mgmt.bind, port: configuration.mgmt.tlsPort, group: group, tls: tls,
-                    onError: onTLSError
-                ) { connection in management.makeHandler(for: connection) }
-                listeners.append(https)
-                bound.append(Listener(https.localAddress, "https"))
-                logger.info("listening for HTTPS (management API) on \(https.localAddress)")
+                try listen(configuration.amqp.bind, configuration.amqp.tlsPort, tls, "amqp/ssl", "AMQPS") {
+                    amqp.makeHandler(for: $0)
+                }
+                try listen(configuration.mqtt.bind, configuration.mqtt.tlsPort, tls, "mqtt/ssl", "MQTTS") {
+                    mqtt.makeHandler(for: $0)
+                }
+                try listen(configuration.mgmt.bind, configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)") {
+                    management.makeHandler(for: $0)
+                }
             }
         } catch {
             for l in listeners { l.close() }

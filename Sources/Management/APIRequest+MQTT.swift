@@ -94,7 +94,7 @@ extension APIRequest {
             let empty = Message(
                 exchange: "mqtt.default", routingKey: ByteString(topic), properties: BasicProperties(), body: [],
                 alarm: broker.resourceAlarm)
-            try waitDurable(vhost.retained.retain(empty, topic: ByteString(topic)))
+            try server.waitDurable(vhost.retained.retain(empty, topic: ByteString(topic)))
             return APIResponse.noContent
         default:
             throw .methodNotAllowed(method)
@@ -107,15 +107,5 @@ extension APIRequest {
             "topic": .string(topic.string), "payload": .string(payload), "payload_encoding": .string(encoding),
             "payload_bytes": .int(Int64(m.bodySize)), "qos": .int(Int64(m.mqttPublishQoS)),
         ])
-    }
-
-    /// Blocks until sync `generation` (0: nothing written) is durable, or 500.
-    func waitDurable(_ generation: UInt64) throws(ManagementError) {
-        guard generation > 0, let coordinator = broker.storage?.coordinator else { return }
-        let done = DurabilityWait()
-        coordinator.whenDurable(generation) { done.finish($0) }
-        guard done.wait() else {
-            throw ManagementError(.internalServerError, "internal_error", "the change could not be written to disk")
-        }
     }
 }

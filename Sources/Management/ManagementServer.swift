@@ -84,7 +84,12 @@ public final class ManagementServer: Sendable {
     /// confirmed survives a crash (as AMQP confirms do for messages). Blocks the management thread only.
     private func persistDefinitions() throws(ManagementError) {
         guard let coordinator = broker.storage?.coordinator else { return }
-        let generation = coordinator.markDefinitionsChanged()
+        try waitDurable(coordinator.markDefinitionsChanged())
+    }
+
+    /// Blocks the management thread until sync `generation` (0: nothing written) is durable, or 500.
+    func waitDurable(_ generation: UInt64) throws(ManagementError) {
+        guard generation > 0, let coordinator = broker.storage?.coordinator else { return }
         let done = DurabilityWait()
         coordinator.whenDurable(generation) { done.finish($0) }
         guard done.wait() else {

@@ -10,15 +10,15 @@ struct PrometheusExposition {
 
     /// One sample of the current family.
     mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Int) {
-        text += name
-        if !labels.isEmpty {
-            text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
-        }
-        text += " \(value)\n"
+        line(name, labels, String(value))
     }
 
     /// One sample with a floating-point value.
     mutating func sample(_ name: String, _ labels: [(String, String)], double value: Double) {
+        line(name, labels, String(value))
+    }
+
+    private mutating func line(_ name: String, _ labels: [(String, String)], _ value: String) {
         text += name
         if !labels.isEmpty {
             text += "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"

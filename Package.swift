@@ -121,7 +121,7 @@ let package = Package(
             dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport"],
             swiftSettings: strict),
         .testTarget(
-            name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth"], swiftSettings: strict),
+            name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth", "Transport"], swiftSettings: strict),
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),

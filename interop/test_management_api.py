@@ -22,6 +22,12 @@ def test_overview_and_whoami_describe_the_node(broker):
     ports = {(l["protocol"], l["port"]) for l in o["listeners"]}
     assert ("amqp", broker.amqp_port) in ports and ("http", broker.http_port) in ports
     assert ok(broker, "GET", "/api/whoami") == {"name": "guest", "tags": ["administrator"]}
+    [node] = ok(broker, "GET", "/api/nodes")
+    assert node["name"] == o["node"] and node["running"] is True and int(node["os_pid"]) > 0
+    assert node["mem_used"] > 1 << 20 and 0 < node["fd_used"] < node["fd_total"]
+    assert node["disk_free"] > 0 and node["disk_free_alarm"] is False and node["mem_alarm"] is False
+    assert node["uptime"] >= 0 and node["processors"] >= 1 and node["io_threads"] >= 1
+    assert ok(broker, "GET", f"/api/nodes/{q(node['name'])}")["name"] == node["name"]
 
 
 def test_login_failures_are_401_with_rabbitmq_json(broker):
@@ -534,3 +540,59 @@ def test_oauth_tokens_as_bearer_or_password(start_broker, tmp_path):
     assert api(target, "GET", "/api/users", user=None, headers={"Authorization": f"Bearer {token}"})[0] == 403
     bad = mint(keys.by_alg("RS256"), claims("it-dashboard", scopes("tag:monitoring"), ttl=-60))
     assert api(target, "GET", "/api/whoami", user=None, headers={"Authorization": f"Bearer {bad}"})[0] == 401
+
+
+def test_channel_exchange_and_connection_statistics(broker, mqtt_clients):
+    from gwtest.mqtt import client_id
+
+    exchange, queue = unique("stats-x"), unique("stats-q")
+    conn = connect(broker)
+    try:
+        ch = conn.channel()
+        ch.exchange_declare(exchange, "direct", auto_delete=False)
+        ch.queue_declare(queue, auto_delete=False)
+        ch.queue_bind(queue, exchange, "k")
+        ch.confirm_delivery()
+        body = b"x" * 1000
+        for _ in range(10):
+            ch.basic_publish(exchange, "k", body)
+        import pika.exceptions
+        for _ in range(2):
+            with pytest.raises(pika.exceptions.UnroutableError):
+                ch.basic_publish(exchange, "nowhere", b"lost", mandatory=True)
+        got = 0
+        for method, _, _ in ch.consume(queue, inactivity_timeout=5):
+            assert method is not None, "deliveries stopped"
+            ch.basic_ack(method.delivery_tag)
+            got += 1
+            if got == 9:
+                break
+        ch.cancel()  # all 10 were delivered (no prefetch limit): the unacknowledged one goes back to the queue
+        redelivered = ch.basic_get(queue, auto_ack=True)[0]
+        assert redelivered is not None and redelivered.redelivered
+
+        names = {c["name"] for c in ok(broker, "GET", "/api/connections") if c["protocol"] == "AMQP 0-9-1"}
+        mine = [c for c in ok(broker, "GET", "/api/channels")
+                if c["connection_details"]["name"] in names and c.get("message_stats", {}).get("publish") == 12]
+        assert len(mine) == 1, ok(broker, "GET", "/api/channels")
+        stats = mine[0]["message_stats"]
+        assert (stats["publish"], stats["confirm"], stats["return_unroutable"]) == (12, 12, 2)
+        assert (stats["deliver"], stats["get"], stats["deliver_get"], stats["ack"], stats["redeliver"]) == (10, 1, 11, 9, 1)
+        assert "rate" in stats["publish_details"]
+        x = ok(broker, "GET", f"/api/exchanges/%2F/{q(exchange)}")["message_stats"]
+        assert (x["publish_in"], x["publish_out"]) == (12, 10)
+        connection = ok(broker, "GET", f"/api/connections/{q(mine[0]['connection_details']['name'])}")
+        assert connection["recv_oct"] > 10 * len(body) and connection["send_oct"] > 9 * len(body)
+        assert "rate" in connection["recv_oct_details"]
+    finally:
+        conn.close()
+
+    before = ok(broker, "GET", "/api/exchanges/%2F/mqtt.default")["message_stats"]["publish_in"]
+    cid = client_id("stats")
+    device = mqtt_clients.connected(broker, cid)
+    for i in range(3):
+        device.publish(f"stats/{cid}/{i}", b"y" * 500, qos=1)
+    after = ok(broker, "GET", "/api/exchanges/%2F/mqtt.default")["message_stats"]["publish_in"]
+    assert after - before >= 3
+    mqtt = next(c for c in ok(broker, "GET", "/api/connections") if c.get("client_id") == cid)
+    assert mqtt["recv_oct"] > 1500 and mqtt["send_oct"] > 0

@@ -61,6 +61,28 @@ public final class AMQPServer: Sendable {
     /// The logged-in client connections.
     public var clientConnections: [ClientConnectionInfo] { open.withLock { $0.values.compactMap(\.info) } }
 
+    /// The counters of the logged-in connections and their channels, read on the connections' loops
+    /// (`LoopHarvest`); reading them also adds the channels' publish counts to their exchanges.
+    public func statistics() -> ClientStatistics {
+        let entries = open.withLock { all in all.values.compactMap { e in e.info.map { (ref: e.ref, name: $0.name) } } }
+        let loops = LoopHarvest.distinct(entries.compactMap { $0.ref.connection?.eventLoop })
+        var merged = ClientStatistics()
+        for part in LoopHarvest.collect(on: loops, { loop in
+            var s = ClientStatistics()
+            for (ref, name) in entries {
+                guard let c = ref.connection, c.eventLoop === loop else { continue }
+                s.traffic[name] = .init(received: c.connection.bytesReceived, sent: c.connection.bytesSent)
+                for (number, ch) in c.channels {
+                    s.channels[.init(connection: name, number: number)] = ch.harvestStats()
+                }
+            }
+            return s
+        }) {
+            merged.merge(part)
+        }
+        return merged
+    }
+
     /// Closes the connection called `name` with 320 CONNECTION_FORCED and `reason` (management API DELETE); false
     /// when no open connection has that name.
     public func closeConnection(named name: String, reason: String) -> Bool {

@@ -15,6 +15,12 @@ struct FrontendConnections: ConnectionDirectory {
 
     var channels: [(connection: ClientConnectionInfo, number: UInt16)] { amqp.clientChannels }
 
+    func statistics() -> ClientStatistics {
+        var s = amqp.statistics()
+        s.merge(mqtt.statistics())
+        return s
+    }
+
     func close(name: String, reason: String) -> Bool {
         amqp.closeConnection(named: name, reason: reason) || mqtt.closeConnection(named: name, reason: reason)
     }

@@ -111,6 +111,10 @@ final class GatewayServer {
         var managementConfig = ManagementConfiguration()
         managementConfig.productVersion = GatewayVersion.current
         managementConfig.nodeName = Self.nodeName()
+        managementConfig.dataDirectory = dataDirectory.path
+        managementConfig.freeDiskLimit = configuration.main.freeDiskMin
+        managementConfig.memoryLimit = alarm.highWatermark
+        managementConfig.ioThreads = group.loops.count
         do {
             management = try ManagementServer(
                 broker: broker, users: users,

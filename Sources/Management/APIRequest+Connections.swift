@@ -7,13 +7,16 @@ extension APIRequest {
     /// closes one (`X-Reason` goes to the client, at most 255 bytes).
     func connections(_ p: [String]) throws(ManagementError) -> HTTPResponse {
         let visible = server.connections.connections.filter { user.isMonitoring || $0.user == user.name }
-        let counts = channelCounts()
         switch (p.count, method) {
         case (0, _) where isRead:
-            return try list(visible.sorted { $0.connectedAt < $1.connectedAt }.map { connectionJSON($0, counts) })
+            let stats = server.connections.statistics()
+            server.sampler.retain(.connection, only: Set(stats.traffic.keys))
+            let counts = channelCounts()
+            return try list(
+                visible.sorted { $0.connectedAt < $1.connectedAt }.map { connectionJSON($0, counts, stats) })
         case (1, _) where isRead:
             guard let c = visible.first(where: { $0.name == p[0] }) else { throw .notFound("connection '\(p[0])'") }
-            return try object(connectionJSON(c, counts))
+            return try object(connectionJSON(c, channelCounts(), server.connections.statistics()))
         case (1, "DELETE"):
             guard let c = visible.first(where: { $0.name == p[0] }) else { throw .notFound("connection '\(p[0])'") }
             guard user.isAdministrator || c.user == user.name else {
@@ -36,15 +39,22 @@ extension APIRequest {
     func channels(_ p: [String]) throws(ManagementError) -> HTTPResponse {
         guard isRead else { throw .methodNotAllowed(method) }
         let visible = server.connections.channels.filter { user.isMonitoring || $0.connection.user == user.name }
+        let stats = server.connections.statistics()
+        server.sampler.retain(.channel, only: Set(stats.channels.keys.map { "\($0.connection) (\($0.number))" }))
         let items: [JSONValue] = visible.sorted { ($0.connection.name, $0.number) < ($1.connection.name, $1.number) }
             .map { c, number in
-                .table([
-                    "name": .string("\(c.name) (\(number))"), "number": .int(Int64(number)), "user": .string(c.user),
+                let name = "\(c.name) (\(number))"
+                var t: [String: JSONValue] = [
+                    "name": .string(name), "number": .int(Int64(number)), "user": .string(c.user),
                     "vhost": .string(c.vhost), "node": .string(server.configuration.nodeName),
                     "connection_details": .table([
                         "name": .string(c.name), "peer_host": .string(c.peerHost), "peer_port": .int(Int64(c.peerPort)),
                     ]),
-                ])
+                ]
+                if let s = stats.channels[.init(connection: c.name, number: number)] {
+                    t["message_stats"] = server.sampler.messageStats(s, channel: name)
+                }
+                return .table(t)
             }
         switch p.count {
         case 0: return try list(items)
@@ -63,7 +73,8 @@ extension APIRequest {
             $0.vhost == vhost && (user.isMonitoring || $0.user == user.name)
         }
         let counts = channelCounts()
-        return try list(visible.map { connectionJSON($0, counts) })
+        let stats = server.connections.statistics()
+        return try list(visible.map { connectionJSON($0, counts, stats) })
     }
 
     /// Open channels per connection name.
@@ -73,7 +84,9 @@ extension APIRequest {
         return counts
     }
 
-    private func connectionJSON(_ c: ClientConnectionInfo, _ channelCounts: [String: Int]) -> JSONValue {
+    private func connectionJSON(
+        _ c: ClientConnectionInfo, _ channelCounts: [String: Int], _ stats: ClientStatistics
+    ) -> JSONValue {
         var client: [String: JSONValue] = [:]
         var t: [String: JSONValue] = [
             "name": .string(c.name), "node": .string(server.configuration.nodeName), "vhost": .string(c.vhost),
@@ -93,6 +106,9 @@ extension APIRequest {
             t["channels"] = .int(Int64(channelCounts[c.name] ?? 0))
         }
         t["client_properties"] = .table(client)
+        if let traffic = stats.traffic[c.name] {
+            t.merge(server.sampler.traffic(traffic, connection: c.name)) { a, _ in a }
+        }
         return .table(t)
     }
 }

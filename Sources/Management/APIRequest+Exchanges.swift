@@ -11,11 +11,16 @@ extension APIRequest {
     func exchanges(_ p: [String]) throws(ManagementError) -> HTTPResponse {
         switch (p.count, method) {
         case (0, _) where isRead, (1, _) where isRead:
-            let items = try visibleVHosts(p.first).flatMap { v in v.exchanges.map { exchangeJSON($0, vhost: v.name) } }
-            return try list(items)
+            let vhosts = try visibleVHosts(p.first)
+            _ = server.connections.statistics()
+            let exchanges = vhosts.flatMap { v in v.exchanges.map { (v.name, $0) } }
+            server.sampler.retain(.exchange, only: Set(exchanges.map { StatsSampler.id(ObjectIdentifier($0.1)) }))
+            return try list(exchanges.map { exchangeJSON($0.1, vhost: $0.0) })
         case (2, _) where isRead:
             let vhost = try readableVHost(p[0])
-            return try object(exchangeJSON(try exchange(p[1], in: vhost), vhost: vhost.name))
+            let e = try exchange(p[1], in: vhost)
+            _ = server.connections.statistics()
+            return try object(exchangeJSON(e, vhost: vhost.name))
         case (2, "PUT"):
             return try declareExchange(p[0], p[1])
         case (2, "DELETE"):
@@ -59,6 +64,7 @@ extension APIRequest {
             "name": .string(e.name.string), "vhost": .string(vhost), "type": .string(e.type.rawValue),
             "durable": .bool(e.durable), "auto_delete": .bool(e.autoDelete), "internal": .bool(e.isInternal),
             "arguments": .table(DefinitionsExporter.arguments(e.arguments)),
+            "message_stats": server.sampler.messageStats(e.stats, for: ObjectIdentifier(e)),
         ])
     }
 

@@ -1,4 +1,5 @@
 import AMQPModel
+import Clocks
 import HTTPCodec
 import JSON
 
@@ -30,7 +31,7 @@ extension APIRequest {
                 "node": .string(config.nodeName),
                 "object_totals": .table([
                     "connections": .int(Int64(user.isMonitoring ? server.connections.connectionCount : 0)),
-                    "channels": .int(0),
+                    "channels": .int(Int64(user.isMonitoring ? server.connections.channels.count : 0)),
                     "exchanges": .int(Int64(vhosts.reduce(0) { $0 + $1.exchanges.count })),
                     "queues": .int(Int64(queues.count)),
                     "consumers": .int(Int64(queues.reduce(0) { $0 + $1.consumerCount })),
@@ -53,12 +54,24 @@ extension APIRequest {
     /// `GET /api/nodes[/name]`: this node (monitoring).
     func nodes(_ name: String?) throws(ManagementError) -> HTTPResponse {
         try user.requireMonitoring()
-        let node: JSONValue = .table([
-            "name": .string(server.configuration.nodeName), "type": .string("disc"), "running": .bool(true),
-            "os_pid": .string(String(getpid())),
-        ])
-        guard let name else { return try list([node]) }
-        guard name == server.configuration.nodeName else { throw .notFound("node '\(name)'") }
-        return APIResponse.json(node)
+        let config = server.configuration
+        let alarm = server.broker.resourceAlarm
+        var node: [String: JSONValue] = [
+            "name": .string(config.nodeName), "type": .string("disc"), "running": .bool(true),
+            "os_pid": .string(String(getpid())), "uptime": .int(MonotonicClock.milliseconds() - server.startedAt),
+            "processors": .int(Int64(ProcessStats.processors)), "io_threads": .int(Int64(config.ioThreads)),
+            "mem_used": .int(Int64(ProcessStats.residentBytes())), "mem_alarm": .bool(alarm.cause == .memory),
+            "message_memory_used": .int(Int64(alarm.liveBytes)),
+            "fd_used": .int(Int64(ProcessStats.openFileCount())), "fd_total": .int(Int64(ProcessStats.fileLimit())),
+            "sockets_used": .int(Int64(server.connections.connectionCount)),
+            "sockets_total": .int(Int64(ProcessStats.fileLimit())),
+            "disk_free_limit": .int(config.freeDiskLimit), "disk_free_alarm": .bool(alarm.isDiskAlarmed),
+            "partitions": .array([]), "being_drained": .bool(false),
+        ]
+        if config.memoryLimit != .max { node["mem_limit"] = .int(Int64(config.memoryLimit)) }
+        if let free = ProcessStats.freeDiskBytes(at: config.dataDirectory) { node["disk_free"] = .int(Int64(free)) }
+        guard let name else { return try list([.table(node)]) }
+        guard name == config.nodeName else { throw .notFound("node '\(name)'") }
+        return APIResponse.json(.table(node))
     }
 }

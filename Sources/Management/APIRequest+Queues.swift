@@ -11,7 +11,7 @@ extension APIRequest {
         switch (p.count, method) {
         case (0, _) where isRead, (1, _) where isRead:
             let queues = try visibleVHosts(p.first).flatMap { v in v.queues.map { (v.name, $0) } }
-            server.sampler.retain(only: Set(queues.map { ObjectIdentifier($0.1) }))
+            server.sampler.retain(.queue, only: Set(queues.map { StatsSampler.id(ObjectIdentifier($0.1)) }))
             let items = queues.map { queueJSON($0.1, vhost: $0.0) }
             return try list(items)
         case (2, _) where isRead:

@@ -8,6 +8,9 @@ public protocol ConnectionDirectory: Sendable {
     var connections: [ClientConnectionInfo] { get }
     /// The open AMQP channels of the logged-in connections.
     var channels: [(connection: ClientConnectionInfo, number: UInt16)] { get }
+    /// The counters of the logged-in connections and open channels, read on their loops; reading them also adds
+    /// the publish counts the loops gathered to their exchanges, so read this before showing exchange statistics.
+    func statistics() -> ClientStatistics
     /// Closes the connection called `name`, telling the client `reason` where the protocol can; false when there is
     /// none.
     func close(name: String, reason: String) -> Bool

@@ -1,4 +1,5 @@
 import AMQPModel
+import Clocks
 import Auth
 import FrontendSupport
 import HTTPCodec
@@ -25,6 +26,8 @@ public final class ManagementServer: Sendable {
     private let listenerList = Lock<[Listener]>([])
     /// Message rates, sampled on read.
     let sampler = StatsSampler()
+    /// When the management plane started (the node's uptime), monotonic milliseconds.
+    let startedAt = MonotonicClock.milliseconds()
 
     /// The node's listeners, as bound.
     public var listeners: [Listener] {

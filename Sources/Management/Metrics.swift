@@ -1,10 +1,6 @@
 import AMQPModel
 import HTTPCodec
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `/metrics` (aggregated) and `/metrics/detailed` (per queue, with `family=queue_coarse_metrics` and `vhost=`
 /// filters) in Prometheus' text format, with RabbitMQ's metric names where one exists and `gateway_` ones for the
 /// rest. Unauthenticated, like RabbitMQ's Prometheus endpoint: bind the management port to a trusted address.
@@ -89,9 +85,28 @@ struct Metrics {
             "gateway_publisher_pauses_total", "counter",
             "Times a publishing connection stopped being read: resource alarm or an overloaded queue.",
             alarm.publisherPauses)
-        out.single("rabbitmq_process_resident_memory_bytes", "gauge", "Resident memory of the broker process.", Self.residentBytes())
-        out.single("rabbitmq_process_open_fds", "gauge", "Open file descriptors.", Self.openFileCount())
-        out.single("rabbitmq_process_max_fds", "gauge", "The open file limit.", Self.fileLimit())
+        let clients = server.connections.statistics()
+        let channels = clients.channels.values
+        out.single("rabbitmq_channels", "gauge", "AMQP channels open now.", channels.count)
+        out.single(
+            "rabbitmq_connection_incoming_bytes_total", "counter", "Bytes received by the open client connections.",
+            Int(clamping: clients.traffic.values.reduce(0) { $0 &+ $1.received }))
+        out.single(
+            "rabbitmq_connection_outgoing_bytes_total", "counter", "Bytes sent by the open client connections.",
+            Int(clamping: clients.traffic.values.reduce(0) { $0 &+ $1.sent }))
+        out.single(
+            "rabbitmq_channel_messages_published_total", "counter", "basic.publish received on the open channels.",
+            channels.reduce(0) { $0 + $1.publish })
+        out.single(
+            "rabbitmq_channel_messages_confirmed_total", "counter", "Publishes confirmed on the open channels.",
+            channels.reduce(0) { $0 + $1.confirm })
+        out.single(
+            "rabbitmq_channel_messages_unroutable_returned_total", "counter",
+            "Mandatory publishes returned as unroutable on the open channels.",
+            channels.reduce(0) { $0 + $1.returnUnroutable })
+        out.single("rabbitmq_process_resident_memory_bytes", "gauge", "Resident memory of the broker process.", ProcessStats.residentBytes())
+        out.single("rabbitmq_process_open_fds", "gauge", "Open file descriptors.", ProcessStats.openFileCount())
+        out.single("rabbitmq_process_max_fds", "gauge", "The open file limit.", ProcessStats.fileLimit())
         return out.text
     }
 
@@ -117,29 +132,4 @@ struct Metrics {
         return out.text
     }
 
-    /// Resident set size from `/proc/self/statm` (its second field, in pages).
-    private static func residentBytes() -> Int {
-        guard let f = fopen("/proc/self/statm", "r") else { return 0 }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 256)
-        guard fgets(&line, Int32(line.count), f) != nil else { return 0 }
-        let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .split(separator: " ")
-        guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    private static func openFileCount() -> Int {
-        guard let dir = opendir("/proc/self/fd") else { return 0 }
-        defer { closedir(dir) }
-        var count = 0
-        while readdir(dir) != nil { count += 1 }
-        return max(0, count - 3)  // ".", ".." and the directory's own descriptor
-    }
-
-    private static func fileLimit() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
-        return Int(clamping: limit.rlim_cur)
-    }
 }

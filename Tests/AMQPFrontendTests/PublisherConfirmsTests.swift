@@ -32,6 +32,7 @@ struct PublisherConfirmsTests {
             flush(&c).0 == [
                 .ack(deliveryTag: 2, multiple: true), .nack(deliveryTag: 3), .ack(deliveryTag: 4, multiple: false),
             ])
+        #expect(c.confirmed == 3)
     }
 
     @Test("a persistent publish is confirmed only after its sync; a failed sync is a nack")

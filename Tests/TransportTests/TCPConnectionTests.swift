@@ -26,6 +26,28 @@ struct TCPConnectionTests {
         }
     }
 
+    @Test("the connection counts the bytes it received and the bytes the kernel took for sending")
+    func byteCounters() throws {
+        let log = Recorder()
+        let (group, listener) = try serve {
+            let handler = TestHandler()
+            handler.onRead = { connection, buffer in
+                log.record("rx=\(connection.bytesReceived) tx=\(connection.bytesSent)")
+                let bytes = buffer.readableBytesArray
+                buffer.moveReaderIndex(forwardBy: bytes.count)
+                connection.write { $0.writeBytes(bytes + bytes) }
+            }
+            return handler
+        }
+        defer { group.shutdown() }
+        let client = try TestClient(port: listener.localAddress.port)
+        for message in ["hello", "world!", "x"] {
+            try client.send(message)
+            #expect(try client.receiveString(2 * message.utf8.count) == message + message)
+        }
+        #expect(log.all == ["rx=5 tx=0", "rx=11 tx=10", "rx=12 tx=22"])
+    }
+
     @Test("an 8 MiB echo survives partial writes and arrives intact")
     func largeTransfer() throws {
         let (group, listener) = try serve { TestHandler.echo() }
@@ -178,8 +200,6 @@ struct TCPConnectionTests {
         let (group, listener) = try serve {
             let handler = TestHandler()
             handler.onActive = { connection in
-                connection.highWatermark = 256 * 1024
-                connection.lowWatermark = 64 * 1024
                 let chunk = [UInt8](repeating: 7, count: 64 * 1024)
                 for _ in 0..<(size / chunk.count) {
                     connection.write { $0.writeBytes(chunk) }

@@ -69,6 +69,8 @@ extension AMQPChannel {
         let tag = nextDeliveryTag
         nextDeliveryTag += 1
         if !m.noAck { unacked.append(ChannelDelivery(tag: tag, source: .get(q), entry: entry)) }
+        stats.get += 1
+        if entry.redelivered { stats.redeliver += 1 }
         let message = entry.message
         let method = AMQPMethod.basicGetOk(
             BasicGetOk(
@@ -100,6 +102,7 @@ extension AMQPChannel {
                 let tag = nextDeliveryTag
                 nextDeliveryTag += 1
                 if !handle.noAck { unacked.append(ChannelDelivery(tag: tag, source: .consumer(handle), entry: e)) }
+                if e.redelivered { stats.redeliver += 1 }
                 let m = e.message
                 m.body.withUnsafeBytes { body in
                     FrameEncoder.writeDeliver(
@@ -110,6 +113,7 @@ extension AMQPChannel {
             }
         }
         deliveryBatch.removeAll(keepingCapacity: true)
+        stats.deliver += count
         connection.windowWritten(handle, count)
     }
 
@@ -125,9 +129,14 @@ extension AMQPChannel {
         if outcome == .ack {
             // The common case, once per ack: settle in place, no arrays of deliveries.
             var run = AckRun()
-            let known = unacked.settle(tag: tag, multiple: multiple) { d in run.add(d) }
+            var acked = 0
+            let known = unacked.settle(tag: tag, multiple: multiple) { d in
+                run.add(d)
+                acked += 1
+            }
             guard known else { throw .channel(ReplyCode.preconditionFailed, "unknown delivery tag \(tag)") }
             run.finish()
+            stats.ack += acked
             return
         }
         guard let taken = unacked.take(tag: tag, multiple: multiple) else {
@@ -183,7 +192,9 @@ extension AMQPChannel {
             }
             let run = deliveries[i..<j]
             switch outcome {
-            case .ack: if q.keepsRecords { q.acknowledged(run.map(\.entry)) } else { q.acknowledged(count: run.count) }
+            case .ack:
+                stats.ack += run.count
+                if q.keepsRecords { q.acknowledged(run.map(\.entry)) } else { q.acknowledged(count: run.count) }
             case .requeue: q.requeue(run.map(\.entry))
             case .reject: q.rejected(run.map(\.entry))
             }

@@ -54,7 +54,15 @@ extension AMQPChannel {
         } else {
             result = vhost.publish(message, through: ex, targets: &routeTargets)
         }
+        stats.publish += 1
+        if ex !== statsExchange {
+            reportExchangeStats()
+            statsExchange = ex
+        }
+        exchangeDelta.publishIn += 1
+        if result.enqueued > 0 { exchangeDelta.publishOut += 1 }
         if mandatory && result.enqueued == 0 && result.rejected == 0 {
+            stats.returnUnroutable += 1
             sendReturn(message)
         }
         if confirmMode && confirms.published(accepted: result.rejected == 0, generation: result.syncGeneration) {

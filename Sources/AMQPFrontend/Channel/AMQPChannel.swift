@@ -3,6 +3,7 @@ import AMQPValues
 import AMQPWire
 import Auth
 import Bytes
+import FrontendSupport
 
 /// One AMQP channel: method dispatch, content assembly, consumers, unacknowledged deliveries,
 /// publisher confirms and transactions. Runs on its connection's loop thread only.
@@ -46,6 +47,14 @@ final class AMQPChannel {
     var deliveryBatch: [QueueEntry] = []
     /// The last queue declared on this channel (an empty queue name in later methods means this one).
     var lastQueueName: ByteString?
+
+    // Statistics: plain fields on the loop thread, read there by the management plane (`LoopHarvest`).
+    @exclusivity(unchecked) var stats = ChannelStats()
+    /// Publishes counted for `statsExchange` and not yet added to it: a stream of publishes to one exchange costs
+    /// two increments each, and the exchange's own (locked) counters are touched only when the target changes or
+    /// the counters are read.
+    @exclusivity(unchecked) var exchangeDelta = ExchangeStats()
+    @exclusivity(unchecked) var statsExchange: Exchange?
 
     init(number: UInt16, connection: AMQPConnection) {
         self.number = number
@@ -207,5 +216,20 @@ final class AMQPChannel {
         body = []
         transaction = nil
         confirms.removeAll()
+        reportExchangeStats()
+    }
+
+    /// Adds the publishes counted since the last report to their exchange.
+    func reportExchangeStats() {
+        statsExchange?.count(exchangeDelta)
+        exchangeDelta = ExchangeStats()
+    }
+
+    /// This channel's counters now (reporting its exchange counts on the way).
+    func harvestStats() -> ChannelStats {
+        reportExchangeStats()
+        var s = stats
+        s.confirm = confirms.confirmed
+        return s
     }
 }

@@ -14,6 +14,8 @@ struct PublisherConfirms {
 
     private var nextSequence: UInt64 = 1
     private var pending = DurableAcks<UInt64>()
+    /// Publishes acknowledged so far (the channel's `confirm` statistic).
+    private(set) var confirmed = 0
 
     /// True when no confirm waits.
     var isEmpty: Bool { pending.isEmpty }
@@ -34,6 +36,7 @@ struct PublisherConfirms {
         var runEnd: UInt64 = 0
         let wait = pending.flush(outcome: outcome) { sequence, safe in
             if safe {
+                confirmed += 1
                 if runStart == nil { runStart = sequence }
                 runEnd = sequence
             } else {

@@ -21,6 +21,7 @@ public final class Exchange: @unchecked Sendable, Hashable {
 
     private let table: Lock<RoutingTable<Destination>>
     private let deleted = Atomic<Bool>(false)
+    private let counters = Lock(ExchangeStats())
 
     /// Creates an exchange; use `VHost.declareExchange`, which registers it.
     init(name: ByteString, type: ExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: FieldTable)
@@ -38,6 +39,15 @@ public final class Exchange: @unchecked Sendable, Hashable {
     public var isDeleted: Bool { deleted.load(ordering: .relaxed) }
 
     func markDeleted() { deleted.store(true, ordering: .relaxed) }
+
+    /// The counters added so far by the frontends.
+    public var stats: ExchangeStats { counters.withLock { $0 } }
+
+    /// Adds what a frontend counted since it last reported (never per message).
+    public func count(_ delta: ExchangeStats) {
+        guard !delta.isZero else { return }
+        counters.withLock { $0 = $0 + delta }
+    }
 
     public static func == (lhs: Exchange, rhs: Exchange) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }

@@ -74,6 +74,7 @@ extension MQTTConnection {
             body: payload, alarm: alarm)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         let result = vhost.publish(message, through: exchange, targets: &loopContext.routeTargets)
+        loopContext.countPublish(to: exchange, routed: result.enqueued > 0)
         publishRouted(overloaded: result.overloaded, alarm: alarm)
         return max(result.syncGeneration, retainedGeneration)
     }

@@ -1,4 +1,5 @@
 import AMQPModel
+import FrontendSupport
 import Transport
 
 /// What the MQTT connections of one event loop share, so that an idle connection carries none of it:
@@ -14,13 +15,17 @@ final class MQTTLoopContext: @unchecked Sendable {
     /// How often deadlines are checked: a connection is closed at most this long after its deadline passed.
     static let interval = Duration.milliseconds(250)
 
-    private let loop: EventLoop
+    let loop: EventLoop
     private var members: [Unmanaged<MQTTConnection>] = []
     private var timer: TimerID?
     /// Where a PUBLISH's destinations are collected (`VHost.publish`).
     var routeTargets = RouteTargets<Destination>()
     /// Where a drain takes a session queue's pending messages (`Queue.takePending`).
     var deliveryBatch: [QueueEntry] = []
+    /// PUBLISHes counted for `statsExchange` (`mqtt.default` of one vhost) and not yet added to it: the exchange's
+    /// own counters are touched when the vhost changes or the counters are read, never per message.
+    @exclusivity(unchecked) private var exchangeDelta = ExchangeStats()
+    @exclusivity(unchecked) private var statsExchange: Exchange?
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -51,6 +56,30 @@ final class MQTTLoopContext: @unchecked Sendable {
             loop.cancelTimer(t)
             timer = nil
         }
+    }
+
+    /// Counts a PUBLISH to `exchange` that reached `routed` queues or none.
+    @inline(__always) func countPublish(to exchange: Exchange, routed: Bool) {
+        if exchange !== statsExchange {
+            statsExchange?.count(exchangeDelta)
+            exchangeDelta = ExchangeStats()
+            statsExchange = exchange
+        }
+        exchangeDelta.publishIn += 1
+        if routed { exchangeDelta.publishOut += 1 }
+    }
+
+    /// The traffic of this loop's connected clients, by connection name; reports the publish counts on the way.
+    func harvest() -> ClientStatistics {
+        statsExchange?.count(exchangeDelta)
+        exchangeDelta = ExchangeStats()
+        var s = ClientStatistics()
+        for m in members {
+            let c = m.takeUnretainedValue()
+            guard c.phase == .connected else { continue }
+            s.traffic[c.connectionName] = .init(received: c.connection.bytesReceived, sent: c.connection.bytesSent)
+        }
+        return s
     }
 
     private func arm() {

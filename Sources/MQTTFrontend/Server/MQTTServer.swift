@@ -67,6 +67,19 @@ public final class MQTTServer: Sendable {
         return sessions.live().compactMap { $0.info(tls: tls[$0.id]) }
     }
 
+    /// The traffic of the connected clients, read on their loops (`LoopHarvest`); reading it also adds the PUBLISH
+    /// counts to the vhosts' `mqtt.default` exchanges.
+    public func statistics() -> ClientStatistics {
+        let contexts = loopContexts.withLock { Array($0.values) }
+        var merged = ClientStatistics()
+        for part in LoopHarvest.collect(on: contexts.map(\.loop), { loop in
+            contexts.first { $0.loop === loop }?.harvest() ?? ClientStatistics()
+        }) {
+            merged.merge(part)
+        }
+        return merged
+    }
+
     /// Closes the connection called `name` (management API DELETE): like any end but DISCONNECT, its will fires.
     /// False when no connected client has that name.
     public func closeConnection(named name: String, reason: String) -> Bool {

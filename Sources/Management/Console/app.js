@@ -184,7 +184,9 @@ $("queue-delete").addEventListener("click", () => {
 // --- exchanges ---
 async function showExchanges() {
   const list = await api("GET", "/api/exchanges");
-  table("exchanges", ["Vhost", "Name", "Type", "Durable", ""], list.map((e) => [esc(e.vhost), esc(e.name || "(default)"), esc(e.type), e.durable ? "yes" : "no",
+  const stats = (e) => e.message_stats || {};
+  table("exchanges", ["Vhost", "Name", "Type", "Durable", num("In"), num("Out"), ""], list.map((e) => [esc(e.vhost), esc(e.name || "(default)"), esc(e.type), e.durable ? "yes" : "no",
+    stats(e).publish_in || 0, stats(e).publish_out || 0,
     e.name && !e.name.startsWith("amq.") && e.name !== "mqtt.default" ? `<button class="small danger" data-del="${esc(e.vhost)}|${esc(e.name)}">Delete</button>` : ""]), "No exchanges");
   $("exchanges").querySelectorAll("button[data-del]").forEach((b) => b.addEventListener("click", () => {
     const [vhost, name] = b.dataset.del.split("|");
@@ -197,9 +199,17 @@ $("exchange-form").addEventListener("submit", (ev) => {
 });
 
 // --- connections ---
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+}
 async function showConnections() {
   const list = await api("GET", "/api/connections");
-  table("connections", ["Name", "Protocol", "User", "Vhost", "Client id", "TLS", ""], list.map((c, i) => [esc(c.name), esc(c.protocol), esc(c.user), esc(c.vhost), esc(c.client_id || ""), c.ssl ? "yes" : "no",
+  const rate = (d) => d ? `${formatBytes(d.rate)}/s` : "";
+  table("connections", ["Name", "Protocol", "User", "Vhost", "Client id", "TLS", num("Received"), num("Sent"), ""], list.map((c, i) => [esc(c.name), esc(c.protocol), esc(c.user), esc(c.vhost), esc(c.client_id || ""), c.ssl ? "yes" : "no",
+    `${formatBytes(c.recv_oct || 0)}<br><small>${rate(c.recv_oct_details)}</small>`, `${formatBytes(c.send_oct || 0)}<br><small>${rate(c.send_oct_details)}</small>`,
     `<button class="small danger" data-close="${i}">Close</button>`]), "No client is connected");
   $("connections").querySelectorAll("button[data-close]").forEach((b) => b.addEventListener("click", () => {
     const c = list[Number(b.dataset.close)];

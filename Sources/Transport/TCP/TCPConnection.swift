@@ -56,18 +56,15 @@ public final class TCPConnection {
     /// When the socket was accepted, Unix milliseconds (fixed: readable from any thread).
     public let acceptedAt: Int64
 
-    /// Pending output above which `isWritable` turns false. Default 1 MiB.
-    public var highWatermark: Int {
-        get { Int(highMark) }
-        set { highMark = Int32(clamping: newValue) }
-    }
-    /// Pending output at or below which `isWritable` turns true again. Default 256 KiB.
-    public var lowWatermark: Int {
-        get { Int(lowMark) }
-        set { lowMark = Int32(clamping: newValue) }
-    }
-    private var highMark: Int32 = 1024 * 1024
-    private var lowMark: Int32 = 256 * 1024
+    /// Pending output above which `isWritable` turns false.
+    public static let highWatermark = 1024 * 1024
+    /// Pending output at or below which `isWritable` turns true again.
+    public static let lowWatermark = 256 * 1024
+
+    /// Bytes read from the socket (ciphertext over TLS), for the management plane's statistics; loop only.
+    public private(set) var bytesReceived: UInt64 = 0
+    /// Bytes the kernel took for sending (ciphertext over TLS); loop only.
+    public private(set) var bytesSent: UInt64 = 0
 
     let fd: Int32
     private var registrationID: UInt32 = 0
@@ -118,7 +115,7 @@ public final class TCPConnection {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
         guard state == .open else { return }
         body(&outbound)
-        if isWritable && pendingWriteBytes > highWatermark { isWritable = false }
+        if isWritable && pendingWriteBytes > Self.highWatermark { isWritable = false }
         markDirty()
     }
 
@@ -235,6 +232,7 @@ public final class TCPConnection {
                     inbound.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
                 }
                 received += count
+                bytesReceived &+= UInt64(count)
                 if count < scratch.count { break reads }
             }
         }
@@ -364,6 +362,7 @@ public final class TCPConnection {
             }
             guard case .processed(let count) = result else { return .blocked }
             buffer.moveReaderIndex(forwardBy: count)
+            bytesSent &+= UInt64(count)
         }
         return .drained
     }
@@ -378,9 +377,9 @@ public final class TCPConnection {
     }
 
     private func updateWritability() {
-        if !isWritable && pendingWriteBytes <= lowWatermark {
+        if !isWritable && pendingWriteBytes <= Self.lowWatermark {
             isWritable = true
-        } else if isWritable && pendingWriteBytes > highWatermark {
+        } else if isWritable && pendingWriteBytes > Self.highWatermark {
             isWritable = false
         }
         guard isWritable != notifiedWritable else { return }

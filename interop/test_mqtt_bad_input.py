@@ -257,3 +257,21 @@ def test_qos2_publishes_reusing_one_packet_id_without_pubrel_stay_bounded(broker
         if mode() == "gateway":
             assert len(barrier(observer, observer, t)) == 1, "design §4: inbound QoS 2 dedupe by packet id"
     assert_mqtt_healthy(broker)
+
+
+@skip_on("rabbitmq", "Gateway's [mqtt] limits")
+@skip_on("mosquitto", "Gateway's [mqtt] limits")
+def test_topic_level_and_subscription_limits(start_broker, mqtt_clients):
+    """`max_topic_levels` refuses deeper filters (SUBACK 0x80) and closes a publisher using a deeper topic;
+    `max_subscriptions_per_session` refuses filters beyond the cap, while re-subscribing a held filter still works."""
+    target = start_broker(settings={"mqtt": {"max_topic_levels": "4", "max_subscriptions_per_session": "3"}})
+    c = mqtt_clients.connected(target)
+    assert c.subscribe([("a/b/c/d", 1), ("a/b/c/d/e", 1)]) == [1, 0x80]
+    assert c.subscribe([("x/1", 0), ("x/2", 0), ("x/3", 0)]) == [0, 0, 0x80]
+    assert c.subscribe([("x/1", 1)]) == [1]
+    c.publish("a/b/c/d", b"four levels", qos=1)
+    c.wait_messages(1)
+    deep = mqtt_clients.connected(target)
+    deep.paho.publish("a/b/c/d/e", b"five levels", qos=1)
+    deep.wait_disconnected(5)
+    assert_mqtt_healthy(target)

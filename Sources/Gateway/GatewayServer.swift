@@ -291,6 +291,10 @@ final class GatewayServer {
         m.allowAnonymous = c.mqtt.allowAnonymous
         m.anonymousUser = c.mqtt.anonymousUser
         m.queueQoS0Offline = c.mqtt.queueQos0Offline
+        m.maxSessionExpiryInterval = c.mqtt.maxSessionExpiryInterval
+        m.topicAliasMaximum = c.mqtt.topicAliasMaximum
+        m.maxTopicLevels = c.mqtt.maxTopicLevels
+        m.maxSubscriptionsPerSession = c.mqtt.maxSubscriptionsPerSession
         m.defaultUser = c.main.defaultUser
         m.defaultUserOnlyLoopback = c.main.defaultUserOnlyLoopback
         return m

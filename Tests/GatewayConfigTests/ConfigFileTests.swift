@@ -40,6 +40,13 @@ struct ConfigFileTests {
                 allow_anonymous = on
                 anonymous_user = anon
                 queue_qos0_offline = TRUE
+                max_session_expiry_interval = 4294967295
+                topic_alias_maximum = 0
+                max_topic_levels = 8
+                max_subscriptions_per_session = 10
+                ws_bind = 0.0.0.0
+                ws_port = 0
+                wss_port = 25676
                 [mgmt]
                 port = 15673
                 [oauth]
@@ -81,6 +88,10 @@ struct ConfigFileTests {
         #expect(c.mqtt.allowAnonymous)
         #expect(c.mqtt.anonymousUser == "anon")
         #expect(c.mqtt.queueQos0Offline)
+        #expect(c.mqtt.maxSessionExpiryInterval == UInt32.max)
+        #expect(c.mqtt.topicAliasMaximum == 0)
+        #expect((c.mqtt.maxTopicLevels, c.mqtt.maxSubscriptionsPerSession) == (8, 10))
+        #expect((c.mqtt.wsBind, c.mqtt.wsPort, c.mqtt.wssPort) == ("0.0.0.0", 0, 25676))
         #expect(c.mgmt.port == 15673)
         #expect(c.oauth.issuer == "https://auth.example.com/")
         #expect(c.oauth.preferredUsernameClaims == ["preferred_username", "sub"])

@@ -53,6 +53,11 @@ struct DefaultsTests {
         #expect(c.mqtt.allowAnonymous == false)
         #expect(c.mqtt.anonymousUser == nil)
         #expect(c.mqtt.queueQos0Offline == false)
+        #expect(c.mqtt.maxSessionExpiryInterval == 86400)
+        #expect(c.mqtt.topicAliasMaximum == 16)
+        #expect(c.mqtt.maxTopicLevels == 128)
+        #expect(c.mqtt.maxSubscriptionsPerSession == 1000)
+        #expect((c.mqtt.wsBind, c.mqtt.wsPort, c.mqtt.wssPort) == ("127.0.0.1", 15675, 15676))
 
         #expect(c.mgmt.bind == "127.0.0.1")
         #expect(c.mgmt.port == 15672)

@@ -83,6 +83,21 @@ extension ConfigKey {
         key("mqtt", "queue_qos0_offline") { (c, v) throws(ValueError) in
             c.mqtt.queueQos0Offline = try ValueParser.bool(v)
         },
+        key("mqtt", "max_session_expiry_interval") { (c, v) throws(ValueError) in
+            c.mqtt.maxSessionExpiryInterval = UInt32(try ValueParser.integer(v, in: 0...Int(UInt32.max)))
+        },
+        key("mqtt", "topic_alias_maximum") { (c, v) throws(ValueError) in
+            c.mqtt.topicAliasMaximum = UInt16(try ValueParser.integer(v, in: 0...65535))
+        },
+        key("mqtt", "max_topic_levels") { (c, v) throws(ValueError) in
+            c.mqtt.maxTopicLevels = try ValueParser.integer(v, in: 1...65535)
+        },
+        key("mqtt", "max_subscriptions_per_session") { (c, v) throws(ValueError) in
+            c.mqtt.maxSubscriptionsPerSession = try ValueParser.integer(v, in: 1...1_000_000)
+        },
+        key("mqtt", "ws_bind") { (c, v) throws(ValueError) in c.mqtt.wsBind = try ValueParser.string(v) },
+        key("mqtt", "ws_port") { (c, v) throws(ValueError) in c.mqtt.wsPort = try ValueParser.port(v) },
+        key("mqtt", "wss_port") { (c, v) throws(ValueError) in c.mqtt.wssPort = try ValueParser.port(v) },
 
         key("mgmt", "bind") { (c, v) throws(ValueError) in c.mgmt.bind = try ValueParser.string(v) },
         key("mgmt", "port") { (c, v) throws(ValueError) in c.mgmt.port = try ValueParser.port(v) },

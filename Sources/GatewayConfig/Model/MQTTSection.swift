@@ -26,6 +26,21 @@ public struct MQTTSection: Sendable, Equatable {
     public var anonymousUser: String?
     /// `queue_qos0_offline`: keep QoS 0 messages for offline persistent sessions instead of dropping them.
     public var queueQos0Offline: Bool = false
+    /// `max_session_expiry_interval`: caps the session expiry interval an MQTT 5 client asks for, in seconds
+    /// (4294967295: a session may never expire).
+    public var maxSessionExpiryInterval: UInt32 = 86400
+    /// `topic_alias_maximum`: topic aliases an MQTT 5 client may use towards the server (0: none).
+    public var topicAliasMaximum: UInt16 = 16
+    /// `max_topic_levels`: most `/`-separated levels in a topic name or filter.
+    public var maxTopicLevels: Int = 128
+    /// `max_subscriptions_per_session`: most topic filters one session may subscribe to.
+    public var maxSubscriptionsPerSession: Int = 1000
+    /// `ws_bind`: the address the MQTT over WebSocket listeners bind to.
+    public var wsBind: String = "127.0.0.1"
+    /// `ws_port`: MQTT over WebSocket (paths `/mqtt` and `/ws`); 0 picks an ephemeral port.
+    public var wsPort: Int = 15675
+    /// `wss_port`: MQTT over secure WebSocket, used when a certificate is configured.
+    public var wssPort: Int = 15676
 
     /// The defaults.
     public init() {}

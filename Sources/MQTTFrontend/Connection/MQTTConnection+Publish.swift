@@ -17,6 +17,15 @@ extension MQTTConnection {
             connection.close()
             return
         }
+        // A topic of n bytes has at most n + 1 levels: only long topics are counted.
+        guard p.topic.count < configuration.maxTopicLevels || Self.levels(p.topic) <= configuration.maxTopicLevels
+        else {
+            logger.warning(
+                "closing MQTT connection \(name): publish to a topic of more than max_topic_levels "
+                    + "\(configuration.maxTopicLevels) levels")
+            connection.close()
+            return
+        }
         let decision = inbound.publish(qos: p.qos, packetId: p.packetId)
         var generation: UInt64 = 0
         if decision.route {

@@ -12,7 +12,22 @@ extension MQTTConnection {
         guard phase == .connected, let vhost, let queue else { return }
         var codes: [UInt8] = []
         var granted: [(filter: ByteString, qos: UInt8)] = []
+        var held = Set(exchange?.bindings.lazy.filter { $0.destination == .queue(queue) }.map(\.key) ?? [])
         for sub in s.subscriptions {
+            guard Self.levels(sub.filter) <= configuration.maxTopicLevels else {
+                logger.warning(
+                    "MQTT \(name): subscription to '\(sub.filter)' refused: more than max_topic_levels "
+                        + "\(configuration.maxTopicLevels) levels")
+                codes.append(MQTTPacket.SubAck.failure)
+                continue
+            }
+            guard held.contains(sub.filter) || held.count < configuration.maxSubscriptionsPerSession else {
+                logger.warning(
+                    "MQTT \(name): subscription to '\(sub.filter)' refused: the session already holds "
+                        + "max_subscriptions_per_session \(configuration.maxSubscriptionsPerSession) filters")
+                codes.append(MQTTPacket.SubAck.failure)
+                continue
+            }
             guard maySubscribe(to: sub.filter) else {
                 logger.warning("MQTT \(name): subscription to '\(sub.filter)' refused: not permitted")
                 codes.append(MQTTPacket.SubAck.failure)
@@ -26,6 +41,7 @@ extension MQTTConnection {
                     .queue(queue), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
                 codes.append(qos)
                 granted.append((sub.filter, qos))
+                held.insert(sub.filter)
             } catch {
                 logger.warning("MQTT \(name): subscription to '\(sub.filter)' failed: \(error)")
                 codes.append(MQTTPacket.SubAck.failure)
@@ -43,6 +59,11 @@ extension MQTTConnection {
         guard phase == .connected, let vhost, let queue else { return }
         for filter in u.filters { unbindAll(filter: filter, vhost: vhost, queue: queue) }
         send(.unsubAck(.init(packetId: u.packetId)))
+    }
+
+    /// The number of levels in a topic name or filter (`a/b/c` has 3; `/` alone has 2).
+    static func levels(_ topic: ByteString) -> Int {
+        topic.bytes.reduce(1) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
     }
 
     /// The binding arguments for each subscription QoS, built once.

@@ -20,6 +20,14 @@ public struct MQTTServerConfiguration: Sendable {
     public var anonymousUser: String?
     /// Keep QoS 0 messages for persistent sessions while they are offline.
     public var queueQoS0Offline = false
+    /// Upper bound on an MQTT 5 client's session expiry interval (seconds; `UInt32.max`: never expires).
+    public var maxSessionExpiryInterval: UInt32 = 86400
+    /// Topic aliases an MQTT 5 client may use towards the server (0: none).
+    public var topicAliasMaximum: UInt16 = 16
+    /// Most levels in a topic name or filter.
+    public var maxTopicLevels = 128
+    /// Most topic filters one session may hold.
+    public var maxSubscriptionsPerSession = 1000
     /// A CONNECT must arrive within this many seconds of accept.
     public var connectTimeout = 10
     /// The default user's name; it may log in only from loopback when `defaultUserOnlyLoopback` is set.

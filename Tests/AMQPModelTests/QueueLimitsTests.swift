@@ -262,6 +262,19 @@ struct QueueLimitsTests {
         #expect(waitUntil(firing: f.scheduler) { f.vhost.queue(named: "temp") == nil })
     }
 
+    @Test("setExpires gives an unused queue a lifetime, or takes it away, without changing its arguments")
+    func setExpires() throws {
+        let f = CoreFixture()
+        let kept = try f.queue("kept", arguments: ["x-expires": .int32(5)])
+        kept.setExpires(nil)
+        let q = try f.queue("session")
+        q.setExpires(5)
+        #expect(q.arguments.isEmpty && q.limits.expires == 5)
+        #expect(waitUntil(firing: f.scheduler) { f.vhost.queue(named: "session") == nil })
+        f.scheduler.fireAll()
+        #expect(f.vhost.queue(named: "kept") === kept)
+    }
+
     @Test("redeclaring a queue postpones x-expires")
     func redeclareTouches() throws {
         let f = CoreFixture()

@@ -418,16 +418,18 @@ public final class VHost: @unchecked Sendable {
         return publish(message, through: e, targets: &targets)
     }
 
-    /// Routes `message` through `exchange` (following exchange-to-exchange bindings) and enqueues it.
+    /// Routes `message` through `exchange` (following exchange-to-exchange bindings) and enqueues it, except into
+    /// `excluded` (an MQTT 5 publisher's own session queue when its matching subscriptions are all "no local").
     /// `targets` is caller-owned scratch space, reused across publishes to avoid an allocation per message.
-    public func publish(_ message: Message, through exchange: Exchange, targets: inout RouteTargets<Destination>)
-        -> PublishResult
-    {
+    public func publish(
+        _ message: Message, through exchange: Exchange, targets: inout RouteTargets<Destination>,
+        excluding excluded: Queue? = nil
+    ) -> PublishResult {
         targets.removeAll()
         route(message, through: exchange, into: &targets)
         var result = PublishResult()
         for i in 0..<targets.count {
-            guard case .queue(let q) = targets[i].destination else { continue }
+            guard case .queue(let q) = targets[i].destination, q !== excluded else { continue }
             result.add(q.enqueue(message, qos: targets[i].qos))
             if q.isOverloaded { result.overloaded = q }
         }

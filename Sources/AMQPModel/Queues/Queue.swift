@@ -133,6 +133,17 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         scheduleExpiresCheck()
     }
 
+    /// Changes the x-expires in force without changing the declared arguments: an MQTT 5 session's queue lives
+    /// `milliseconds` after its client disconnects (nil: until the session is ended). A policy change recomputes
+    /// the limits from the arguments and policies, and a restart starts from the declared value until the session's
+    /// client connects again.
+    public func setExpires(_ milliseconds: Int64?) {
+        var l = limits
+        guard l.expires != milliseconds else { return }
+        l.expires = milliseconds
+        setLimits(l)
+    }
+
     /// Vhost name (for log lines and errors; empty once the vhost is gone).
     public var vhostName: String { vhost?.name ?? "" }
 

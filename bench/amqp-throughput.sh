@@ -94,7 +94,7 @@ start_gateway() {
   http_port=$(free_port)
   mkdir -p "$WORK/gateway-data"
   echo "starting Gateway on 127.0.0.1:$GW_AMQP_PORT..." >&2
-  "$GATEWAY" -D "$WORK/gateway-data" --amqp-port "$GW_AMQP_PORT" --mqtt-port "$mqtt_port" --http-port "$http_port" \
+  "$GATEWAY" -D "$WORK/gateway-data" --amqp-port "$GW_AMQP_PORT" --mqtt-port "$mqtt_port" --http-port "$http_port" --ws-port 0 --wss-port 0 \
     >"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   wait_port "$GW_AMQP_PORT" 30 || { tail -20 "$WORK/gateway.log" >&2; die "Gateway did not start"; }

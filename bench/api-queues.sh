@@ -87,7 +87,7 @@ fi
 
 if wants gateway; then
   amqp=$(free_port) http=$(free_port)
-  "$GATEWAY" -D "$WORK/gw" -b 127.0.0.1 --amqp-port "$amqp" --mqtt-port 0 --http-port "$http" -l warning \
+  "$GATEWAY" -D "$WORK/gw" -b 127.0.0.1 --amqp-port "$amqp" --mqtt-port 0 --http-port "$http" --ws-port 0 --wss-port 0 -l warning \
     >"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   wait_port "$http" 30 || die "gateway did not start: $(tail -5 "$WORK/gateway.log")"

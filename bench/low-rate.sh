@@ -107,7 +107,7 @@ if wants gateway; then
   amqp_port=$(free_port) mqtt_port=$(free_port)
   printf '[mqtt]\nallow_anonymous = true\n' >"$WORK/gateway.ini"
   "$GATEWAY" -c "$WORK/gateway.ini" -D "$WORK/gateway-data" --amqp-port "$amqp_port" --mqtt-port "$mqtt_port" \
-    --http-port "$(free_port)" >"$WORK/gateway.log" 2>&1 &
+    --http-port "$(free_port)" --ws-port 0 --wss-port 0 >"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   wait_port "$amqp_port" 30 || { tail -5 "$WORK/gateway.log" >&2; die "Gateway did not start"; }
   measure Gateway "$GW_PID" mqtt "$mqtt_port"

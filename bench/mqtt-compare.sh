@@ -103,7 +103,7 @@ start_gateway() {
   printf '[mqtt]\nallow_anonymous = true\n' >"$WORK/gateway.ini"
   echo "starting Gateway with MQTT on 127.0.0.1:$PORT..." >&2
   "$GATEWAY" -c "$WORK/gateway.ini" -D "$WORK/gateway-data" --amqp-port "$amqp_port" --mqtt-port "$PORT" \
-    --http-port "$http_port" >"$WORK/gateway.log" 2>&1 &
+    --http-port "$http_port" --ws-port 0 --wss-port 0 >"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   PID=$GW_PID
   wait_port "$amqp_port" 30 || {

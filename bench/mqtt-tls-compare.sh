@@ -71,7 +71,7 @@ GW_PLAIN=$(free_port) GW_TLS=$(free_port) GW_AMQP=$(free_port)
 mkdir -p "$WORK/gateway-data"
 printf '[main]\ntls_cert = %s\ntls_key = %s\n[mqtt]\nallow_anonymous = true\ntls_port = %s\n[amqp]\ntls_port = %s\n' \
   "$WORK/server.pem" "$WORK/server.key" "$GW_TLS" "$(free_port)" >"$WORK/gateway.ini"
-"$GATEWAY" -c "$WORK/gateway.ini" -D "$WORK/gateway-data" --amqp-port "$GW_AMQP" --mqtt-port "$GW_PLAIN" \
+"$GATEWAY" -c "$WORK/gateway.ini" -D "$WORK/gateway-data" --amqp-port "$GW_AMQP" --mqtt-port "$GW_PLAIN" --ws-port 0 --wss-port 0 \
   >"$WORK/gateway.log" 2>&1 &
 PIDS+=($!)
 wait_port "$GW_TLS" 30 || { tail -5 "$WORK/gateway.log" >&2; die "Gateway did not start"; }

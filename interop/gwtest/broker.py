@@ -117,6 +117,10 @@ class Target:
     """AMQP over TLS (`[amqp] tls_port`), when the broker was started with a certificate."""
     mqtts_port: int | None = None
     """MQTT over TLS (`[mqtt] tls_port`), when the broker was started with a certificate."""
+    ws_port: int | None = None
+    """MQTT over WebSocket (`[mqtt] ws_port`)."""
+    wss_port: int | None = None
+    """MQTT over secure WebSocket (`[mqtt] wss_port`); it listens only when the broker has a certificate."""
 
     def url(self, user: str = "guest", password: str = "guest", vhost: str = "/") -> str:
         from urllib.parse import quote
@@ -155,6 +159,8 @@ class GatewayProcess:
     """The `-D` directory; None means `<workdir>/data`. Restarts keep it."""
     restarts: int = 0
     """How many times `restart` started this gateway again (the log file keeps every run)."""
+    ws_ports: tuple[int, int] | None = None
+    """The WebSocket and secure WebSocket ports (chosen free at the first start, kept across restarts)."""
 
     @property
     def data_path(self) -> Path:
@@ -175,6 +181,8 @@ class GatewayProcess:
             "--amqp-port", str(amqp),
             "--mqtt-port", str(mqtt),
             "--http-port", str(http),
+            "--ws-port", str(self.ws_ports[0]),
+            "--wss-port", str(self.ws_ports[1]),
             "-l", "debug",
         ]
         if self.config is not None:
@@ -190,6 +198,8 @@ class GatewayProcess:
                 f"gateway binary not found at {binary} (build it with `swift build`, or set GATEWAY_BIN)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         amqp, mqtt, http = ports or (free_port(self.bind), free_port(self.bind), free_port(self.bind))
+        if self.ws_ports is None or not all(port_bindable(self.bind, p) for p in self.ws_ports):
+            self.ws_ports = (free_port(self.bind), free_port(self.bind))
         cmd = self.command(amqp, mqtt, http)
         with open(self.log_path, "ab" if append_log else "wb") as log:
             log.write(("$ " + shlex.join(cmd) + "\n").encode())
@@ -211,7 +221,8 @@ class GatewayProcess:
                     f"gateway did not accept AMQP connections on {self.bind}:{amqp} within "
                     f"{READY_DEADLINE_S:.0f} s.\n--- gateway output ---\n{self.log_text()}")
             time.sleep(0.05)
-        self.target = Target(self.bind, amqp, mqtt, http, self.proc.pid, "gateway")
+        self.target = Target(self.bind, amqp, mqtt, http, self.proc.pid, "gateway",
+                             ws_port=self.ws_ports[0], wss_port=self.ws_ports[1])
         return self.target
 
     def crashed(self) -> int | None:

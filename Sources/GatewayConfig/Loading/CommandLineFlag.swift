@@ -50,6 +50,12 @@ struct CommandLineFlag: Sendable {
             names: ["--mqtts-port"], valueName: "PORT", summary: "[mqtt] tls_port (default 8883)",
             action: .set(keys: ["mqtt.tls_port"], fixedValue: nil)),
         CommandLineFlag(
+            names: ["--ws-port"], valueName: "PORT", summary: "[mqtt] ws_port: MQTT over WebSocket (default 15675)",
+            action: .set(keys: ["mqtt.ws_port"], fixedValue: nil)),
+        CommandLineFlag(
+            names: ["--wss-port"], valueName: "PORT", summary: "[mqtt] wss_port: MQTT over secure WebSocket (default 15676)",
+            action: .set(keys: ["mqtt.wss_port"], fixedValue: nil)),
+        CommandLineFlag(
             names: ["--http-port"], valueName: "PORT", summary: "[mgmt] port (default 15672)",
             action: .set(keys: ["mgmt.port"], fixedValue: nil)),
         CommandLineFlag(

@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth", "Transport"], swiftSettings: strict),
         .testTarget(
-            name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPValues"], swiftSettings: strict),
+            name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "ManagementTests", dependencies: ["Management", "HTTPCodec", "JSON"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "Bytes"], swiftSettings: strict),

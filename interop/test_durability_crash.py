@@ -271,3 +271,91 @@ def test_kill9_loop_loses_no_confirmed_message(restartable_gateway):
     print(f"crash test took {elapsed:.1f} s (seed {seed})")
     assert not failures, f"seed {seed}:\n" + "\n".join(failures)
     assert elapsed < TOTAL_BUDGET_S, f"the crash test took {elapsed:.0f} s, over its {TOTAL_BUDGET_S:.0f} s budget"
+
+
+def _raw_session(target: Target, cid: str):
+    from gwtest import mqtt_raw as R
+
+    raw = R.RawMQTT(target.host, target.mqtt_port)
+    present, code = raw.connect(cid, username="guest", password="guest", clean_session=False)
+    assert code == 0, f"{cid}: CONNACK {code:#x}"
+    return raw, present
+
+
+def _publishes_until(raw, sentinel: bytes, timeout: float = 10.0) -> list:
+    """The PUBLISHes `raw` receives up to and including the one carrying `sentinel` (acknowledging QoS 1 ones)."""
+    from gwtest import mqtt_raw as R
+
+    got = []
+    deadline = time.monotonic() + timeout
+    while True:
+        p = raw.read_packet(max(0.01, deadline - time.monotonic()))
+        assert p is not None, f"connection closed before {sentinel!r} arrived (got {got})"
+        if p.type != R.PUBLISH:
+            continue
+        m = p.publish
+        got.append(m)
+        if m.qos == 1:
+            raw.send(R.ack(R.PUBACK, m.packet_id))
+        if m.payload == sentinel:
+            return got
+
+
+@gateway_only("kill -9 of a broker the suite starts")
+def test_qos2_state_survives_kill_9_both_ways(restartable_gateway):
+    """Inbound: a QoS 2 PUBLISH answered with PUBREC before a `kill -9` and resent (DUP) after it is not routed a
+    second time, and its PUBREL is answered. Outbound: a message the subscriber acknowledged with PUBREC before the
+    crash is not sent again after it; PUBREL is resent instead (MQTT 3.1.1 §4.3.3, §4.4)."""
+    from gwtest import mqtt_raw as R
+
+    gw = restartable_gateway()
+    tag = unique("q2").replace(".", "-")
+    topic_in, topic_out = f"{tag}/in", f"{tag}/out"
+    watcher, _ = _raw_session(gw.target, f"{tag}-watch")
+    watcher.send(R.subscribe(1, [(topic_in, 1)]))
+    assert watcher.expect(R.SUBACK).suback_codes == [1]
+    receiver, _ = _raw_session(gw.target, f"{tag}-recv")
+    receiver.send(R.subscribe(1, [(topic_out, 2)]))
+    assert receiver.expect(R.SUBACK).suback_codes == [2]
+
+    sender, _ = _raw_session(gw.target, f"{tag}-send")
+    sender.send(R.publish(topic_in, b"once", qos=2, packet_id=7))
+    assert sender.expect(R.PUBREC).packet_id == 7
+    sender.send(R.publish(topic_out, b"x", qos=2, packet_id=8))
+    assert sender.expect(R.PUBREC).packet_id == 8
+    sender.send(R.ack(R.PUBREL, 8))
+    assert sender.expect(R.PUBCOMP).packet_id == 8
+    delivered = receiver.expect(R.PUBLISH).publish
+    assert (delivered.payload, delivered.qos) == (b"x", 2)
+    receiver.send(R.ack(R.PUBREC, delivered.packet_id))
+    assert receiver.expect(R.PUBREL).packet_id == delivered.packet_id
+
+    target = restart_or_fail(gw, kill=True)
+    for raw in (watcher, receiver, sender):
+        raw.close()
+
+    sender, present = _raw_session(target, f"{tag}-send")
+    assert present, "the sender's persistent session was not present after kill -9"
+    sender.send(R.publish(topic_in, b"once", qos=2, packet_id=7, dup=True))
+    assert sender.expect(R.PUBREC).packet_id == 7
+    sender.send(R.ack(R.PUBREL, 7))
+    assert sender.expect(R.PUBCOMP).packet_id == 7
+    sender.send(R.publish(topic_in, b"sentinel", qos=1, packet_id=9))
+    assert sender.expect(R.PUBACK).packet_id == 9
+
+    watcher, _ = _raw_session(target, f"{tag}-watch")
+    seen = [m.payload for m in _publishes_until(watcher, b"sentinel")]
+    assert seen == [b"once", b"sentinel"], f"the QoS 2 message resent after kill -9 was routed again: {seen}"
+
+    receiver, present = _raw_session(target, f"{tag}-recv")
+    assert present, "the receiver's persistent session was not present after kill -9"
+    first = receiver.read_packet(10)
+    assert first is not None and first.type == R.PUBREL and first.packet_id == delivered.packet_id, \
+        f"after kill -9 the broker did not resend PUBREL {delivered.packet_id} first (got {first})"
+    receiver.send(R.ack(R.PUBCOMP, delivered.packet_id))
+    sender.send(R.publish(topic_out, b"after", qos=1, packet_id=10))
+    assert sender.expect(R.PUBACK).packet_id == 10
+    later = [m.payload for m in _publishes_until(receiver, b"after")]
+    assert later == [b"after"], f"a message acknowledged with PUBREC before kill -9 was sent again: {later}"
+    for raw in (watcher, receiver, sender):
+        raw.close()

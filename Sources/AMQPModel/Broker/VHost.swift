@@ -13,6 +13,8 @@ public final class VHost: @unchecked Sendable {
     public let scheduler: any BrokerScheduler
     /// Retained MQTT messages of this vhost.
     public let retained: RetainedMessages
+    /// The QoS 2 state of the vhost's persistent MQTT sessions.
+    public let mqttSessions: MQTTSessionStates
     /// Where durable queues keep their messages; nil keeps everything in memory.
     let storage: MessageStorage?
 
@@ -48,6 +50,14 @@ public final class VHost: @unchecked Sendable {
             }
         }
         self.retained = retained
+        var sessions = MQTTSessionStates()
+        if let storage {
+            do { sessions = try storage.openMQTTSessions(vhost: name) } catch {
+                Logger(label: "storage").error(
+                    "MQTT session state of vhost '\(name)' is kept in memory only: cannot open its log: \(error)")
+            }
+        }
+        mqttSessions = sessions
         registry.withLock { r in
             for (n, t) in Self.defaultExchanges {
                 r.exchanges[n] = Exchange(

@@ -2,7 +2,8 @@ import AMQPValues
 import Storage
 
 /// Where the broker keeps messages on disk, under the data directory: one segment-store directory per durable
-/// queue in `queues/`, and one retained-message log per vhost in `retained/`. Both are named by the SHA-256 of
+/// queue in `queues/`, one retained-message log per vhost in `retained/`, and one log of persistent MQTT sessions'
+/// QoS 2 state per vhost in `sessions/`. Both are named by the SHA-256 of
 /// vhost (and queue) name (`DirectoryName`); the names are written beside the data in `name` for people reading
 /// the data dir.
 public final class MessageStorage: Sendable {
@@ -31,6 +32,14 @@ public final class MessageStorage: Sendable {
         let directory = root + "/retained/" + DirectoryName.sha256(Array(vhost.utf8))
         let store = try RetainedMessages(
             directory: directory, vhost: vhost, codec: codec, coordinator: coordinator, logger: logger)
+        try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
+        return store
+    }
+
+    /// Opens (and restores) the persistent MQTT sessions' QoS 2 state of `vhost`.
+    func openMQTTSessions(vhost: String) throws(StorageError) -> MQTTSessionStates {
+        let directory = root + "/sessions/" + DirectoryName.sha256(Array(vhost.utf8))
+        let store = try MQTTSessionStates(directory: directory, vhost: vhost, coordinator: coordinator, logger: logger)
         try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
         return store
     }

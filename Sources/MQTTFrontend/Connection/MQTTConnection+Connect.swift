@@ -43,8 +43,8 @@ extension MQTTConnection {
             previous.eventLoop.execute { previous.takeover() }
         }
         let sessionPresent: Bool
-        let saved: MQTTSessionState
-        do { (sessionPresent, saved) = try openSession(vhost: vhost, key: key) } catch {
+        let saved: MQTTSessionStates.Entry
+        do { (sessionPresent, saved) = try openSession(vhost: vhost, key: key, clientId: id) } catch {
             server.sessions.release(key, by: self)
             return refuse(.serverUnavailable, "cannot open the session queue: \(error)")
         }
@@ -52,14 +52,14 @@ extension MQTTConnection {
         phase = .connected
         keepAlive = MQTTKeepAlive(requested: c.keepAlive, maximum: configuration.maxKeepalive, now: eventLoop.now)
         will = MQTTLastWill(c.will)
-        inbound = MQTTInbound(awaitingRelease: saved.inboundQoS2)
+        inbound = MQTTInbound(awaitingRelease: saved.awaitingRelease)
         if let credential = principal.credential { closeAtExpiry(credential) }
         send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
         server.loggedIn(self)
         logger.info(
             "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
                 + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")
-        for id in outbound.resume(released: saved.pendingPubRel) { send(.pubRel(.init(packetId: id))) }
+        for id in outbound.resume(released: saved.awaitingCompletion) { send(.pubRel(.init(packetId: id))) }
         if let queue, let handle {
             do { try queue.addConsumer(handle) } catch {
                 logger.error("MQTT \(name): cannot consume from \(queue.name): \(error)")
@@ -129,24 +129,24 @@ extension MQTTConnection {
     }
 
     /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the
-    /// connection (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state.
-    /// Returns CONNACK's session-present flag and the state saved by the session's previous connection.
+    /// connection (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state (on disk,
+    /// `VHost.mqttSessions`). Returns CONNACK's session-present flag and the QoS 2 state the session had.
     private func openSession(
-        vhost: VHost, key: MQTTSessionRegistry.Key
-    ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionState) {
+        vhost: VHost, key: MQTTSessionRegistry.Key, clientId: ByteString
+    ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionStates.Entry) {
         let queueName = key.sessionQueue
         var existing = vhost.queue(named: queueName)
         if let q = existing, cleanSession || q.autoDelete {
             // A clean session discards any previous one [MQTT-3.1.2-6]; a leftover clean queue is not a session.
             _ = try? vhost.deleteQueue(name: queueName, ifUnused: false, ifEmpty: false, connection: 0)
-            _ = server.sessions.takeState(key)
             existing = nil
         }
+        if existing == nil { vhost.mqttSessions.ended(clientId) }
         let q = try vhost.declareQueue(
             name: queueName, durable: !cleanSession, exclusiveOwner: nil, autoDelete: cleanSession,
             arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
         ).queue
-        let saved = cleanSession ? MQTTSessionState() : (server.sessions.takeState(key) ?? MQTTSessionState())
+        let saved = cleanSession ? MQTTSessionStates.Entry() : vhost.mqttSessions.entry(for: clientId)
         handle = ConsumerHandle(
             tag: Self.consumerTag, queue: q, noAck: false, exclusive: false,
             prefetch: configuration.maxInflightMessages, channelCredit: nil, channelID: 0,
@@ -173,23 +173,18 @@ extension MQTTConnection {
     }
 
     /// Ends a connected session: will, consumer, unacknowledged messages back to the queue in order (they go
-    /// out again with DUP=1 and their packet ids on reconnect), saved QoS 2 state, registry.
+    /// out again with DUP=1 and their packet ids on reconnect), registry. A persistent session's QoS 2 state is
+    /// already on disk (`VHost.mqttSessions`), written as it changed.
     func endSession() {
         if let will = will.connectionEnded() { publishWill(will) }
-        let (unacknowledged, released) = outbound.end()
+        let (unacknowledged, _) = outbound.end()
         if let handle, let queue {
             queue.removeConsumer(handle)
             queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
             handle.releaseWindow(Int(pausedWindow))
         }
         server.loggedOut(self)
-        if let key {
-            if !cleanSession {
-                server.sessions.saveState(
-                    key, MQTTSessionState(inboundQoS2: inbound.awaitingRelease, pendingPubRel: released))
-            }
-            server.sessions.release(key, by: self)
-        }
+        if let key { server.sessions.release(key, by: self) }
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")
     }
 

@@ -85,13 +85,20 @@ extension MQTTConnection: LoopConsumer {
 
     func handlePubRec(_ id: UInt16) {
         guard case .release(let delivered) = outbound.pubRec(id) else { return }
+        // A persistent session records the id before the message leaves its queue, and sends PUBREL once that is
+        // durable: after a crash PUBREL is resent instead of the message being lost or delivered twice.
+        var generation: UInt64 = 0
+        if delivered != nil, !cleanSession, let vhost { generation = vhost.mqttSessions.outboundPending(clientId, id) }
         // The client has the message: it counts as delivered; its credit comes back with PUBCOMP.
         if let delivered, let queue { queue.acknowledged([delivered]) }
-        send(.pubRel(.init(packetId: id)))
+        sendWhenDurable(.pubRel(.init(packetId: id)), generation: generation)
     }
 
     func handlePubComp(_ id: UInt16) {
-        guard outbound.pubComp(id), let handle, let queue else { return }
+        let wasReleased = outbound.inflight[id]?.released == true
+        let fromQueue = outbound.pubComp(id)
+        if wasReleased, !cleanSession, let vhost { vhost.mqttSessions.outboundCompleted(clientId, id) }
+        guard fromQueue, let handle, let queue else { return }
         handle.releaseCredit()
         queue.creditAvailable()
     }

@@ -30,8 +30,18 @@ extension MQTTConnection {
         var generation: UInt64 = 0
         if decision.route {
             generation = route(topic: p.topic, payload: p.payload, qos: p.qos.rawValue, retain: p.retain)
+            if p.qos == .exactlyOnce, !cleanSession, let vhost, let id = p.packetId {
+                // PUBREC only once the dedupe record is durable too: a PUBLISH resent after a crash is not routed twice.
+                generation = max(generation, vhost.mqttSessions.inboundPending(clientId, id))
+            }
         }
         guard let ack = decision.ack else { return }
+        sendWhenDurable(ack, generation: generation)
+    }
+
+    /// Sends `ack` once sync `generation` is durable (0: nothing to wait for), after the acknowledgements queued
+    /// before it.
+    func sendWhenDurable(_ ack: MQTTPacket, generation: UInt64) {
         if acks.canSendAtOnce(generation: generation) {
             send(ack)
         } else {
@@ -69,8 +79,13 @@ extension MQTTConnection {
         }
     }
 
+    /// PUBREL: PUBCOMP goes once a persistent session's release is durable, so the id is never deduplicated again
+    /// after the client reuses it.
     func handlePubRel(_ id: UInt16) {
-        send(inbound.pubRel(id))
+        let known = inbound.awaitingRelease.contains(id)
+        let comp = inbound.pubRel(id)
+        guard known, !cleanSession, let vhost else { return sendWhenDurable(comp, generation: 0) }
+        sendWhenDurable(comp, generation: vhost.mqttSessions.inboundReleased(clientId, id))
     }
 
     /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping; retained messages are stored first.

@@ -222,9 +222,11 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         cleanSession = true
         let queue = self.queue
         let vhost = self.vhost
+        let clientId = self.clientId
         connection.close()
         if let queue, let vhost {
             _ = try? vhost.deleteQueue(name: queue.name, ifUnused: false, ifEmpty: false, connection: 0)
+            vhost.mqttSessions.ended(clientId)
         }
     }
 

@@ -95,14 +95,14 @@ public final class MQTTServer: Sendable {
     /// QoS 2 state is forgotten. False when there is no such session.
     public func endSession(vhost vhostName: String, clientId: ByteString) -> Bool {
         let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: clientId)
-        let hadState = sessions.takeState(key) != nil
         if let c = sessions.connection(for: key) {
             c.eventLoop.execute { c.endSessionByOperator() }
             return true
         }
-        guard let vhost = broker.vhost(named: vhostName), vhost.queue(named: key.sessionQueue) != nil else {
-            return hadState
-        }
+        guard let vhost = broker.vhost(named: vhostName) else { return false }
+        let hadState = vhost.mqttSessions.entry(for: clientId) != .init()
+        vhost.mqttSessions.ended(clientId)
+        guard vhost.queue(named: key.sessionQueue) != nil else { return hadState }
         _ = try? vhost.deleteQueue(name: key.sessionQueue, ifUnused: false, ifEmpty: false, connection: 0)
         return true
     }

@@ -2,8 +2,9 @@ import AMQPValues
 import Locks
 import MQTTCodec
 
-/// Client ids in use and persistent session state, per vhost (the same client id in two vhosts is two
-/// sessions). Touched at CONNECT and disconnect only, never per message.
+/// Client ids in use, per vhost (the same client id in two vhosts is two sessions), for takeover. Touched at
+/// CONNECT and disconnect only, never per message. The QoS 2 state of persistent sessions is kept by the vhost
+/// (`VHost.mqttSessions`), on disk.
 final class MQTTSessionRegistry: Sendable {
     /// A session: its vhost and client id. The client id is kept as the session queue's name `mqtt.<client_id>`,
     /// whose bytes the queue then shares, so a connected client holds its id once.
@@ -25,7 +26,6 @@ final class MQTTSessionRegistry: Sendable {
 
     private struct State {
         var connected: [Key: MQTTConnectionRef] = [:]
-        var persistent: [Key: MQTTSessionState] = [:]
     }
 
     private let state = Lock(State())
@@ -46,16 +46,6 @@ final class MQTTSessionRegistry: Sendable {
                 s.connected[key] = nil
             }
         }
-    }
-
-    /// The saved state of a persistent session, removed from the registry (the connection owns it while connected).
-    func takeState(_ key: Key) -> MQTTSessionState? {
-        state.withLock { $0.persistent.removeValue(forKey: key) }
-    }
-
-    /// Saves a persistent session's state when its connection ends.
-    func saveState(_ key: Key, _ session: MQTTSessionState) {
-        state.withLock { $0.persistent[key] = session }
     }
 
     /// The live connection of `key`, if any.

@@ -1,0 +1,192 @@
+import AMQPValues
+import Bytes
+import Locks
+import Storage
+
+/// The QoS 2 state of the persistent MQTT sessions of one vhost, by client id, kept across restarts and `kill -9`
+/// (MQTT 3.1.1 §4.3.3, §4.4): inbound packet ids answered with PUBREC and awaiting PUBREL (a resent PUBLISH with
+/// one of them is not routed again), and outbound packet ids the client acknowledged with PUBREC, for which PUBREL
+/// is resent on reconnect until PUBCOMP.
+///
+/// Each change appends one small record to the vhost's session log, synced by the `SyncCoordinator` with the rest
+/// of a round; the frontend sends the acknowledgement that depends on a change (PUBREC, PUBCOMP, PUBREL) only once
+/// the generation it got back is durable. The log is compacted into a snapshot when it grows past twice the live
+/// state. Clean sessions never come here.
+///
+/// Log record: op `u8` | client id length `u16` | client id | packet id `u16` (absent for op 0), where op is
+/// 0 session ended, 1 inbound awaiting PUBREL, 2 inbound released, 3 outbound awaiting PUBCOMP, 4 outbound
+/// completed. Snapshot: per session, client id length `u16` | client id | inbound count `u16` | ids | outbound
+/// count `u16` | ids (outbound in the order PUBREL was first sent).
+public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
+    /// One session's state.
+    public struct Entry: Equatable, Sendable {
+        /// Inbound QoS 2 packet ids awaiting PUBREL.
+        public var awaitingRelease: Set<UInt16> = []
+        /// Outbound QoS 2 packet ids awaiting PUBCOMP, oldest first.
+        public var awaitingCompletion: [UInt16] = []
+
+        public init(awaitingRelease: Set<UInt16> = [], awaitingCompletion: [UInt16] = []) {
+            self.awaitingRelease = awaitingRelease
+            self.awaitingCompletion = awaitingCompletion
+        }
+
+        var isEmpty: Bool { awaitingRelease.isEmpty && awaitingCompletion.isEmpty }
+    }
+
+    private enum Op: UInt8 {
+        case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted
+    }
+
+    private struct State {
+        var sessions: [ByteString: Entry] = [:]
+        var log: AppendLog?
+        var scratch = ByteBuffer()
+        var records = 0
+    }
+
+    private let state: Lock<State>
+    private let coordinator: SyncCoordinator?
+    private let vhostName: String
+
+    /// A store kept in memory only.
+    public init() {
+        state = Lock(State())
+        coordinator = nil
+        vhostName = ""
+    }
+
+    /// A store persisted in `directory`, restored from it.
+    init(directory: String, vhost: String, coordinator: SyncCoordinator, logger: Logger) throws(StorageError) {
+        self.coordinator = coordinator
+        vhostName = vhost
+        let log = try AppendLog(directory: directory, name: "mqtt-sessions") { logger.warning($0) }
+        var restored = State()
+        if let snapshot = try log.readSnapshot() {
+            var buf = ByteBuffer(bytes: snapshot)
+            while let n = buf.readInteger(as: UInt16.self), let id = buf.readBytes(Int(n)) {
+                var e = Entry()
+                guard let inbound = Self.readIds(&buf), let outbound = Self.readIds(&buf) else { break }
+                e.awaitingRelease = Set(inbound)
+                e.awaitingCompletion = outbound
+                restored.sessions[ByteString(id)] = e
+            }
+        }
+        try log.replay { raw in
+            var record = ByteBuffer(bytes: raw)
+            guard let byte = record.readUInt8(), let op = Op(rawValue: byte), let n = record.readInteger(as: UInt16.self),
+                let id = record.readBytes(Int(n))
+            else { return }
+            Self.apply(op, client: ByteString(id), packetId: record.readInteger(as: UInt16.self), to: &restored)
+            restored.records += 1
+        }
+        restored.log = log
+        state = Lock(restored)
+    }
+
+    private static func readIds(_ buf: inout ByteBuffer) -> [UInt16]? {
+        guard let count = buf.readInteger(as: UInt16.self) else { return nil }
+        var ids: [UInt16] = []
+        ids.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let id = buf.readInteger(as: UInt16.self) else { return nil }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    private static func apply(_ op: Op, client: ByteString, packetId: UInt16?, to s: inout State) {
+        if op == .ended {
+            s.sessions[client] = nil
+            return
+        }
+        guard let id = packetId else { return }
+        var e = s.sessions[client] ?? Entry()
+        switch op {
+        case .inboundPending: e.awaitingRelease.insert(id)
+        case .inboundReleased: e.awaitingRelease.remove(id)
+        case .outboundPending: if !e.awaitingCompletion.contains(id) { e.awaitingCompletion.append(id) }
+        case .outboundCompleted: e.awaitingCompletion.removeAll { $0 == id }
+        case .ended: break
+        }
+        s.sessions[client] = e.isEmpty ? nil : e
+    }
+
+    /// The saved state of `client`'s session (empty when it has none).
+    public func entry(for client: ByteString) -> Entry {
+        state.withLock { $0.sessions[client] ?? Entry() }
+    }
+
+    /// Sessions with saved state.
+    public var count: Int { state.withLock { $0.sessions.count } }
+
+    /// An inbound QoS 2 PUBLISH `id` was routed: PUBREC may go once the returned generation is durable (0: now).
+    public func inboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.inboundPending, client, id) }
+
+    /// PUBREL for inbound `id` arrived: PUBCOMP may go once the returned generation is durable.
+    public func inboundReleased(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.inboundReleased, client, id) }
+
+    /// The client acknowledged outbound QoS 2 message `id` with PUBREC: PUBREL may go once the returned
+    /// generation is durable.
+    public func outboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.outboundPending, client, id) }
+
+    /// PUBCOMP for outbound `id` arrived.
+    @discardableResult
+    public func outboundCompleted(_ client: ByteString, _ id: UInt16) -> UInt64 {
+        record(.outboundCompleted, client, id)
+    }
+
+    /// The session ended (clean start, or its queue was deleted): its state is forgotten.
+    @discardableResult
+    public func ended(_ client: ByteString) -> UInt64 {
+        let known = state.withLock { $0.sessions[client] != nil }
+        return known ? record(.ended, client, nil) : 0
+    }
+
+    private func record(_ op: Op, _ client: ByteString, _ id: UInt16?) -> UInt64 {
+        let wrote: Bool = state.withLock { s in
+            Self.apply(op, client: client, packetId: id, to: &s)
+            guard let log = s.log else { return false }
+            s.scratch.clear()
+            s.scratch.writeUInt8(op.rawValue)
+            s.scratch.writeInteger(UInt16(client.count))
+            s.scratch.writeBytes(client.bytes)
+            if let id { s.scratch.writeInteger(id) }
+            do {
+                try s.scratch.withReadableBytes { try log.append($0) }
+                s.records += 1
+                return true
+            } catch {
+                Logger(label: "storage").error("cannot write the MQTT session state of '\(client)': \(error)")
+                return false
+            }
+        }
+        guard wrote, let coordinator else { return 0 }
+        return coordinator.markDirty(self)
+    }
+
+    public var syncDescription: String { "MQTT session state of vhost '\(vhostName)'" }
+
+    /// Syncs the log, compacting it first when it holds many more records than there are live ids.
+    public func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
+        try state.withLock { (s: inout State) throws(StorageError) in
+            guard let log = s.log else { return nil }
+            let live = s.sessions.values.reduce(0) { $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count }
+            if s.records > max(4096, 2 * live) {
+                var snapshot = ByteBuffer()
+                for (client, e) in s.sessions {
+                    snapshot.writeInteger(UInt16(client.count))
+                    snapshot.writeBytes(client.bytes)
+                    snapshot.writeInteger(UInt16(e.awaitingRelease.count))
+                    for id in e.awaitingRelease.sorted() { snapshot.writeInteger(id) }
+                    snapshot.writeInteger(UInt16(e.awaitingCompletion.count))
+                    for id in e.awaitingCompletion { snapshot.writeInteger(id) }
+                }
+                try log.compact(with: snapshot.readableBytesArray)
+                s.records = 0
+            } else {
+                try log.sync()
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import AMQPValues
+import Foundation
+import Testing
+
+@testable import AMQPModel
+
+@Suite("MQTT session QoS 2 state: durable, restored, compacted")
+struct MQTTSessionStatesTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("gw-sessions-\(UUID().uuidString)").path
+
+    private func open(_ coordinator: SyncCoordinator) -> MQTTSessionStates {
+        VHost(
+            name: "/", scheduler: RecordingScheduler(),
+            storage: MessageStorage(root: root, segmentSize: 4096, codec: TestCodec(), coordinator: coordinator)
+        ).mqttSessions
+    }
+
+    private func waitDurable(_ coordinator: SyncCoordinator, _ generation: UInt64) {
+        #expect(generation > 0)
+        #expect(waitUntil(timeoutMs: 5_000) { coordinator.outcome(generation) != nil })
+        #expect(coordinator.outcome(generation) == true)
+    }
+
+    @Test("each change is durable at the generation it returns and is there after a reopen")
+    func survivesReopen() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let s1 = open(c1)
+        _ = s1.inboundPending("dev1", 7)
+        _ = s1.inboundPending("dev1", 9)
+        _ = s1.inboundReleased("dev1", 7)
+        _ = s1.outboundPending("dev1", 3)
+        _ = s1.outboundPending("dev1", 1)
+        _ = s1.outboundPending("dev2", 5)
+        let last = s1.outboundCompleted("dev2", 5)
+        waitDurable(c1, last)
+        #expect(s1.entry(for: "dev1") == .init(awaitingRelease: [9], awaitingCompletion: [3, 1]))
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        let s2 = open(c2)
+        #expect(s2.entry(for: "dev1") == .init(awaitingRelease: [9], awaitingCompletion: [3, 1]))
+        #expect(s2.entry(for: "dev2") == .init())
+        #expect(s2.count == 1)
+        waitDurable(c2, s2.ended("dev1"))
+        c2.shutdown()
+        let c3 = SyncCoordinator(syncEnabled: true)
+        defer { c3.shutdown() }
+        #expect(open(c3).count == 0)
+    }
+
+    @Test("thousands of changes are compacted into a snapshot that restores the same state")
+    func compaction() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let s1 = open(c1)
+        var last: UInt64 = 0
+        for i in 0..<10_000 {
+            let id = UInt16(i % 500 + 1)
+            last = i % 2 == 0 ? s1.inboundPending("dev", id) : s1.inboundReleased("dev", id)
+        }
+        _ = s1.outboundPending("other", 42)
+        last = s1.inboundPending("dev", 60_000)
+        waitDurable(c1, last)
+        let expected = s1.entry(for: "dev")
+        c1.shutdown()
+        let logs = (try? FileManager.default.subpathsOfDirectory(atPath: root + "/sessions")) ?? []
+        #expect(logs.contains { $0.hasSuffix("mqtt-sessions.snapshot") })
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let s2 = open(c2)
+        #expect(s2.entry(for: "dev") == expected)
+        #expect(s2.entry(for: "other").awaitingCompletion == [42])
+    }
+
+    @Test("without storage the state is kept in memory and nothing waits for a sync")
+    func inMemory() {
+        let s = MQTTSessionStates()
+        #expect(s.inboundPending("a", 1) == 0)
+        #expect(s.entry(for: "a").awaitingRelease == [1])
+        #expect(s.ended("a") == 0)
+        #expect(s.count == 0)
+    }
+}

@@ -1,5 +1,6 @@
 import AMQPValues
 import Bytes
+import Clocks
 import Foundation
 import Locks
 import Storage
@@ -81,6 +82,44 @@ struct DurableQueueTests {
         let entries = q2.peek(limit: 1_000)
         #expect(entries.map { String(decoding: $0.message.body, as: UTF8.self) } == (1..<300).map { "m\($0)" })
         #expect(entries.allSatisfy { $0.redelivered })
+    }
+
+    @Test("a recovered entry keeps its subscription QoS, and its expiry counts the time the broker was down")
+    func entryFieldsSurviveReopen() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let v1 = vhost(c1)
+        let q1 = try v1.declareQueue(
+            name: "dq", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
+        ).queue
+        var qos2 = BasicProperties()
+        qos2.deliveryMode = 2
+        qos2.headers = ["x-mqtt-publish-qos": .int8(2)]
+        _ = q1.enqueue(Message(exchange: "", routingKey: "dq", properties: qos2, body: [1], alarm: testAlarm), qos: 1)
+        var shortLived = persistent("short")
+        shortLived = Message(
+            exchange: "", routingKey: "dq",
+            properties: { var p = shortLived.properties; p.expiration = "200"; return p }(), body: [2], alarm: testAlarm)
+        _ = q1.enqueue(shortLived)
+        var longLived = shortLived.properties
+        longLived.expiration = "600000"
+        _ = q1.enqueue(Message(exchange: "", routingKey: "dq", properties: longLived, body: [3], alarm: testAlarm))
+        try waitDurable(c1, c1.markDirty(q1))
+        c1.shutdown()
+        let start = MonotonicClock.milliseconds()
+        #expect(waitUntil { MonotonicClock.milliseconds() > start + 300 })
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let q2 = try vhost(c2).declareQueue(
+            name: "dq", durable: true, exclusiveOwner: nil, autoDelete: false, arguments: [:], connection: 1
+        ).queue
+        let entries = q2.peek(limit: 10)
+        #expect(entries.map(\.message.body) == [[1], [2], [3]])
+        #expect(entries.map(\.qos) == [1, 0, 0])
+        let now = MonotonicClock.milliseconds()
+        #expect(entries[1].expiresAt <= now, "the 200 ms TTL ran out while the broker was down")
+        #expect(entries[2].expiresAt > now + 590_000 && entries[2].expiresAt <= now + 600_000)
     }
 
     @Test("a transient queue and a queue declared without storage write nothing")

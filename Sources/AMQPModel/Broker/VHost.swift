@@ -211,7 +211,7 @@ public final class VHost: @unchecked Sendable {
                 return (existing, false, false)
             }
             var store: any QueueStore = InMemoryQueueStore()
-            var recovered: [(message: Message, position: SegmentPosition)] = []
+            var recovered: [RecoveredEntry] = []
             if durable, let storage = self.storage {
                 do {
                     let durableStore = try storage.openStore(vhost: self.name, queue: name)

@@ -1,4 +1,5 @@
 import Bytes
+import Clocks
 import Storage
 
 /// The store of a durable queue: ready messages in memory (an `InMemoryQueueStore`), and the records of its
@@ -6,6 +7,10 @@ import Storage
 ///
 /// Non-persistent messages in a durable queue are kept in memory only, as RabbitMQ does: they do not survive
 /// a restart. Every message found on disk at start is ready again, flagged redelivered.
+///
+/// Record: `0xE1` | subscription QoS `u8` | expiry as Unix milliseconds `i64` (`Int64.max`: never) | the message
+/// (`MessageCodec`). Records from before the entry fields were kept are the bare message, whose codec format byte
+/// is never `0xE1`.
 public final class DurableQueueStore: QueueStore {
     private let ready = InMemoryQueueStore()
     private let segments: SegmentStore
@@ -21,19 +26,33 @@ public final class DurableQueueStore: QueueStore {
     }
 
     /// The messages found on disk, in order, with their positions; records that do not decode are settled and logged.
-    func recover() throws(StorageError) -> [(message: Message, position: SegmentPosition)] {
-        var found: [(Message, SegmentPosition)] = []
+    func recover() throws(StorageError) -> [RecoveredEntry] {
+        var found: [RecoveredEntry] = []
         var broken: [SegmentPosition] = []
         try segments.forEachUnacked { position, bytes in
             var record = ByteBuffer(bytes: bytes)
-            if let m = codec.decode(&record) { found.append((m, position)) } else { broken.append(position) }
+            var qos: UInt8?
+            var expiresAt: Int64?
+            if record.peekUInt8() == Self.entryMarker {
+                _ = record.readUInt8()
+                qos = record.readUInt8()
+                expiresAt = record.readInteger(as: Int64.self)
+            }
+            if let m = codec.decode(&record) {
+                found.append(RecoveredEntry(message: m, position: position, qos: qos, expiresAtUnix: expiresAt))
+            } else {
+                broken.append(position)
+            }
         }
         for p in broken {
             logger.warning("dropping an undecodable message record at segment \(p.segment) offset \(p.offset)")
             try? segments.ack(p)
         }
-        return found.map { (message: $0.0, position: $0.1) }
+        return found
     }
+
+    /// The first byte of a record that carries its entry's fields.
+    static let entryMarker: UInt8 = 0xE1
 
     public var count: Int { ready.count }
     public var byteCount: Int { ready.byteCount }
@@ -43,6 +62,12 @@ public final class DurableQueueStore: QueueStore {
     public func persist(_ entry: QueueEntry) throws(StorageError) -> QueueEntry {
         guard entry.message.properties.isPersistent, entry.position == nil else { return entry }
         scratch.clear()
+        scratch.writeUInt8(Self.entryMarker)
+        scratch.writeUInt8(entry.qos)
+        let expiresAtUnix =
+            entry.expiresAt == .max
+            ? Int64.max : MonotonicClock.unixMilliseconds() &+ (entry.expiresAt &- MonotonicClock.milliseconds())
+        scratch.writeInteger(expiresAtUnix)
         codec.encode(entry.message, into: &scratch)
         let result = scratch.withReadableBytes { raw in Result { () throws(StorageError) in try segments.append(raw) } }
         var e = entry

@@ -290,22 +290,30 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     /// Puts messages recovered from the message store back as ready, flagged redelivered (a restart counts as
-    /// a delivery attempt). TTLs start again from now. Nothing expires here: the vhost calls `expireHead` once
-    /// the queue is registered and no lock is held (`RecoveryGate`).
-    func restore(_ recovered: [(message: Message, position: SegmentPosition)]) {
+    /// a delivery attempt), with the subscription QoS and expiry their entries had (expiry kept as Unix time, so
+    /// downtime counts). Records from before those were kept take the publish QoS, and their TTLs start again from
+    /// now. Nothing expires here: the vhost calls `expireHead` once the queue is registered and no lock is held
+    /// (`RecoveryGate`).
+    func restore(_ recovered: [RecoveredEntry]) {
         guard !recovered.isEmpty else { return }
         let now = MonotonicClock.milliseconds()
+        let unixNow = MonotonicClock.unixMilliseconds()
         state.withLock { s in
             s.makeCounters()
             let ttl = s.limits.value.messageTTL
-            for (m, p) in recovered {
+            for r in recovered {
+                let m = r.message
                 var expiresAt = Int64.max
-                if let ttl { expiresAt = now &+ ttl }
-                if let ttl = m.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+                if let unix = r.expiresAtUnix {
+                    if unix != .max { expiresAt = now &+ (unix &- unixNow) }
+                } else {
+                    if let ttl { expiresAt = now &+ ttl }
+                    if let ttl = m.properties.expirationMilliseconds { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+                }
                 var e = QueueEntry(
                     message: m, sequence: s.nextSequence, expiresAt: expiresAt, redelivered: true,
-                    qos: m.mqttPublishQoS)
-                e.position = p
+                    qos: r.qos ?? m.mqttPublishQoS)
+                e.position = r.position
                 s.nextSequence &+= 1
                 s.store.append(e)
             }

@@ -366,3 +366,29 @@ def test_resubscribe_after_restart_replaces_the_restored_subscription(restartabl
             "restored from disk was not replaced [MQTT-3.8.4-3]")
     finally:
         sub.close()
+
+
+def test_restart_keeps_the_subscription_qos_of_queued_mqtt_messages(restartable_gateway):
+    """A QoS 2 message queued for a QoS 1 subscription goes out at QoS 1 after a restart too (the entry's granted
+    QoS is stored with the message, not recomputed from the publish QoS)."""
+    gw = restartable_gateway()
+    client_id = unique("sq").replace(".", "-")
+    topic = unique("sqt").replace(".", "-")
+    sub = MQTTClient(gw.target, client_id, clean_session=False)
+    sub.connected()
+    assert sub.subscribe([(f"{topic}/#", 1)]) == [1]
+    sub.close()
+    pub = MQTTClient(gw.target, client_id + "-pub", clean_session=True)
+    pub.connected()
+    pub.publish(f"{topic}/m", b"granted-1", 2)
+    pub.close()
+
+    target = restart_or_fail(gw, kill=True)
+    sub = MQTTClient(target, client_id, clean_session=False)
+    try:
+        assert sub.connected().connack.session_present is True
+        got = sub.wait_for(lambda ms: any(m.payload == b"granted-1" for m in ms), 10, "the queued message")
+        assert [m.qos for m in got if m.payload == b"granted-1"] == [1], \
+            f"the message queued for a QoS 1 subscription came back at QoS {[m.qos for m in got]}"
+    finally:
+        sub.close()

@@ -73,6 +73,27 @@ struct MQTTSessionStatesTests {
         #expect(s2.entry(for: "other").awaitingCompletion == [42])
     }
 
+    @Test("shared subscriptions a session holds survive a reopen and tell whether a group queue must stay")
+    func sharedSubscriptions() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let s1 = open(c1)
+        _ = s1.sharedHeld("a", "$share/g/t", qos: 1)
+        _ = s1.sharedHeld("b", "$share/g/t", qos: 2)
+        _ = s1.sharedHeld("b", "$share/h/u", qos: 0)
+        waitDurable(c1, s1.sharedDropped("b", "$share/g/t"))
+        c1.shutdown()
+        let c2 = SyncCoordinator(syncEnabled: true)
+        defer { c2.shutdown() }
+        let s2 = open(c2)
+        #expect(s2.entry(for: "a").shared == ["$share/g/t": 1])
+        #expect(s2.entry(for: "b").shared == ["$share/h/u": 0])
+        #expect(s2.isHeld(shared: "$share/g/t"))
+        _ = s2.ended("a")
+        #expect(!s2.isHeld(shared: "$share/g/t"))
+        #expect(s2.sharedDropped("a", "$share/g/t") == 0, "dropping what is not held writes nothing")
+    }
+
     @Test("without storage the state is kept in memory and nothing waits for a sync")
     func inMemory() {
         let s = MQTTSessionStates()

@@ -3,20 +3,23 @@ import Bytes
 import Locks
 import Storage
 
-/// The QoS 2 state of the persistent MQTT sessions of one vhost, by client id, kept across restarts and `kill -9`
-/// (MQTT 3.1.1 §4.3.3, §4.4): inbound packet ids answered with PUBREC and awaiting PUBREL (a resent PUBLISH with
-/// one of them is not routed again), and outbound packet ids the client acknowledged with PUBREC, for which PUBREL
-/// is resent on reconnect until PUBCOMP.
+/// The state of the persistent MQTT sessions of one vhost that is not a queue or a binding, by client id, kept
+/// across restarts and `kill -9`: the QoS 2 handshakes (MQTT 3.1.1 §4.3.3, §4.4) — inbound packet ids answered
+/// with PUBREC and awaiting PUBREL (a resent PUBLISH with one of them is not routed again), and outbound packet ids
+/// the client acknowledged with PUBREC, for which PUBREL is resent on reconnect until PUBCOMP — and the shared
+/// subscriptions (`$share/{group}/{filter}`) the session holds, with their QoS.
 ///
 /// Each change appends one small record to the vhost's session log, synced by the `SyncCoordinator` with the rest
 /// of a round; the frontend sends the acknowledgement that depends on a change (PUBREC, PUBCOMP, PUBREL) only once
 /// the generation it got back is durable. The log is compacted into a snapshot when it grows past twice the live
 /// state. Clean sessions never come here.
 ///
-/// Log record: op `u8` | client id length `u16` | client id | packet id `u16` (absent for op 0), where op is
-/// 0 session ended, 1 inbound awaiting PUBREL, 2 inbound released, 3 outbound awaiting PUBCOMP, 4 outbound
-/// completed. Snapshot: per session, client id length `u16` | client id | inbound count `u16` | ids | outbound
-/// count `u16` | ids (outbound in the order PUBREL was first sent).
+/// Log record: op `u8` | client id length `u16` | client id | operand, where op is 0 session ended (no operand),
+/// 1 inbound awaiting PUBREL, 2 inbound released, 3 outbound awaiting PUBCOMP, 4 outbound completed (operand: packet
+/// id `u16`), 5 shared subscription held, 6 shared subscription dropped (operand: filter length `u16` | filter |
+/// QoS `u8`, the QoS absent for 6). Snapshot: per session, client id length `u16` | client id | inbound count `u16`
+/// | ids | outbound count `u16` | ids (in the order PUBREL was first sent) | shared count `u16` | per shared
+/// subscription filter length `u16` | filter | QoS `u8`.
 public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     /// One session's state.
     public struct Entry: Equatable, Sendable {
@@ -24,17 +27,27 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         public var awaitingRelease: Set<UInt16> = []
         /// Outbound QoS 2 packet ids awaiting PUBCOMP, oldest first.
         public var awaitingCompletion: [UInt16] = []
+        /// Shared subscriptions (`$share/{group}/{filter}`) and their QoS.
+        public var shared: [ByteString: UInt8] = [:]
 
-        public init(awaitingRelease: Set<UInt16> = [], awaitingCompletion: [UInt16] = []) {
+        public init(awaitingRelease: Set<UInt16> = [], awaitingCompletion: [UInt16] = [], shared: [ByteString: UInt8] = [:]) {
             self.awaitingRelease = awaitingRelease
             self.awaitingCompletion = awaitingCompletion
+            self.shared = shared
         }
 
-        var isEmpty: Bool { awaitingRelease.isEmpty && awaitingCompletion.isEmpty }
+        var isEmpty: Bool { awaitingRelease.isEmpty && awaitingCompletion.isEmpty && shared.isEmpty }
     }
 
     private enum Op: UInt8 {
-        case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted
+        case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted, sharedHeld, sharedDropped
+    }
+
+    /// What a record changes besides its op and client.
+    private enum Operand {
+        case none
+        case packetId(UInt16)
+        case shared(ByteString, qos: UInt8?)
     }
 
     private struct State {
@@ -65,9 +78,16 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             var buf = ByteBuffer(bytes: snapshot)
             while let n = buf.readInteger(as: UInt16.self), let id = buf.readBytes(Int(n)) {
                 var e = Entry()
-                guard let inbound = Self.readIds(&buf), let outbound = Self.readIds(&buf) else { break }
+                guard let inbound = Self.readIds(&buf), let outbound = Self.readIds(&buf),
+                    let sharedCount = buf.readInteger(as: UInt16.self)
+                else { break }
                 e.awaitingRelease = Set(inbound)
                 e.awaitingCompletion = outbound
+                for _ in 0..<sharedCount {
+                    guard let n = buf.readInteger(as: UInt16.self), let f = buf.readBytes(Int(n)), let q = buf.readUInt8()
+                    else { break }
+                    e.shared[ByteString(f)] = q
+                }
                 restored.sessions[ByteString(id)] = e
             }
         }
@@ -76,7 +96,17 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             guard let byte = record.readUInt8(), let op = Op(rawValue: byte), let n = record.readInteger(as: UInt16.self),
                 let id = record.readBytes(Int(n))
             else { return }
-            Self.apply(op, client: ByteString(id), packetId: record.readInteger(as: UInt16.self), to: &restored)
+            let operand: Operand
+            switch op {
+            case .ended: operand = .none
+            case .sharedHeld, .sharedDropped:
+                guard let n = record.readInteger(as: UInt16.self), let f = record.readBytes(Int(n)) else { return }
+                operand = .shared(ByteString(f), qos: record.readUInt8())
+            default:
+                guard let packetId = record.readInteger(as: UInt16.self) else { return }
+                operand = .packetId(packetId)
+            }
+            Self.apply(op, client: ByteString(id), operand, to: &restored)
             restored.records += 1
         }
         restored.log = log
@@ -94,19 +124,20 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         return ids
     }
 
-    private static func apply(_ op: Op, client: ByteString, packetId: UInt16?, to s: inout State) {
+    private static func apply(_ op: Op, client: ByteString, _ operand: Operand, to s: inout State) {
         if op == .ended {
             s.sessions[client] = nil
             return
         }
-        guard let id = packetId else { return }
         var e = s.sessions[client] ?? Entry()
-        switch op {
-        case .inboundPending: e.awaitingRelease.insert(id)
-        case .inboundReleased: e.awaitingRelease.remove(id)
-        case .outboundPending: if !e.awaitingCompletion.contains(id) { e.awaitingCompletion.append(id) }
-        case .outboundCompleted: e.awaitingCompletion.removeAll { $0 == id }
-        case .ended: break
+        switch (op, operand) {
+        case (.inboundPending, .packetId(let id)): e.awaitingRelease.insert(id)
+        case (.inboundReleased, .packetId(let id)): e.awaitingRelease.remove(id)
+        case (.outboundPending, .packetId(let id)): if !e.awaitingCompletion.contains(id) { e.awaitingCompletion.append(id) }
+        case (.outboundCompleted, .packetId(let id)): e.awaitingCompletion.removeAll { $0 == id }
+        case (.sharedHeld, .shared(let filter, let qos?)): e.shared[filter] = qos
+        case (.sharedDropped, .shared(let filter, _)): e.shared[filter] = nil
+        default: return
         }
         s.sessions[client] = e.isEmpty ? nil : e
     }
@@ -120,37 +151,68 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     public var count: Int { state.withLock { $0.sessions.count } }
 
     /// An inbound QoS 2 PUBLISH `id` was routed: PUBREC may go once the returned generation is durable (0: now).
-    public func inboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.inboundPending, client, id) }
+    public func inboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 {
+        record(.inboundPending, client, .packetId(id))
+    }
 
     /// PUBREL for inbound `id` arrived: PUBCOMP may go once the returned generation is durable.
-    public func inboundReleased(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.inboundReleased, client, id) }
+    public func inboundReleased(_ client: ByteString, _ id: UInt16) -> UInt64 {
+        record(.inboundReleased, client, .packetId(id))
+    }
 
     /// The client acknowledged outbound QoS 2 message `id` with PUBREC: PUBREL may go once the returned
     /// generation is durable.
-    public func outboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 { record(.outboundPending, client, id) }
+    public func outboundPending(_ client: ByteString, _ id: UInt16) -> UInt64 {
+        record(.outboundPending, client, .packetId(id))
+    }
 
     /// PUBCOMP for outbound `id` arrived.
     @discardableResult
     public func outboundCompleted(_ client: ByteString, _ id: UInt16) -> UInt64 {
-        record(.outboundCompleted, client, id)
+        record(.outboundCompleted, client, .packetId(id))
+    }
+
+    /// The session subscribed to the shared subscription `filter` (`$share/{group}/{filter}`) at `qos`.
+    @discardableResult
+    public func sharedHeld(_ client: ByteString, _ filter: ByteString, qos: UInt8) -> UInt64 {
+        record(.sharedHeld, client, .shared(filter, qos: qos))
+    }
+
+    /// The session unsubscribed from the shared subscription `filter`.
+    @discardableResult
+    public func sharedDropped(_ client: ByteString, _ filter: ByteString) -> UInt64 {
+        let known = state.withLock { $0.sessions[client]?.shared[filter] != nil }
+        return known ? record(.sharedDropped, client, .shared(filter, qos: nil)) : 0
+    }
+
+    /// True when some persistent session holds the shared subscription `filter` (its queue must stay).
+    public func isHeld(shared filter: ByteString) -> Bool {
+        state.withLock { s in s.sessions.values.contains { $0.shared[filter] != nil } }
     }
 
     /// The session ended (clean start, or its queue was deleted): its state is forgotten.
     @discardableResult
     public func ended(_ client: ByteString) -> UInt64 {
         let known = state.withLock { $0.sessions[client] != nil }
-        return known ? record(.ended, client, nil) : 0
+        return known ? record(.ended, client, .none) : 0
     }
 
-    private func record(_ op: Op, _ client: ByteString, _ id: UInt16?) -> UInt64 {
+    private func record(_ op: Op, _ client: ByteString, _ operand: Operand) -> UInt64 {
         let wrote: Bool = state.withLock { s in
-            Self.apply(op, client: client, packetId: id, to: &s)
+            Self.apply(op, client: client, operand, to: &s)
             guard let log = s.log else { return false }
             s.scratch.clear()
             s.scratch.writeUInt8(op.rawValue)
             s.scratch.writeInteger(UInt16(client.count))
             s.scratch.writeBytes(client.bytes)
-            if let id { s.scratch.writeInteger(id) }
+            switch operand {
+            case .none: break
+            case .packetId(let id): s.scratch.writeInteger(id)
+            case .shared(let filter, let qos):
+                s.scratch.writeInteger(UInt16(filter.count))
+                s.scratch.writeBytes(filter.bytes)
+                if let qos { s.scratch.writeUInt8(qos) }
+            }
             do {
                 try s.scratch.withReadableBytes { try log.append($0) }
                 s.records += 1
@@ -170,7 +232,9 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     public func prepareSync() throws(StorageError) -> SegmentSyncBatch? {
         try state.withLock { (s: inout State) throws(StorageError) in
             guard let log = s.log else { return nil }
-            let live = s.sessions.values.reduce(0) { $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count }
+            let live = s.sessions.values.reduce(0) {
+                $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count + $1.shared.count
+            }
             if s.records > max(4096, 2 * live) {
                 var snapshot = ByteBuffer()
                 for (client, e) in s.sessions {
@@ -180,6 +244,12 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
                     for id in e.awaitingRelease.sorted() { snapshot.writeInteger(id) }
                     snapshot.writeInteger(UInt16(e.awaitingCompletion.count))
                     for id in e.awaitingCompletion { snapshot.writeInteger(id) }
+                    snapshot.writeInteger(UInt16(e.shared.count))
+                    for (filter, qos) in e.shared {
+                        snapshot.writeInteger(UInt16(filter.count))
+                        snapshot.writeBytes(filter.bytes)
+                        snapshot.writeUInt8(qos)
+                    }
                 }
                 try log.compact(with: snapshot.readableBytesArray)
                 s.records = 0

@@ -19,6 +19,9 @@ extension MQTTConnection {
             id = Self.generatedClientId()
         }
         guard id.count <= 250 else { return refuse(.identifierRejected, "client id longer than 250 bytes") }
+        guard !MQTTSharedSubscription.isReserved(clientId: id) else {
+            return refuse(.identifierRejected, "client ids starting with '$share/' name shared subscription queues")
+        }
 
         guard let (vhostName, principal) = authenticate(c) else { return }
         let user = principal.user
@@ -64,8 +67,10 @@ extension MQTTConnection {
             do { try queue.addConsumer(handle) } catch {
                 logger.error("MQTT \(name): cannot consume from \(queue.name): \(error)")
                 connection.close()
+                return
             }
         }
+        if !saved.shared.isEmpty { resumeShared(saved.shared) }
     }
 
     /// Resolves the principal (and vhost) of a CONNECT through the authentication chain, or refuses it. User
@@ -141,7 +146,14 @@ extension MQTTConnection {
             _ = try? vhost.deleteQueue(name: queueName, ifUnused: false, ifEmpty: false, connection: 0)
             existing = nil
         }
-        if existing == nil { vhost.mqttSessions.ended(clientId) }
+        if existing == nil {
+            // No session: whatever state was kept for the client id is forgotten, shared subscriptions included.
+            let held = vhost.mqttSessions.entry(for: clientId).shared
+            vhost.mqttSessions.ended(clientId)
+            for raw in held.keys {
+                if case .shared(let sub) = MQTTSharedSubscription.parse(raw) { leaveShared(sub) }
+            }
+        }
         let q = try vhost.declareQueue(
             name: queueName, durable: !cleanSession, exclusiveOwner: nil, autoDelete: cleanSession,
             arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
@@ -172,17 +184,28 @@ extension MQTTConnection {
         return ByteString(bytes)
     }
 
-    /// Ends a connected session: will, consumer, unacknowledged messages back to the queue in order (they go
-    /// out again with DUP=1 and their packet ids on reconnect), registry. A persistent session's QoS 2 state is
-    /// already on disk (`VHost.mqttSessions`), written as it changed.
+    /// Ends a connected session: will, consumers, unacknowledged messages back to their queues in order (the
+    /// session's go out again with DUP=1 and their packet ids on reconnect; a shared subscription's go to the
+    /// group's other sessions), registry. A persistent session's QoS 2 state and shared subscriptions are already
+    /// on disk (`VHost.mqttSessions`), written as they changed; a clean session leaves its shared subscriptions.
     func endSession() {
         if let will = will.connectionEnded() { publishWill(will) }
         let (unacknowledged, _) = outbound.end()
+        let bySource = Dictionary(grouping: unacknowledged, by: \.source)
         if let handle, let queue {
             queue.removeConsumer(handle)
-            queue.requeue(unacknowledged.sorted { $0.sequence < $1.sequence })
+            queue.requeue((bySource[0] ?? []).map(\.entry).sorted { $0.sequence < $1.sequence })
             handle.releaseWindow(Int(pausedWindow))
         }
+        for (slot, consumer) in (extras?.shared ?? []).enumerated() {
+            guard let consumer else { continue }
+            let q = consumer.handle.queue
+            if consumer.active { q.removeConsumer(consumer.handle) }
+            q.requeue((bySource[UInt16(slot + 1)] ?? []).map(\.entry).sorted { $0.sequence < $1.sequence })
+            consumer.handle.releaseWindow(Int(consumer.pausedWindow))
+            if cleanSession && consumer.active { leaveShared(consumer.subscription) }
+        }
+        extras = nil
         server.loggedOut(self)
         if let key { server.sessions.release(key, by: self) }
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")

@@ -4,24 +4,39 @@ import FrontendSupport
 import MQTTCodec
 import Transport
 
-/// Outbound PUBLISH from the session queue, and the client's acknowledgements (MQTT 3.1.1 §4.3).
+/// Outbound PUBLISH from the session queue and the shared subscriptions' queues, and the client's
+/// acknowledgements (MQTT 3.1.1 §4.3).
 ///
 /// A message goes out at min(publish QoS, subscription QoS). QoS 0 is settled as soon as it is written;
-/// QoS 1 on PUBACK; QoS 2 on PUBREC, with the packet id kept until PUBCOMP. The consumer's prefetch credit
-/// (`[mqtt] max_inflight_messages`) bounds what is in flight.
+/// QoS 1 on PUBACK; QoS 2 on PUBREC, with the packet id kept until PUBCOMP. Each consumer's prefetch credit
+/// (`[mqtt] max_inflight_messages`) bounds what is in flight from its queue.
 extension MQTTConnection: LoopConsumer {
     func pendingAvailable(for handle: ConsumerHandle) {
-        guard phase == .connected, !drainScheduled else { return }
+        guard phase == .connected else { return }
+        if handle !== self.handle, let extras, let slot = extras.slot(of: handle) {
+            extras.drainList.append(UInt16(slot + 1))
+        }
+        guard !drainScheduled else { return }
         drainScheduled = true
+        // The session queue is drained at every end of turn that drains anything: one flag for both kinds.
         eventLoop.runAtEndOfTurn { [weak self] in
             guard let self else { return }
             self.drainScheduled = false
-            self.deliverPending()
+            if let handle = self.handle { self.deliverPending(handle, source: 0) }
+            guard let extras = self.extras, !extras.drainList.isEmpty else { return }
+            let sources = extras.drainList
+            extras.drainList.removeAll(keepingCapacity: true)
+            for source in sources {
+                guard let consumer = extras.shared[Int(source) - 1], consumer.active else { continue }
+                self.deliverPending(consumer.handle, source: source)
+            }
         }
     }
 
-    private func deliverPending() {
-        guard phase == .connected, let handle, let queue else { return }
+    /// Writes what `handle`'s queue assigned to it; `source` is 0 for the session queue, else the shared slot + 1.
+    private func deliverPending(_ handle: ConsumerHandle, source: UInt16) {
+        guard phase == .connected else { return }
+        let queue = handle.queue
         let context = loopContext
         context.deliveryBatch.removeAll(keepingCapacity: true)
         queue.takePending(for: handle, into: &context.deliveryBatch)
@@ -42,7 +57,7 @@ extension MQTTConnection: LoopConsumer {
                 }
                 var packetId: UInt16?
                 var dup = false
-                switch outbound.send(e, qos: qos) {
+                switch outbound.send(MQTTDelivery(entry: e, source: source), qos: qos) {
                 case .publish(let id, let isDup):
                     packetId = id
                     dup = isDup
@@ -67,7 +82,11 @@ extension MQTTConnection: LoopConsumer {
             handle.releaseCredit(settled)
         }
         // The window credit comes back after this turn's flush, once the socket took the bytes.
-        pausedWindow += Int32(count)
+        if source == 0 {
+            pausedWindow += Int32(count)
+        } else if let extras, extras.shared[Int(source) - 1] != nil {
+            extras.shared[Int(source) - 1]!.pausedWindow += Int32(count)
+        }
         if settled > 0 { queue.creditAvailable() }
         if !windowReleaseScheduled {
             windowReleaseScheduled = true
@@ -79,8 +98,10 @@ extension MQTTConnection: LoopConsumer {
     }
 
     func handlePubAck(_ id: UInt16) {
-        guard let entry = outbound.pubAck(id) else { return }
-        settle(entry)
+        guard let delivery = outbound.pubAck(id), let handle = consumer(of: delivery) else { return }
+        handle.queue.acknowledged([delivery.entry])
+        handle.releaseCredit()
+        handle.queue.creditAvailable()
     }
 
     func handlePubRec(_ id: UInt16) {
@@ -90,32 +111,38 @@ extension MQTTConnection: LoopConsumer {
         var generation: UInt64 = 0
         if delivered != nil, !cleanSession, let vhost { generation = vhost.mqttSessions.outboundPending(clientId, id) }
         // The client has the message: it counts as delivered; its credit comes back with PUBCOMP.
-        if let delivered, let queue { queue.acknowledged([delivered]) }
+        if let delivered, let handle = consumer(of: delivered) { handle.queue.acknowledged([delivered.entry]) }
         sendWhenDurable(.pubRel(.init(packetId: id)), generation: generation)
     }
 
     func handlePubComp(_ id: UInt16) {
         let wasReleased = outbound.inflight[id]?.released == true
+        let source = outbound.inflight[id]?.entry?.source
         let fromQueue = outbound.pubComp(id)
         if wasReleased, !cleanSession, let vhost { vhost.mqttSessions.outboundCompleted(clientId, id) }
-        guard fromQueue, let handle, let queue else { return }
+        guard fromQueue, let source, let handle = consumer(source: source) else { return }
         handle.releaseCredit()
-        queue.creditAvailable()
+        handle.queue.creditAvailable()
     }
 
-    private func settle(_ entry: QueueEntry) {
-        guard let handle, let queue else { return }
-        queue.acknowledged([entry])
-        handle.releaseCredit()
-        queue.creditAvailable()
+    /// The consumer a delivery came from, if it is still subscribed.
+    func consumer(of delivery: MQTTDelivery) -> ConsumerHandle? { consumer(source: delivery.source) }
+
+    private func consumer(source: UInt16) -> ConsumerHandle? {
+        source == 0 ? handle : extras?.shared[Int(source) - 1]?.handle
     }
 
-    /// The session queue was deleted (by an AMQP client): the session cannot go on.
-    func queueDeleted(under handle: ConsumerHandle) {
+    /// A queue under one of the consumers was deleted (by an AMQP client): the session cannot go on without its own
+    /// queue; a deleted shared subscription queue just ends that subscription.
+    func queueDeleted(under deleted: ConsumerHandle) {
         guard phase == .connected else { return }
+        if deleted !== handle, let extras, let slot = extras.slot(of: deleted) {
+            logger.warning("MQTT \(name): the queue of shared subscription '\(extras.shared[slot]!.subscription.raw)' was deleted")
+            extras.shared[slot] = nil
+            return
+        }
         logger.warning("closing MQTT connection \(name): its session queue was deleted")
         connection.close()
     }
 }
 
-extension QueueEntry: MQTTOutboundEntry {}

@@ -13,8 +13,18 @@ extension MQTTConnection {
         var codes: [UInt8] = []
         var granted: [(filter: ByteString, qos: UInt8)] = []
         var held = Set(exchange?.bindings.lazy.filter { $0.destination == .queue(queue) }.map(\.key) ?? [])
+        for consumer in extras?.active ?? [] { held.insert(consumer.subscription.raw) }
         for sub in s.subscriptions {
-            guard Self.levels(sub.filter) <= configuration.maxTopicLevels else {
+            let shared: MQTTSharedSubscription?
+            switch MQTTSharedSubscription.parse(sub.filter) {
+            case .ordinary: shared = nil
+            case .shared(let s): shared = s
+            case .invalid(let why):
+                logger.warning("MQTT \(name): subscription refused: \(why)")
+                codes.append(MQTTPacket.SubAck.failure)
+                continue
+            }
+            guard Self.levels(shared?.filter ?? sub.filter) <= configuration.maxTopicLevels else {
                 logger.warning(
                     "MQTT \(name): subscription to '\(sub.filter)' refused: more than max_topic_levels "
                         + "\(configuration.maxTopicLevels) levels")
@@ -26,6 +36,12 @@ extension MQTTConnection {
                     "MQTT \(name): subscription to '\(sub.filter)' refused: the session already holds "
                         + "max_subscriptions_per_session \(configuration.maxSubscriptionsPerSession) filters")
                 codes.append(MQTTPacket.SubAck.failure)
+                continue
+            }
+            if let shared {
+                let code = subscribeShared(shared, qos: sub.qos.rawValue)
+                codes.append(code)
+                if code != MQTTPacket.SubAck.failure { held.insert(sub.filter) }
                 continue
             }
             guard maySubscribe(to: sub.filter) else {
@@ -57,7 +73,13 @@ extension MQTTConnection {
 
     func handleUnsubscribe(_ u: MQTTPacket.Unsubscribe) {
         guard phase == .connected, let vhost, let queue else { return }
-        for filter in u.filters { unbindAll(filter: filter, vhost: vhost, queue: queue) }
+        for filter in u.filters {
+            if case .shared(let shared) = MQTTSharedSubscription.parse(filter) {
+                unsubscribeShared(shared)
+            } else {
+                unbindAll(filter: filter, vhost: vhost, queue: queue)
+            }
+        }
         send(.unsubAck(.init(packetId: u.packetId)))
     }
 

@@ -41,7 +41,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var inbound = MQTTInbound()
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
     var acks = DurableAcks<MQTTPacket>()
-    var outbound = MQTTOutbound<QueueEntry>()
+    var outbound = MQTTOutbound<MQTTDelivery>()
+    /// Shared subscriptions' consumers, made with the first one.
+    var extras: MQTTConnectionExtras?
     /// Deliveries written whose window credit comes back once the socket took them.
     var pausedWindow: Int32 = 0
     /// Before CONNECT its clock starts at accept (the connect deadline), after CONNECT it is the keepalive.

@@ -7,6 +7,7 @@ import time
 
 from gwtest import mqtt_raw as R
 from gwtest.clients import connect
+from gwtest.http_api import ok, q
 from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (pytest fixture)
 from gwtest.mqtt import MQTTClient, client_id, topic
 from gwtest.session import gateway_only
@@ -39,6 +40,9 @@ def test_messages_are_spread_over_the_group_and_the_queue_is_visible_to_amqp(bro
         conn.channel().queue_declare(f"mqtt.{share}", passive=True)
     finally:
         conn.close()
+    session = ok(broker, "GET", f"/api/mqtt/sessions/%2F/{q(a.client_id)}")
+    assert session["shared_subscriptions"] == [{"filter": share, "qos": 1}]
+    assert not any(s["client_id"].startswith("$share/") for s in ok(broker, "GET", "/api/mqtt/sessions"))
 
 
 def test_unacknowledged_messages_of_a_member_that_leaves_go_to_the_others(broker, mqtt_clients):

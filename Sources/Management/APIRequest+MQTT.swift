@@ -51,23 +51,43 @@ extension APIRequest {
         return nil
     }
 
+    private static let sharedPrefix = Array("mqtt.$share/".utf8)
+
     /// The sessions of `vhost`: its queues named `mqtt.<client_id>`, with the subscriptions bound from
-    /// `mqtt.default`.
+    /// `mqtt.default`, and the shared subscriptions each holds (a group queue `mqtt.$share/…` is consumed by its
+    /// connected members under their session queue's name; persistent members that are away keep theirs on disk).
     private func sessionList(_ vhost: VHost, _ connected: Set<[String]>) -> [JSONValue] {
         var subscriptions: [ObjectIdentifier: [JSONValue]] = [:]
+        var groupQoS: [ByteString: Int64] = [:]
         for (source, binding) in vhost.bindings where source.name == "mqtt.default" {
             guard case .queue(let q) = binding.destination else { continue }
             let qos = binding.arguments["x-mqtt-qos"]?.intValue ?? 0
+            if q.name.bytes.starts(with: Self.sharedPrefix) { groupQoS[q.name] = qos }
             subscriptions[ObjectIdentifier(q), default: []].append(
                 .table(["filter": .string(binding.key.string), "qos": .int(qos)]))
         }
-        return vhost.queues.filter { $0.name.bytes.starts(with: Self.sessionPrefix) }.map { q in
-            let id = String(decoding: q.name.bytes.dropFirst(Self.sessionPrefix.count), as: UTF8.self)
+        var shared: [ByteString: [String: Int64]] = [:]
+        for q in vhost.queues where q.name.bytes.starts(with: Self.sharedPrefix) {
+            let raw = String(decoding: q.name.bytes.dropFirst(Self.sessionPrefix.count), as: UTF8.self)
+            for member in q.consumers { shared[member.tag, default: [:]][raw] = groupQoS[q.name] ?? 0 }
+        }
+        let sessions = vhost.queues.filter {
+            $0.name.bytes.starts(with: Self.sessionPrefix) && !$0.name.bytes.starts(with: Self.sharedPrefix)
+        }
+        return sessions.map { q in
+            let idBytes = Array(q.name.bytes.dropFirst(Self.sessionPrefix.count))
+            let id = String(decoding: idBytes, as: UTF8.self)
+            var held = shared[q.name] ?? [:]
+            for (raw, qos) in vhost.mqttSessions.entry(for: ByteString(idBytes)).shared {
+                held[raw.string] = Int64(qos)
+            }
             return .table([
                 "client_id": .string(id), "vhost": .string(vhost.name), "queue": .string(q.name.string),
                 "persistent": .bool(q.durable), "connected": .bool(connected.contains([vhost.name, id])),
                 "messages": .int(Int64(q.messageCount)), "in_flight": .int(Int64(q.unackedCount)),
                 "subscriptions": .array(subscriptions[ObjectIdentifier(q)] ?? []),
+                "shared_subscriptions": .array(
+                    held.sorted { $0.key < $1.key }.map { .table(["filter": .string($0.key), "qos": .int($0.value)]) }),
             ])
         }
     }

@@ -31,7 +31,7 @@ let package = Package(
         // Epoll event loops, TCP listeners and connections.
         .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
         // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
-        .target(name: "Auth", dependencies: ["AMQPValues", "Clocks", "Locks", "COpenSSL", "CCrypt"], swiftSettings: strict),
+        .target(name: "Auth", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "COpenSSL", "CCrypt"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue. No auth, no wire format.
         .target(
             name: "AMQPModel", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
@@ -59,6 +59,8 @@ let package = Package(
                 "Locks",
             ],
             swiftSettings: strict),
+        // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
+        .target(name: "WebSocketCodec", dependencies: ["Bytes", "COpenSSL", "HTTPCodec"], swiftSettings: strict),
         // JSON values, a strict reader and a deterministic writer (definitions files, the management API).
         .target(name: "JSON", swiftSettings: strict),
         // HTTP/1.1 wire format: request parser with limits, responses, percent-encoding. No I/O.
@@ -91,7 +93,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jemalloc")]),
         // `gatewayctl`: rabbitmqctl-style verbs over the management HTTP API.
         .executableTarget(
-            name: "GatewayCtl", dependencies: ["Auth", "HTTPCodec", "HTTPFetch", "JSON"],
+            name: "GatewayCtl", dependencies: ["Auth", "Bytes", "HTTPCodec", "HTTPFetch", "JSON"],
             swiftSettings: strict),
         .executableTarget(
             name: "GatewayPerf",
@@ -110,7 +112,7 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Clocks", "JWTTestSupport"], swiftSettings: strict),
+            name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Bytes", "Clocks", "JWTTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AMQPModelTests", dependencies: ["AMQPModel", "AMQPValues", "Bytes", "Clocks", "Locks", "Storage"],
             swiftSettings: strict),
@@ -125,6 +127,8 @@ let package = Package(
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(
+            name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "Bytes", "HTTPCodec"], swiftSettings: strict),
         .testTarget(name: "ManagementTests", dependencies: ["Management", "HTTPCodec", "JSON"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["HTTPCodec", "Bytes"], swiftSettings: strict),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig", "AMQPValues"], swiftSettings: strict),

@@ -183,6 +183,16 @@ public struct ByteBuffer: Sendable, Equatable {
         storage.withUnsafeMutableBytes { $0.storeBytes(of: v.bigEndian, toByteOffset: index, as: T.self) }
     }
 
+    /// Replaces the `count` written bytes at `index` with `bytes`, moving what follows: for a header whose size is
+    /// known only once the body after it was written (a WebSocket frame around an MQTT packet).
+    @inlinable public mutating func replaceBytes<C: Collection>(at index: Int, count: Int, with bytes: C)
+    where C.Element == UInt8 {
+        precondition(index >= readerIndex && index + count <= writerIndex, "ByteBuffer: replace outside the readable bytes")
+        makeWritable()
+        storage.replaceSubrange(index..<index + count, with: bytes)
+        end = storage.count
+    }
+
     /// Appends `count` zero bytes and returns the index of the first one (to patch later with `setInteger`).
     @inlinable public mutating func reserveBytes(_ count: Int) -> Int {
         makeWritable()

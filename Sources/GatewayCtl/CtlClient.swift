@@ -1,4 +1,4 @@
-import Auth
+import Bytes
 import HTTPCodec
 import HTTPFetch
 import JSON

@@ -1,4 +1,5 @@
 import AMQPModel
+import Bytes
 import Clocks
 import Auth
 import FrontendSupport

@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Auth
+import Bytes
 import GatewayConfig
 import JSON
 

@@ -1,4 +1,5 @@
-/// Standard base64 (RFC 4648 §4, with padding) for password hashes, so Auth needs no Foundation.
+/// Standard base64 (RFC 4648 §4, with padding) without Foundation: password hashes, HTTP Basic credentials,
+/// message payloads in the management API, and the WebSocket handshake.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

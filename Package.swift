@@ -55,8 +55,8 @@ let package = Package(
         .target(
             name: "MQTTFrontend",
             dependencies: [
-                "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "Transport", "Bytes", "Clocks",
-                "Locks",
+                "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "FrontendSupport", "HTTPCodec", "Transport", "Bytes",
+                "Clocks", "Locks", "WebSocketCodec",
             ],
             swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.

@@ -12,9 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # rabbitmq-server only for its rabbitmqadmin script (the management API tests); it is never started.
-# chromium and chromium-driver run the web console tests (headless, through Selenium).
+# chromium and chromium-driver run the web console tests (headless, through Selenium); node-mqtt (with nodejs) is a
+# second MQTT over WebSocket client.
 PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc
-  rabbitmq-server chromium chromium-driver)
+  rabbitmq-server chromium chromium-driver nodejs node-mqtt)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -152,6 +152,9 @@ final class GatewayServer {
             }
             try listen(configuration.amqp.bind, configuration.amqp.port, nil, "amqp", "AMQP") { amqp.makeHandler(for: $0) }
             try listen(configuration.mqtt.bind, configuration.mqtt.port, nil, "mqtt", "MQTT") { mqtt.makeHandler(for: $0) }
+            try listen(configuration.mqtt.wsBind, configuration.mqtt.wsPort, nil, "http/web-mqtt", "MQTT over WebSocket") {
+                mqtt.makeWebSocketHandler(for: $0)
+            }
             try listen(configuration.mgmt.bind, configuration.mgmt.port, nil, "http", "HTTP (management API)") {
                 management.makeHandler(for: $0)
             }
@@ -162,6 +165,9 @@ final class GatewayServer {
                 try listen(configuration.mqtt.bind, configuration.mqtt.tlsPort, tls, "mqtt/ssl", "MQTTS") {
                     mqtt.makeHandler(for: $0)
                 }
+                try listen(
+                    configuration.mqtt.wsBind, configuration.mqtt.wssPort, tls, "https/web-mqtt", "MQTT over secure WebSocket"
+                ) { mqtt.makeWebSocketHandler(for: $0) }
                 try listen(configuration.mgmt.bind, configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)") {
                     management.makeHandler(for: $0)
                 }

@@ -205,7 +205,7 @@ extension MQTTConnection {
             consumer.handle.releaseWindow(Int(consumer.pausedWindow))
             if cleanSession && consumer.active { leaveShared(consumer.subscription) }
         }
-        extras = nil
+        extras?.shared.removeAll()
         server.loggedOut(self)
         if let key { server.sessions.release(key, by: self) }
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")

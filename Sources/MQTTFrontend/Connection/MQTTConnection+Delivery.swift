@@ -45,7 +45,7 @@ extension MQTTConnection: LoopConsumer {
         var settled = 0
         var settledEntries: [QueueEntry] = []
         let keepsRecords = queue.keepsRecords
-        connection.write { out in
+        write { out in
             for e in context.deliveryBatch {
                 let m = e.message
                 let qos = min(e.qos, m.mqttPublishQoS)

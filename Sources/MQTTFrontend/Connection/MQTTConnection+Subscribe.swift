@@ -104,7 +104,7 @@ extension MQTTConnection {
         case .atMostOnce: break
         case .noPacketId: return
         }
-        connection.write { out in
+        write { out in
             message.body.withUnsafeBytes { body in
                 MQTTEncoder.encodePublish(
                     topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: true, dup: false,

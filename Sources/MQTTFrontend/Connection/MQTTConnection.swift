@@ -5,6 +5,7 @@ import Bytes
 import FrontendSupport
 import MQTTCodec
 import Transport
+import WebSocketCodec
 
 /// One MQTT 3.1 / 3.1.1 client connection: CONNECT, packet dispatch, keepalive and the end of the session.
 ///
@@ -199,7 +200,24 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
 
     func send(_ packet: MQTTPacket, version explicit: MQTTProtocolVersion? = nil) {
         let v = explicit ?? version ?? .v3_1_1
-        connection.write { MQTTEncoder.encode(packet, version: v, into: &$0) }
+        write { MQTTEncoder.encode(packet, version: v, into: &$0) }
+    }
+
+    /// Appends to the socket's output through `body`; over WebSocket what `body` wrote becomes one binary frame.
+    @inline(__always) func write(_ body: (inout ByteBuffer) -> Void) {
+        guard let extras, extras.webSocket else { return connection.write(body) }
+        connection.write { out in
+            let mark = WebSocketFrameEncoder.beginBinaryFrame(&out)
+            body(&out)
+            WebSocketFrameEncoder.endBinaryFrame(&out, mark)
+        }
+    }
+
+    /// From now on every write is framed for WebSocket (`MQTTWebSocketConnection`, after the handshake).
+    func framesOutput() {
+        let e = extras ?? MQTTConnectionExtras()
+        e.webSocket = true
+        extras = e
     }
 
     /// Another connection took over this client id: end this one (its will fires, as for any end but DISCONNECT).

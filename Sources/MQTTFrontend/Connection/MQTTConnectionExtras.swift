@@ -1,8 +1,11 @@
 import AMQPModel
 
 /// What only some MQTT connections need, made on first use so that an ordinary connection carries one pointer for
-/// it: the consumers of its shared subscriptions' queues.
+/// it: the consumers of its shared subscriptions' queues, and whether its output is framed for WebSocket.
 final class MQTTConnectionExtras {
+    /// The connection runs over WebSocket: every write becomes a binary frame.
+    var webSocket = false
+
     /// One shared subscription's consumer.
     struct SharedConsumer {
         let subscription: MQTTSharedSubscription

@@ -38,6 +38,10 @@ public final class MQTTServer: Sendable {
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).
     public func makeHandler(for connection: TCPConnection) -> any ConnectionHandler {
+        makeConnection(for: connection)
+    }
+
+    private func makeConnection(for connection: TCPConnection) -> MQTTConnection {
         let loop = connection.eventLoop
         let context = loopContexts.withLock { s in
             if let existing = s[ObjectIdentifier(loop)] { return existing }
@@ -46,6 +50,12 @@ public final class MQTTServer: Sendable {
             return made
         }
         return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, loopContext: context)
+    }
+
+    /// The handler for a connection accepted by an MQTT over WebSocket listener: the opening handshake, then MQTT
+    /// in binary frames.
+    public func makeWebSocketHandler(for connection: TCPConnection) -> any ConnectionHandler {
+        MQTTWebSocketConnection(server: self, mqtt: makeConnection(for: connection))
     }
 
     /// A connection's CONNECT was accepted: remembers its TLS details, if any, for the management plane.

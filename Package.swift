@@ -97,7 +97,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "GatewayPerf",
-            dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL", "Locks"],
+            dependencies: ["AMQPWire", "MQTTCodec", "AMQPValues", "Bytes", "CLinux", "COpenSSL", "Locks", "WebSocketCodec"],
             swiftSettings: strict),
 
         // A throwaway CA for the TLS tests (openssl CLI), shared by the Transport and HTTPFetch tests.
@@ -147,6 +147,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
         ("FuzzOAuth", ["Auth", "JWTTestSupport"]),
         ("FuzzHTTP", ["HTTPFetch"]),
         ("FuzzHTTPRequest", ["HTTPCodec", "Bytes"]),
+        ("FuzzWebSocket", ["WebSocketCodec", "HTTPCodec", "Bytes"]),
         ("FuzzConfig", ["GatewayConfig", "JSON"]),
     ]
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))

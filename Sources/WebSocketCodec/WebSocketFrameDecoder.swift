@@ -1,7 +1,8 @@
 import Bytes
 
 /// Cuts the frames a client sends (RFC 6455 §5) out of the bytes received, unmasks the payload of data frames
-/// straight into the buffer the MQTT decoder reads, and reports control frames. No I/O.
+/// straight into the buffer the MQTT decoder reads, and reports control frames. No I/O. A client (the load
+/// generator) decodes the server's frames with `masked: false`: servers never mask.
 ///
 /// MQTT over WebSocket is a byte stream in binary messages: message boundaries do not matter, so fragments are
 /// passed on as they come, and only their total per message is limited. A frame is refused as soon as its header
@@ -12,12 +13,15 @@ public struct WebSocketFrameDecoder: Sendable {
     public let maxFrameSize: Int
     /// The largest binary message, summed over its fragments.
     public let maxMessageSize: Int
+    /// True on the server side: every frame must be masked (§5.1); false on the client side: none may be.
+    public let masked: Bool
     /// Bytes of the binary message in progress (nil: no message is fragmented now).
     private var messageSoFar: Int?
 
-    public init(maxFrameSize: Int, maxMessageSize: Int) {
+    public init(maxFrameSize: Int, maxMessageSize: Int, masked: Bool = true) {
         self.maxFrameSize = maxFrameSize
         self.maxMessageSize = maxMessageSize
+        self.masked = masked
     }
 
     private enum Opcode: UInt8 {
@@ -33,7 +37,9 @@ public struct WebSocketFrameDecoder: Sendable {
             throw Self.violation("[RFC 6455 §5.2] opcode \(b0 & 0x0F) is reserved")
         }
         let fin = b0 & 0x80 != 0
-        guard b1 & 0x80 != 0 else { throw Self.violation("[RFC 6455 §5.1] a client frame is not masked") }
+        guard (b1 & 0x80 != 0) == masked else {
+            throw Self.violation(masked ? "[RFC 6455 §5.1] a client frame is not masked" : "[RFC 6455 §5.1] a server frame is masked")
+        }
         var headerSize = 2
         var length = Int(b1 & 0x7F)
         if length == 126 {
@@ -82,14 +88,15 @@ public struct WebSocketFrameDecoder: Sendable {
                     message: "[RFC 6455 §10.4] a fragmented message passes \(maxMessageSize) bytes")
             }
         }
-        let frameSize = headerSize + 4 + length
+        let maskSize = masked ? 4 : 0
+        let frameSize = headerSize + maskSize + length
         guard input.readableBytes >= frameSize else { return nil }
         let maskAt = headerSize
         switch opcode {
         case .continuation, .binary:
             _ = input.withReadableBytes { src in
                 data.writeWithUnsafeMutableBytes(maximum: length) { dst in
-                    Self.unmask(src, maskAt: maskAt, length: length, into: dst)
+                    Self.unmask(src, maskAt: maskAt, masked: maskSize > 0, length: length, into: dst)
                     return length
                 }
             }
@@ -99,7 +106,9 @@ public struct WebSocketFrameDecoder: Sendable {
         default:
             var body = [UInt8](repeating: 0, count: length)
             input.withReadableBytes { src in
-                body.withUnsafeMutableBytes { Self.unmask(src, maskAt: maskAt, length: length, into: $0) }
+                body.withUnsafeMutableBytes {
+                    Self.unmask(src, maskAt: maskAt, masked: maskSize > 0, length: length, into: $0)
+                }
             }
             input.moveReaderIndex(forwardBy: frameSize)
             switch opcode {
@@ -111,10 +120,14 @@ public struct WebSocketFrameDecoder: Sendable {
     }
 
     /// XORs the `length` payload bytes after the 4-byte mask at `maskAt` in `src` into `dst` (§5.3), eight bytes at
-    /// a time.
+    /// a time; an unmasked payload (at `maskAt`) is copied.
     private static func unmask(
-        _ src: UnsafeRawBufferPointer, maskAt: Int, length: Int, into dst: UnsafeMutableRawBufferPointer
+        _ src: UnsafeRawBufferPointer, maskAt: Int, masked: Bool, length: Int, into dst: UnsafeMutableRawBufferPointer
     ) {
+        guard masked else {
+            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[maskAt..<maskAt + length]))
+            return
+        }
         // The key's bytes in memory order, so a little-endian load lines each payload byte up with its key byte.
         let key = UInt32(littleEndian: src.loadUnaligned(fromByteOffset: maskAt, as: UInt32.self))
         let word = UInt64(key) | UInt64(key) << 32

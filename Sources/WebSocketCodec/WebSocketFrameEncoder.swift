@@ -50,6 +50,26 @@ public enum WebSocketFrameEncoder {
         out.writeBytes(payload)
     }
 
+    /// Appends a client's frame: `payload` masked with `key` (§5.3), as a client must send it.
+    public static func writeMaskedFrame(opcode: UInt8, payload: UnsafeRawBufferPointer, key: UInt32, into out: inout ByteBuffer) {
+        out.writeUInt8(0x80 | opcode)
+        let n = payload.count
+        if n < 126 {
+            out.writeUInt8(0x80 | UInt8(n))
+        } else if n <= 0xFFFF {
+            out.writeUInt8(0x80 | 126)
+            out.writeInteger(UInt16(n))
+        } else {
+            out.writeUInt8(0x80 | 127)
+            out.writeInteger(UInt64(n))
+        }
+        out.writeInteger(key)
+        _ = out.writeWithUnsafeMutableBytes(maximum: n) { dst in
+            for i in 0..<n { dst[i] = payload[i] ^ UInt8(truncatingIfNeeded: key >> (8 * UInt32(3 - (i & 3)))) }
+            return n
+        }
+    }
+
     /// Appends a close frame with `code` and a reason cut to fit a control frame (125 bytes in all, §5.5).
     public static func writeClose(code: UInt16, reason: String, into out: inout ByteBuffer) {
         var text = Array(reason.utf8.prefix(123))

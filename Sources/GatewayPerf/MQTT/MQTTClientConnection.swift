@@ -1,6 +1,7 @@
 import AMQPValues
 import Bytes
 import MQTTCodec
+import WebSocketCodec
 
 /// A blocking MQTT 3.1.1 client connection: what a publisher or subscriber thread drives.
 ///
@@ -28,17 +29,23 @@ final class MQTTClientConnection: @unchecked Sendable {
     private let keepAliveNanoseconds: UInt64
     /// When a packet was last written.
     private var lastSent: UInt64
+    /// Over WebSocket: the server's frames as read, their decoder, and the masked frames being sent.
+    private var webSocket: (raw: ByteBuffer, decoder: WebSocketFrameDecoder, out: ByteBuffer)?
 
     /// Connects (with `tls`, then runs the TLS handshake), sends CONNECT (MQTT 3.1.1) and waits for an
     /// accepting CONNACK.
     /// - Throws: `PerfError` when the broker is unreachable, fails the TLS handshake, refuses the client (with the
     ///   CONNACK code and a hint), or misbehaves.
-    init(uri: MQTTURI, tls: TLSClientContext?, clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String) throws(PerfError) {
+    init(
+        uri: MQTTURI, tls: TLSClientContext?, webSocketPath: String? = nil, clientId: String, cleanSession: Bool,
+        keepAlive: UInt16, role: String
+    ) throws(PerfError) {
         self.role = role
         socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5, tls: tls)
         socket.setTimeouts(milliseconds: 10_000)
         keepAliveNanoseconds = UInt64(keepAlive) * 1_000_000_000
         lastSent = Nanoseconds.now()
+        if let webSocketPath { try upgrade(path: webSocketPath, host: "\(uri.host):\(uri.port)") }
         // On failure the instance is already complete, so deinit closes the socket.
         let connect = MQTTPacket.Connect(
             cleanSession: cleanSession, keepAlive: keepAlive, clientId: ByteString(clientId),
@@ -60,6 +67,53 @@ final class MQTTClientConnection: @unchecked Sendable {
     }
 
     deinit { socket.close() }
+
+    /// The WebSocket opening handshake (RFC 6455 §4.1) for `path`, subprotocol `mqtt`; bytes after the 101 answer
+    /// are the first frames.
+    private func upgrade(path: String, host: String) throws(PerfError) {
+        var rng = SystemRandomNumberGenerator()
+        let key = Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let request = Array(
+            ("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n").utf8)
+        let deadline = Nanoseconds.now() + 10_000_000_000
+        var sent = 0
+        while sent < request.count {
+            let done = sent
+            sent += try request.withUnsafeBytes { b in
+                Result { () throws(PerfError) in try socket.send(b.baseAddress! + done, count: b.count - done) }
+            }.get()
+            if Nanoseconds.now() > deadline { throw .timeout("sending the WebSocket handshake (\(role))") }
+        }
+        var head: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { b in
+                Result { () throws(PerfError) in try socket.receive(into: b.baseAddress!, count: b.count, wait: true) ?? 0 }
+            }.get()
+            head += chunk[..<n]
+            if let end = Self.headerEnd(head) {
+                guard head.starts(with: Array("HTTP/1.1 101".utf8)) else {
+                    let line = String(decoding: head.prefix { $0 != 13 }, as: UTF8.self)
+                    throw .protocolViolation("the broker refused the WebSocket upgrade (\(role)): \(line)")
+                }
+                webSocket = (
+                    ByteBuffer(bytes: head[end...]),
+                    WebSocketFrameDecoder(
+                        maxFrameSize: Self.maxPacketSize, maxMessageSize: Int.max, masked: false), ByteBuffer())
+                return
+            }
+            if Nanoseconds.now() > deadline { throw .timeout("waiting for the WebSocket handshake (\(role))") }
+        }
+    }
+
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
+    }
 
     /// Subscribes to `filter` at `qos` (packet identifier 1) and waits for the SUBACK.
     /// - Throws: `PerfError.protocolViolation` when the broker refuses the filter (return code 0x80).
@@ -102,6 +156,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// Sends what the socket takes of `count` bytes within its send timeout; returns how many it took.
     /// - Throws: `PerfError.disconnected` naming this connection's role, or a socket error.
     func send(_ bytes: UnsafeRawPointer, count: Int) throws(PerfError) -> Int {
+        if webSocket != nil { return try sendFramed(bytes, count: count, opcode: 0x2) }
         do {
             let sent = try socket.send(bytes, count: count)
             if sent > 0 { lastSent = Nanoseconds.now() }
@@ -109,6 +164,30 @@ final class MQTTClientConnection: @unchecked Sendable {
         } catch .disconnected(let during) {
             throw .disconnected(during: "\(during) (\(role))")
         }
+    }
+
+    /// Over WebSocket: sends `count` bytes as one masked frame (binary, or pong), all of it (a frame cannot be cut).
+    private func sendFramed(_ bytes: UnsafeRawPointer, count: Int, opcode: UInt8) throws(PerfError) -> Int {
+        webSocket!.out.clear()
+        WebSocketFrameEncoder.writeMaskedFrame(
+            opcode: opcode, payload: UnsafeRawBufferPointer(start: bytes, count: count), key: UInt32.random(in: 0...UInt32.max),
+            into: &webSocket!.out)
+        let frame = webSocket!.out
+        let deadline = Nanoseconds.now() + 10_000_000_000
+        let result = frame.withReadableBytes { b in
+            Result { () throws(PerfError) in
+                var sent = 0
+                while sent < b.count {
+                    sent += try socket.send(b.baseAddress! + sent, count: b.count - sent)
+                    if sent < b.count, Nanoseconds.now() > deadline {
+                        throw .timeout("sending to the broker (\(role)): it stopped reading")
+                    }
+                }
+            }
+        }
+        do { try result.get() } catch .disconnected(let during) { throw .disconnected(during: "\(during) (\(role))") }
+        lastSent = Nanoseconds.now()
+        return count
     }
 
     /// Sends every byte of `bytes`, waiting up to `deadline` (monotonic ns).
@@ -132,6 +211,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// Reads what the socket has into the receive buffer. With `wait`, blocks up to the socket timeout (100 ms
     /// after setup). Returns whether any bytes arrived.
     func fill(wait: Bool) throws(PerfError) -> Bool {
+        if webSocket != nil { return try fillFramed(wait: wait) }
         inbound.discardReadBytes()
         var failure: PerfError?
         let count = inbound.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
@@ -149,6 +229,56 @@ final class MQTTClientConnection: @unchecked Sendable {
         guard count > 0 else { return false }
         socket.acknowledgeQuickly()
         return true
+    }
+
+    /// Over WebSocket: reads frames and unframes their payload into the receive buffer; answers pings.
+    private func fillFramed(wait: Bool) throws(PerfError) -> Bool {
+        inbound.discardReadBytes()
+        webSocket!.raw.discardReadBytes()
+        var failure: PerfError?
+        let count = webSocket!.raw.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
+            do throws(PerfError) {
+                return try socket.receive(into: room.baseAddress!, count: room.count, wait: wait) ?? 0
+            } catch {
+                failure = error
+                return 0
+            }
+        }
+        if let failure {
+            if case .disconnected(let during) = failure { throw .disconnected(during: "\(during) (\(role))") }
+            throw failure
+        }
+        let before = inbound.readableBytes
+        var decoder = webSocket!.decoder
+        var raw = webSocket!.raw
+        defer {
+            webSocket!.decoder = decoder
+            webSocket!.raw = raw
+        }
+        do {
+            while let event = try decoder.next(&raw, data: &inbound) {
+                switch event {
+                case .ping(let payload):
+                    _ = try payload.withUnsafeBytes { b in
+                        Result { () throws(PerfError) in
+                            try sendFramed(b.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: b.count, opcode: 0xA)
+                        }
+                    }.get()
+                case .close(let code, let reason):
+                    throw PerfError.disconnected(during: "a WebSocket close \(code ?? 1005) \(reason)")
+                case .data, .pong:
+                    continue
+                }
+            }
+        } catch let error as WebSocketError {
+            throw .protocolViolation("bad WebSocket frame from the broker (\(role)): \(error)")
+        } catch let error as PerfError {
+            throw error
+        } catch {
+            throw .protocolViolation("\(error)")
+        }
+        if count > 0 { socket.acknowledgeQuickly() }
+        return inbound.readableBytes > before
     }
 
     /// The next complete packet in the receive buffer, or nil when more bytes are needed.

@@ -36,6 +36,8 @@ enum MQTTThroughputCommand: Subcommand {
           --no-clean-session connect with clean session 0 (the broker keeps the sessions afterwards)
           --client-prefix P  client ids are P + "pub-N" / "sub-N" (default gwperf-<pid>-)
           --json             print one JSON object on stdout instead of the text report
+          --ws               MQTT over WebSocket on the path /mqtt (the port is the broker's WebSocket port)
+          --ws-path PATH     MQTT over WebSocket on PATH
           --help             this text
         \(TLSClientOptions.usage)
 

@@ -29,6 +29,8 @@ struct MQTTThroughputOptions {
     var cleanSession = true
     var clientPrefix = "gwperf-\(getpid())-"
     var json = false
+    /// `--ws [PATH]`: MQTT over WebSocket on that path (default `/mqtt`).
+    var webSocketPath: String?
 
     /// Whether subscribers get a timestamp to measure latency from.
     var measuresLatency: Bool { size >= 8 }
@@ -73,6 +75,8 @@ struct MQTTThroughputOptions {
             case "--no-clean-session": cleanSession = false
             case "--client-prefix": clientPrefix = try reader.value()
             case "--json": json = true
+            case "--ws": webSocketPath = "/mqtt"
+            case "--ws-path": webSocketPath = try reader.value()
             default:
                 guard try tls.take(option, from: &reader) else {
                     throw UsageError("unknown option \(option) for 'mqtt throughput'; see --help")

@@ -59,6 +59,8 @@ let package = Package(
                 "Clocks", "Locks", "WebSocketCodec",
             ],
             swiftSettings: strict),
+        // etcd v3 through its JSON gateway: leases, keys, leadership campaigns (clustering's coordination).
+        .target(name: "Etcd", dependencies: ["Bytes", "HTTPFetch", "JSON"], swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
         .target(name: "WebSocketCodec", dependencies: ["Bytes", "COpenSSL", "HTTPCodec"], swiftSettings: strict),
         // JSON values, a strict reader and a deterministic writer (definitions files, the management API).
@@ -127,6 +129,7 @@ let package = Package(
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "EtcdTests", dependencies: ["Etcd"], swiftSettings: strict),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "Bytes", "HTTPCodec"], swiftSettings: strict),
         .testTarget(name: "ManagementTests", dependencies: ["Management", "HTTPCodec", "JSON"], swiftSettings: strict),

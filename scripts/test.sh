@@ -13,9 +13,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # rabbitmq-server only for its rabbitmqadmin script (the management API tests); it is never started.
 # chromium and chromium-driver run the web console tests (headless, through Selenium); node-mqtt (with nodejs) is a
-# second MQTT over WebSocket client.
+# second MQTT over WebSocket client; etcd-server is started by the tests that need it (never as a service).
 PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc
-  rabbitmq-server chromium chromium-driver nodejs node-mqtt)
+  rabbitmq-server chromium chromium-driver nodejs node-mqtt etcd-server)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # Keep the package scripts from starting RabbitMQ (policy-rc.d 101: action forbidden), unless a policy exists.
+  # Keep the package scripts from starting RabbitMQ or etcd (policy-rc.d 101: action forbidden), unless a policy exists.
   guard=
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1

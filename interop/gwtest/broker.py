@@ -64,6 +64,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
+    """`n` different TCP ports that were free on `host` a moment ago: all are held bound until the last is chosen,
+    so the kernel cannot hand out the same one twice (which separate `free_port` calls may)."""
+    held = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
 def tcp_connects(host: str, port: int, timeout: float = 0.5) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -197,9 +212,15 @@ class GatewayProcess:
             raise BrokerStartError(
                 f"gateway binary not found at {binary} (build it with `swift build`, or set GATEWAY_BIN)")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        amqp, mqtt, http = ports or (free_port(self.bind), free_port(self.bind), free_port(self.bind))
-        if self.ws_ports is None or not all(port_bindable(self.bind, p) for p in self.ws_ports):
-            self.ws_ports = (free_port(self.bind), free_port(self.bind))
+        if ports is None:
+            amqp, mqtt, http, ws, wss = free_ports(5, self.bind)
+            self.ws_ports = (ws, wss)
+        else:
+            amqp, mqtt, http = ports
+            if self.ws_ports is None or not all(port_bindable(self.bind, p) for p in self.ws_ports) \
+                    or set(self.ws_ports) & set(ports):
+                others = [p for p in free_ports(5, self.bind) if p not in ports]
+                self.ws_ports = (others[0], others[1])
         cmd = self.command(amqp, mqtt, http)
         with open(self.log_path, "ab" if append_log else "wb") as log:
             log.write(("$ " + shlex.join(cmd) + "\n").encode())

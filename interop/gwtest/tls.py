@@ -30,7 +30,7 @@ from typing import Iterator
 import pika
 
 from . import amqp_raw, mqtt_raw
-from .broker import BrokerStartError, Target, free_port, is_mosquitto_tls, read_log, rss_bytes, tcp_connects
+from .broker import BrokerStartError, Target, free_port, free_ports, is_mosquitto_tls, read_log, rss_bytes, tcp_connects
 from .certs import PKI, Issued
 from .clients import params
 from .session import RUNNING, running_broker
@@ -199,7 +199,7 @@ def running_tls_broker(workdir: Path, pki: PKI, options: TLSOptions = TLSOptions
                        bind: str = "127.0.0.1") -> Iterator[TLSBroker]:
     """A broker serving `pki.server_cert`/`pki.server_key` on its TLS ports for the duration of the block."""
     if is_mosquitto_tls():
-        plain, tls = free_port(bind), free_port(bind)
+        plain, tls = free_ports(2, bind)
         process = MosquittoProcess(workdir)
         try:
             pid = process.start(options.mosquitto_config(pki, plain, tls), [plain, tls])
@@ -213,7 +213,7 @@ def running_tls_broker(workdir: Path, pki: PKI, options: TLSOptions = TLSOptions
             RUNNING.remove(process)
             process.stop()
         return
-    amqps, mqtts = free_port(bind), free_port(bind)
+    amqps, mqtts = free_ports(2, bind)
     with running_broker(workdir, None, bind, options.gateway_settings(pki, amqps, mqtts)) as target:
         process = next(gw for gw in RUNNING if gw.proc is not None and gw.proc.pid == target.pid)
         # Gateway binds every listener at start, so once plain AMQP accepts the TLS ports follow within moments.

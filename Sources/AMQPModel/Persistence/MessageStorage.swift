@@ -32,23 +32,32 @@ public final class MessageStorage: Sendable {
         let directory = root + "/retained/" + DirectoryName.sha256(Array(vhost.utf8))
         let store = try RetainedMessages(
             directory: directory, vhost: vhost, codec: codec, coordinator: coordinator, logger: logger)
-        try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
+        try Self.writeName(Array(vhost.utf8), in: directory)
         return store
     }
 
     /// Opens (and restores) the persistent MQTT sessions' QoS 2 state of `vhost`.
     func openMQTTSessions(vhost: String) throws(StorageError) -> MQTTSessionStates {
         let directory = root + "/sessions/" + DirectoryName.sha256(Array(vhost.utf8))
-        let store = try MQTTSessionStates(directory: directory, vhost: vhost, coordinator: coordinator, logger: logger)
-        try AtomicFile(path: directory + "/name").write(Array(vhost.utf8))
-        return store
+        let name = Array(vhost.utf8)
+        return try MQTTSessionStates(directory: directory, vhost: vhost, coordinator: coordinator, logger: logger) {
+            () throws(StorageError) in try Self.writeName(name, in: directory)
+        }
     }
 
     /// Opens (creating if needed) the store of queue `queue` in vhost `vhost`.
     func openStore(vhost: String, queue: ByteString) throws(StorageError) -> DurableQueueStore {
         let directory = root + "/queues/" + DirectoryName.sha256(Array(vhost.utf8) + [0] + queue.bytes)
         let store = try DurableQueueStore(directory: directory, segmentSize: segmentSize, codec: codec, logger: logger)
-        try AtomicFile(path: directory + "/name").write(Array(vhost.utf8) + [0] + queue.bytes)
+        try Self.writeName(Array(vhost.utf8) + [0] + queue.bytes, in: directory)
         return store
+    }
+
+    /// Writes the `name` file of a store directory unless it already holds `name` (a restart on a full disk must
+    /// not fail for want of the bytes to rewrite what is there).
+    private static func writeName(_ name: [UInt8], in directory: String) throws(StorageError) {
+        let file = AtomicFile(path: directory + "/name")
+        if (try? file.read()) == name { return }
+        try file.write(name)
     }
 }

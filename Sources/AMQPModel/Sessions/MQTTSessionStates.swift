@@ -1,5 +1,6 @@
 import AMQPValues
 import Bytes
+import Glibc
 import Locks
 import Storage
 
@@ -60,19 +61,38 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     private let state: Lock<State>
     private let coordinator: SyncCoordinator?
     private let vhostName: String
+    /// Creates the log on the first change when the store did not exist yet (a vhost no persistent MQTT session
+    /// wrote to has no directory for it): the directory, the log and what `created` writes beside it.
+    private let makeLog: (@Sendable () throws(StorageError) -> AppendLog)?
 
     /// A store kept in memory only.
     public init() {
         state = Lock(State())
         coordinator = nil
         vhostName = ""
+        makeLog = nil
     }
 
-    /// A store persisted in `directory`, restored from it.
-    init(directory: String, vhost: String, coordinator: SyncCoordinator, logger: Logger) throws(StorageError) {
+    /// A store persisted in `directory`, restored from it; `created` runs once the directory exists. Nothing is
+    /// created before the first change.
+    init(
+        directory: String, vhost: String, coordinator: SyncCoordinator, logger: Logger,
+        created: @escaping @Sendable () throws(StorageError) -> Void
+    ) throws(StorageError) {
         self.coordinator = coordinator
         vhostName = vhost
-        let log = try AppendLog(directory: directory, name: "mqtt-sessions") { logger.warning($0) }
+        let open: @Sendable () throws(StorageError) -> AppendLog = { () throws(StorageError) in
+            let log = try AppendLog(directory: directory, name: "mqtt-sessions") { logger.warning($0) }
+            try created()
+            return log
+        }
+        guard access(directory, F_OK) == 0 else {
+            state = Lock(State())
+            makeLog = open
+            return
+        }
+        makeLog = nil
+        let log = try open()
         var restored = State()
         if let snapshot = try log.readSnapshot() {
             var buf = ByteBuffer(bytes: snapshot)
@@ -200,6 +220,12 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     private func record(_ op: Op, _ client: ByteString, _ operand: Operand) -> UInt64 {
         let wrote: Bool = state.withLock { s in
             Self.apply(op, client: client, operand, to: &s)
+            if s.log == nil, let makeLog {
+                do { s.log = try makeLog() } catch {
+                    Logger(label: "storage").error("cannot create the MQTT session log of vhost '\(vhostName)': \(error)")
+                    return false
+                }
+            }
             guard let log = s.log else { return false }
             s.scratch.clear()
             s.scratch.writeUInt8(op.rawValue)

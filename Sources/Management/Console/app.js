@@ -225,7 +225,7 @@ async function showConnections() {
 async function showMQTT() {
   const sessions = await api("GET", "/api/mqtt/sessions");
   table("sessions", ["Client id", "Vhost", "Connected", "Persistent", num("Messages"), num("In flight"), "Subscriptions", ""], sessions.map((s, i) => [esc(s.client_id), esc(s.vhost), s.connected ? "yes" : "no", s.persistent ? "yes" : "no", s.messages, s.in_flight,
-    esc(s.subscriptions.map((x) => x.filter + " (QoS " + x.qos + ")").join(", ")), `<button class="small danger" data-end="${i}">End session</button>`]), "No MQTT sessions");
+    esc(s.subscriptions.concat(s.shared_subscriptions || []).map((x) => x.filter + " (QoS " + x.qos + ")").join(", ")), `<button class="small danger" data-end="${i}">End session</button>`]), "No MQTT sessions");
   $("sessions").querySelectorAll("button[data-end]").forEach((b) => b.addEventListener("click", () => {
     const s = sessions[Number(b.dataset.end)];
     attempt(async () => { await api("DELETE", `/api/mqtt/sessions/${seg(s.vhost)}/${seg(s.client_id)}`); await showMQTT(); }, "Session ended");

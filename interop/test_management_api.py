@@ -565,24 +565,28 @@ def test_channel_exchange_and_connection_statistics(broker, mqtt_clients):
             assert method is not None, "deliveries stopped"
             ch.basic_ack(method.delivery_tag)
             got += 1
-            if got == 9:
+            if got == 10:
                 break
-        ch.cancel()  # all 10 were delivered (no prefetch limit): the unacknowledged one goes back to the queue
-        redelivered = ch.basic_get(queue, auto_ack=True)[0]
-        assert redelivered is not None and redelivered.redelivered
+        ch.cancel()  # nothing is left unacknowledged, so nothing is requeued
+        ch.basic_publish(exchange, "k", b"one more")
+        first = ch.basic_get(queue, auto_ack=False)[0]
+        assert first is not None
+        ch.basic_reject(first.delivery_tag, requeue=True)
+        again = ch.basic_get(queue, auto_ack=True)[0]
+        assert again is not None and again.redelivered
 
         names = {c["name"] for c in ok(broker, "GET", "/api/connections") if c["protocol"] == "AMQP 0-9-1"}
         mine = [c for c in ok(broker, "GET", "/api/channels")
-                if c["connection_details"]["name"] in names and c.get("message_stats", {}).get("publish") == 12]
+                if c["connection_details"]["name"] in names and c.get("message_stats", {}).get("publish") == 13]
         assert len(mine) == 1, ok(broker, "GET", "/api/channels")
         stats = mine[0]["message_stats"]
-        assert (stats["publish"], stats["confirm"], stats["return_unroutable"]) == (12, 12, 2)
-        assert (stats["deliver"], stats["get"], stats["deliver_get"], stats["ack"], stats["redeliver"]) == (10, 1, 11, 9, 1)
+        assert (stats["publish"], stats["confirm"], stats["return_unroutable"]) == (13, 13, 2)
+        assert (stats["deliver"], stats["get"], stats["deliver_get"], stats["ack"], stats["redeliver"]) == (10, 2, 12, 10, 1)
         assert "rate" in stats["publish_details"]
         x = ok(broker, "GET", f"/api/exchanges/%2F/{q(exchange)}")["message_stats"]
-        assert (x["publish_in"], x["publish_out"]) == (12, 10)
+        assert (x["publish_in"], x["publish_out"]) == (13, 11)
         connection = ok(broker, "GET", f"/api/connections/{q(mine[0]['connection_details']['name'])}")
-        assert connection["recv_oct"] > 10 * len(body) and connection["send_oct"] > 9 * len(body)
+        assert connection["recv_oct"] > 10 * len(body) and connection["send_oct"] > 10 * len(body)
         assert "rate" in connection["recv_oct_details"]
     finally:
         conn.close()

@@ -39,12 +39,12 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var exchange: Exchange?
     /// The subscription to the session queue.
     var handle: ConsumerHandle?
+    /// Shared subscriptions' consumers and WebSocket framing, made when first needed.
+    var extras: MQTTConnectionExtras?
     var inbound = MQTTInbound()
     /// PUBACK / PUBREC waiting for their messages to be durable, in PUBLISH order.
     var acks = DurableAcks<MQTTPacket>()
     var outbound = MQTTOutbound<MQTTDelivery>()
-    /// Shared subscriptions' consumers, made with the first one.
-    var extras: MQTTConnectionExtras?
     /// Deliveries written whose window credit comes back once the socket took them.
     var pausedWindow: Int32 = 0
     /// Before CONNECT its clock starts at accept (the connect deadline), after CONNECT it is the keepalive.

@@ -15,7 +15,8 @@ public enum MQTTDecoder {
     /// - Parameters:
     ///   - version: the protocol level the connection's CONNECT established, or nil before CONNECT. With nil,
     ///     only CONNECT is accepted [MQTT-3.1.0-1]; with a version, CONNECT is refused [MQTT-3.1.0-2].
-    ///     MQTT 5 packets are not decoded yet: `.v5` makes every packet `unsupportedProtocolVersion`.
+    ///     Of the MQTT 5 layouts only the acknowledgements, DISCONNECT and the pings are decoded so far; with `.v5`
+    ///     every other packet is `unsupportedProtocolVersion`.
     ///   - maxPacketSize: the largest packet accepted, fixed header included (the MQTT 5 definition of packet size).
     /// - Throws: `MQTTProtocolError`; for a CONNECT with an unknown level, code `unsupportedProtocolVersion`
     ///   with the level in `protocolLevel`, so the frontend can answer CONNACK 0x01 [MQTT-3.1.2-2].
@@ -37,7 +38,7 @@ public enum MQTTDecoder {
                 throw .malformed("[MQTT §2.2.3] \(type) remaining length continues past its fourth byte")
             }
         }
-        if let fixed = type.fixedRemainingLength, remainingLength != fixed {
+        if let fixed = type.fixedRemainingLength, remainingLength != fixed, !(version == .v5 && type.hasV5ReasonCode) {
             throw .malformed("[MQTT §2.2.3] \(type) has remaining length \(remainingLength); it must be \(fixed)")
         }
         let headerSize = 1 + lengthBytes
@@ -80,9 +81,11 @@ public enum MQTTDecoder {
                 throw .protocolViolation("[MQTT-3.1.0-1] \(type) before CONNECT: the first packet must be CONNECT")
             }
         case .v5?:
-            throw MQTTProtocolError(
-                code: .unsupportedProtocolVersion, message: "MQTT 5.0 \(type) packets are not supported yet",
-                protocolLevel: MQTTProtocolVersion.v5.rawValue)
+            guard type.hasV5ReasonCode || type == .pingReq || type == .pingResp else {
+                throw MQTTProtocolError(
+                    code: .unsupportedProtocolVersion, message: "MQTT 5.0 \(type) packets are not supported yet",
+                    protocolLevel: MQTTProtocolVersion.v5.rawValue)
+            }
         case .v3_1?, .v3_1_1?:
             guard type != .connect else {
                 throw .protocolViolation("[MQTT-3.1.0-2] second CONNECT on a connection")
@@ -110,17 +113,58 @@ public enum MQTTDecoder {
         case .connect: return .connect(try MQTTPacket.Connect(decoding: &r))
         case .connAck: return .connAck(try MQTTPacket.ConnAck(decoding: &r, version: version))
         case .publish: return .publish(try MQTTPacket.Publish(decoding: &r, flags: flags))
-        case .pubAck: return .pubAck(MQTTPacket.PubAck(packetId: try r.readPacketId()))
-        case .pubRec: return .pubRec(MQTTPacket.PubRec(packetId: try r.readPacketId()))
-        case .pubRel: return .pubRel(MQTTPacket.PubRel(packetId: try r.readPacketId()))
-        case .pubComp: return .pubComp(MQTTPacket.PubComp(packetId: try r.readPacketId()))
+        case .pubAck:
+            let (id, code, props) = try readAck(&r, version: version, context: .pubAck, allowed: Self.publishAckCodes)
+            return .pubAck(MQTTPacket.PubAck(packetId: id, reasonCode: code, properties: props))
+        case .pubRec:
+            let (id, code, props) = try readAck(&r, version: version, context: .pubRec, allowed: Self.publishAckCodes)
+            return .pubRec(MQTTPacket.PubRec(packetId: id, reasonCode: code, properties: props))
+        case .pubRel:
+            let (id, code, props) = try readAck(&r, version: version, context: .pubRel, allowed: Self.releaseCodes)
+            return .pubRel(MQTTPacket.PubRel(packetId: id, reasonCode: code, properties: props))
+        case .pubComp:
+            let (id, code, props) = try readAck(&r, version: version, context: .pubComp, allowed: Self.releaseCodes)
+            return .pubComp(MQTTPacket.PubComp(packetId: id, reasonCode: code, properties: props))
         case .subscribe: return .subscribe(try MQTTPacket.Subscribe(decoding: &r))
         case .subAck: return .subAck(try MQTTPacket.SubAck(decoding: &r))
         case .unsubscribe: return .unsubscribe(try MQTTPacket.Unsubscribe(decoding: &r))
         case .unsubAck: return .unsubAck(MQTTPacket.UnsubAck(packetId: try r.readPacketId()))
         case .pingReq: return .pingReq
         case .pingResp: return .pingResp
-        case .disconnect: return .disconnect(MQTTPacket.Disconnect())
+        case .disconnect:
+            guard version == .v5, r.remaining > 0 else { return .disconnect(MQTTPacket.Disconnect()) }
+            let code = MQTTReasonCode(rawValue: try r.readUInt8("reason code"))
+            guard Self.disconnectCodes.contains(code.rawValue) else {
+                throw .malformed("[MQTT-3.14.2-1] DISCONNECT reason code \(code) is not one DISCONNECT may carry")
+            }
+            let props = r.remaining > 0 ? try r.readProperties(.disconnect) : MQTTProperties()
+            return .disconnect(MQTTPacket.Disconnect(reasonCode: code, properties: props))
         }
+    }
+
+    /// The reason codes PUBACK and PUBREC may carry (MQTT 5.0 §3.4.2.1, §3.5.2.1).
+    static let publishAckCodes: Set<UInt8> = [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]
+    /// The reason codes PUBREL and PUBCOMP may carry (§3.6.2.1, §3.7.2.1).
+    static let releaseCodes: Set<UInt8> = [0x00, 0x92]
+    /// The reason codes DISCONNECT may carry (§3.14.2.1).
+    static let disconnectCodes: Set<UInt8> = [
+        0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+        0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2,
+    ]
+
+    /// An acknowledgement's packet id and, in MQTT 5, its reason code and properties, both optional on the wire
+    /// (a remaining length of 2 means success, of 3 a reason code without properties).
+    private static func readAck(
+        _ r: inout MQTTPacketReader, version: MQTTProtocolVersion, context: MQTTPropertyContext, allowed: Set<UInt8>
+    ) throws(MQTTProtocolError) -> (UInt16, MQTTReasonCode, MQTTProperties) {
+        let id = try r.readPacketId()
+        guard version == .v5, r.remaining > 0 else { return (id, .success, MQTTProperties()) }
+        let code = MQTTReasonCode(rawValue: try r.readUInt8("reason code"))
+        guard allowed.contains(code.rawValue) else {
+            let clause = [MQTTPacketType.pubAck: "3.4", .pubRec: "3.5", .pubRel: "3.6"][r.packet] ?? "3.7"
+            throw .malformed("[MQTT §\(clause).2.1] \(r.packet) reason code \(code) is not one it may carry")
+        }
+        let props = r.remaining > 0 ? try r.readProperties(context) : MQTTProperties()
+        return (id, code, props)
     }
 }

@@ -16,10 +16,26 @@ public enum MQTTEncoder {
     ///
     /// For CONNECT the protocol name and level come from the packet's own `protocolVersion`. MQTT 3.1 differs
     /// from 3.1.1 only in CONNACK, where 3.1 has no session-present flag (always written 0).
-    /// - Precondition: `version` is not `.v5`: MQTT 5 layouts (properties, reason codes) are not implemented, and
-    ///   the decoder never lets a connection negotiate level 5.
+    /// - Precondition: for `.v5`, only the acknowledgements, DISCONNECT and the pings: the other MQTT 5 layouts are
+    ///   not implemented yet, and the frontend never lets a connection negotiate level 5.
     public static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion, into buffer: inout ByteBuffer) {
-        precondition(version != .v5, "MQTT 5.0 encoding is not implemented; the decoder refuses level 5 at CONNECT")
+        if version == .v5 {
+            switch packet {
+            case .pubAck(let p): return writeAck(.pubAck, p.packetId, p.reasonCode, p.properties, into: &buffer)
+            case .pubRec(let p): return writeAck(.pubRec, p.packetId, p.reasonCode, p.properties, into: &buffer)
+            case .pubRel(let p): return writeAck(.pubRel, p.packetId, p.reasonCode, p.properties, into: &buffer)
+            case .pubComp(let p): return writeAck(.pubComp, p.packetId, p.reasonCode, p.properties, into: &buffer)
+            case .disconnect(let p):
+                guard p.reasonCode != .success || !p.properties.isEmpty else { break }
+                let length = 1 + (p.properties.isEmpty ? 0 : p.properties.encodedSize)
+                buffer.writeMQTTFixedHeader(.disconnect, remainingLength: length)
+                buffer.writeUInt8(p.reasonCode.rawValue)
+                if !p.properties.isEmpty { buffer.writeMQTTProperties(p.properties) }
+                return
+            case .pingReq, .pingResp: break
+            default: preconditionFailure("MQTT 5.0 \(packet.type) encoding is not implemented")
+            }
+        }
         switch packet {
         case .connect(let p): p.encode(into: &buffer)
         case .connAck(let p): p.encode(version: version, into: &buffer)
@@ -41,6 +57,22 @@ public enum MQTTEncoder {
         case .pingResp: buffer.writeMQTTFixedHeader(.pingResp, remainingLength: 0)
         case .disconnect: buffer.writeMQTTFixedHeader(.disconnect, remainingLength: 0)
         }
+    }
+
+    /// An acknowledgement in the MQTT 5 layout: the 3.x form when it is a plain success, else the reason code and,
+    /// if any, the properties (MQTT 5.0 §3.4.2).
+    private static func writeAck(
+        _ type: MQTTPacketType, _ packetId: UInt16, _ code: MQTTReasonCode, _ properties: MQTTProperties,
+        into buffer: inout ByteBuffer
+    ) {
+        guard code != .success || !properties.isEmpty else {
+            return buffer.writeMQTTPacketIdOnly(type, packetId: packetId)
+        }
+        let length = 3 + (properties.isEmpty ? 0 : properties.encodedSize)
+        buffer.writeMQTTFixedHeader(type, flags: type.requiredFlags ?? 0, remainingLength: length)
+        buffer.writeInteger(packetId)
+        buffer.writeUInt8(code.rawValue)
+        if !properties.isEmpty { buffer.writeMQTTProperties(properties) }
     }
 
     /// Appends a PUBLISH whose payload is copied straight from `payload` into `buffer` (the delivery hot path:

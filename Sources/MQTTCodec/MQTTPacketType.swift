@@ -59,6 +59,15 @@ public enum MQTTPacketType: UInt8, Sendable, Equatable, Hashable, CustomStringCo
         }
     }
 
+    /// True for the packets whose MQTT 5 form adds an optional reason code and properties to the 3.x one (which is
+    /// why their remaining length is not fixed in MQTT 5).
+    var hasV5ReasonCode: Bool {
+        switch self {
+        case .pubAck, .pubRec, .pubRel, .pubComp, .disconnect: true
+        default: false
+        }
+    }
+
     /// The remaining length of packets whose MQTT 3.x form has a fixed size, or nil for variable-size packets.
     var fixedRemainingLength: Int? {
         switch self {

@@ -1,9 +1,21 @@
 extension MQTTPacket {
-    /// PUBACK: QoS 1 acknowledgement (MQTT 3.1.1 §3.4). MQTT 5 adds a reason code and properties here.
+    /// PUBACK: QoS 1 acknowledgement (MQTT 3.1.1 §3.4, MQTT 5 §3.4).
+    /// In MQTT 5 it carries a reason code and properties, left out on the wire when they say "success" and
+    /// nothing else.
     public struct PubAck: Sendable, Equatable {
         /// The packet identifier of the QoS 1 PUBLISH being acknowledged.
         public var packetId: UInt16
+        /// MQTT 5 only: the outcome (`.success` in 3.x).
+        public var reasonCode: MQTTReasonCode
+        /// MQTT 5 only: reason string and user properties.
+        public var properties: MQTTProperties
 
-        public init(packetId: UInt16) { self.packetId = packetId }
+        public init(
+            packetId: UInt16, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = MQTTProperties()
+        ) {
+            self.packetId = packetId
+            self.reasonCode = reasonCode
+            self.properties = properties
+        }
     }
 }

@@ -1,9 +1,21 @@
 extension MQTTPacket {
-    /// PUBCOMP: QoS 2 step 3: publish complete (MQTT 3.1.1 §3.7). MQTT 5 adds a reason code and properties here.
+    /// PUBCOMP: QoS 2 step 3, publish complete (MQTT 3.1.1 §3.7, MQTT 5 §3.7).
+    /// In MQTT 5 it carries a reason code and properties, left out on the wire when they say "success" and
+    /// nothing else.
     public struct PubComp: Sendable, Equatable {
-        /// The packet identifier of the QoS 2 PUBLISH being completed.
+        /// The packet identifier of the QoS 2 exchange being completed.
         public var packetId: UInt16
+        /// MQTT 5 only: the outcome (`.success` in 3.x).
+        public var reasonCode: MQTTReasonCode
+        /// MQTT 5 only: reason string and user properties.
+        public var properties: MQTTProperties
 
-        public init(packetId: UInt16) { self.packetId = packetId }
+        public init(
+            packetId: UInt16, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = MQTTProperties()
+        ) {
+            self.packetId = packetId
+            self.reasonCode = reasonCode
+            self.properties = properties
+        }
     }
 }

@@ -15,8 +15,8 @@ public enum MQTTDecoder {
     /// - Parameters:
     ///   - version: the protocol level the connection's CONNECT established, or nil before CONNECT. With nil,
     ///     only CONNECT is accepted [MQTT-3.1.0-1]; with a version, CONNECT is refused [MQTT-3.1.0-2].
-    ///     Of the MQTT 5 layouts only the acknowledgements, DISCONNECT and the pings are decoded so far; with `.v5`
-    ///     every other packet is `unsupportedProtocolVersion`.
+    ///     Of the MQTT 5 layouts only PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and the pings are
+    ///     decoded so far; with `.v5` every other packet is `unsupportedProtocolVersion`.
     ///   - maxPacketSize: the largest packet accepted, fixed header included (the MQTT 5 definition of packet size).
     /// - Throws: `MQTTProtocolError`; for a CONNECT with an unknown level, code `unsupportedProtocolVersion`
     ///   with the level in `protocolLevel`, so the frontend can answer CONNACK 0x01 [MQTT-3.1.2-2].
@@ -38,7 +38,7 @@ public enum MQTTDecoder {
                 throw .malformed("[MQTT §2.2.3] \(type) remaining length continues past its fourth byte")
             }
         }
-        if let fixed = type.fixedRemainingLength, remainingLength != fixed, !(version == .v5 && type.hasV5ReasonCode) {
+        if let fixed = type.fixedRemainingLength, remainingLength != fixed, !(version == .v5 && type.isDecodedInV5) {
             throw .malformed("[MQTT §2.2.3] \(type) has remaining length \(remainingLength); it must be \(fixed)")
         }
         let headerSize = 1 + lengthBytes
@@ -81,7 +81,7 @@ public enum MQTTDecoder {
                 throw .protocolViolation("[MQTT-3.1.0-1] \(type) before CONNECT: the first packet must be CONNECT")
             }
         case .v5?:
-            guard type.hasV5ReasonCode || type == .pingReq || type == .pingResp else {
+            guard type.isDecodedInV5 else {
                 throw MQTTProtocolError(
                     code: .unsupportedProtocolVersion, message: "MQTT 5.0 \(type) packets are not supported yet",
                     protocolLevel: MQTTProtocolVersion.v5.rawValue)
@@ -126,9 +126,24 @@ public enum MQTTDecoder {
             let (id, code, props) = try readAck(&r, version: version, context: .pubComp, allowed: Self.releaseCodes)
             return .pubComp(MQTTPacket.PubComp(packetId: id, reasonCode: code, properties: props))
         case .subscribe: return .subscribe(try MQTTPacket.Subscribe(decoding: &r))
-        case .subAck: return .subAck(try MQTTPacket.SubAck(decoding: &r))
+        case .subAck: return .subAck(try MQTTPacket.SubAck(decoding: &r, version: version))
         case .unsubscribe: return .unsubscribe(try MQTTPacket.Unsubscribe(decoding: &r))
-        case .unsubAck: return .unsubAck(MQTTPacket.UnsubAck(packetId: try r.readPacketId()))
+        case .unsubAck:
+            let id = try r.readPacketId()
+            guard version == .v5 else { return .unsubAck(MQTTPacket.UnsubAck(packetId: id)) }
+            let props = try r.readProperties(.unsubAck)
+            guard r.remaining > 0 else {
+                throw .protocolViolation("[MQTT-3.11.3-1] UNSUBACK has no reason codes, but an UNSUBSCRIBE has a filter")
+            }
+            var codes: [MQTTReasonCode] = []
+            while r.remaining > 0 {
+                let code = MQTTReasonCode(rawValue: try r.readUInt8("reason code"))
+                guard Self.unsubAckCodes.contains(code.rawValue) else {
+                    throw .malformed("[MQTT §3.11.3] UNSUBACK reason code \(code) is not one it may carry")
+                }
+                codes.append(code)
+            }
+            return .unsubAck(MQTTPacket.UnsubAck(packetId: id, reasonCodes: codes, properties: props))
         case .pingReq: return .pingReq
         case .pingResp: return .pingResp
         case .disconnect:
@@ -142,6 +157,8 @@ public enum MQTTDecoder {
         }
     }
 
+    /// The reason codes UNSUBACK may carry (§3.11.3).
+    static let unsubAckCodes: Set<UInt8> = [0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91]
     /// The reason codes PUBACK and PUBREC may carry (MQTT 5.0 §3.4.2.1, §3.5.2.1).
     static let publishAckCodes: Set<UInt8> = [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]
     /// The reason codes PUBREL and PUBCOMP may carry (§3.6.2.1, §3.7.2.1).

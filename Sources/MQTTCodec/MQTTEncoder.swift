@@ -16,8 +16,8 @@ public enum MQTTEncoder {
     ///
     /// For CONNECT the protocol name and level come from the packet's own `protocolVersion`. MQTT 3.1 differs
     /// from 3.1.1 only in CONNACK, where 3.1 has no session-present flag (always written 0).
-    /// - Precondition: for `.v5`, only the acknowledgements, DISCONNECT and the pings: the other MQTT 5 layouts are
-    ///   not implemented yet, and the frontend never lets a connection negotiate level 5.
+    /// - Precondition: for `.v5`, only PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and the pings:
+    ///   the other MQTT 5 layouts are not implemented yet, and the frontend never lets a connection negotiate level 5.
     public static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion, into buffer: inout ByteBuffer) {
         if version == .v5 {
             switch packet {
@@ -31,6 +31,14 @@ public enum MQTTEncoder {
                 buffer.writeMQTTFixedHeader(.disconnect, remainingLength: length)
                 buffer.writeUInt8(p.reasonCode.rawValue)
                 if !p.properties.isEmpty { buffer.writeMQTTProperties(p.properties) }
+                return
+            case .subAck(let p): return p.encode(version: .v5, into: &buffer)
+            case .unsubAck(let p):
+                let length = 2 + p.properties.encodedSize + p.reasonCodes.count
+                buffer.writeMQTTFixedHeader(.unsubAck, remainingLength: length)
+                buffer.writeInteger(p.packetId)
+                buffer.writeMQTTProperties(p.properties)
+                for code in p.reasonCodes { buffer.writeUInt8(code.rawValue) }
                 return
             case .pingReq, .pingResp: break
             default: preconditionFailure("MQTT 5.0 \(packet.type) encoding is not implemented")
@@ -50,7 +58,7 @@ public enum MQTTEncoder {
         case .pubRel(let p): buffer.writeMQTTPacketIdOnly(.pubRel, packetId: p.packetId)
         case .pubComp(let p): buffer.writeMQTTPacketIdOnly(.pubComp, packetId: p.packetId)
         case .subscribe(let p): p.encode(into: &buffer)
-        case .subAck(let p): p.encode(into: &buffer)
+        case .subAck(let p): p.encode(version: version, into: &buffer)
         case .unsubscribe(let p): p.encode(into: &buffer)
         case .unsubAck(let p): buffer.writeMQTTPacketIdOnly(.unsubAck, packetId: p.packetId)
         case .pingReq: buffer.writeMQTTFixedHeader(.pingReq, remainingLength: 0)

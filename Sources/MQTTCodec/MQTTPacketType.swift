@@ -59,11 +59,11 @@ public enum MQTTPacketType: UInt8, Sendable, Equatable, Hashable, CustomStringCo
         }
     }
 
-    /// True for the packets whose MQTT 5 form adds an optional reason code and properties to the 3.x one (which is
-    /// why their remaining length is not fixed in MQTT 5).
-    var hasV5ReasonCode: Bool {
+    /// True for the packets whose MQTT 5 layout the codec implements so far (their remaining length is not fixed in
+    /// MQTT 5: reason codes and properties are added).
+    var isDecodedInV5: Bool {
         switch self {
-        case .pubAck, .pubRec, .pubRel, .pubComp, .disconnect: true
+        case .pubAck, .pubRec, .pubRel, .pubComp, .subAck, .unsubAck, .disconnect, .pingReq, .pingResp: true
         default: false
         }
     }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import MQTTCodec
 
-@Suite("MQTT 5 acknowledgements and DISCONNECT (§3.4-3.7, §3.14)")
+@Suite("MQTT 5 acknowledgements, SUBACK, UNSUBACK and DISCONNECT (§3.4-3.7, §3.9, §3.11, §3.14)")
 struct MQTT5AcknowledgementTests {
     private func decode(_ bytes: [UInt8], byteByByte: Bool = false) throws(MQTTProtocolError) -> MQTTPacket? {
         var buffer = ByteBuffer()
@@ -33,6 +33,8 @@ struct MQTT5AcknowledgementTests {
                 == [0x62, 0x09, 0x00, 0x01, 0x92, 0x05, 0x1F, 0x00, 0x02, 0x6E, 0x6F])
         #expect(encode(.disconnect(.init())) == [0xE0, 0x00])
         #expect(encode(.disconnect(.init(reasonCode: .disconnectWithWill))) == [0xE0, 0x01, 0x04])
+        #expect(encode(.subAck(.init(packetId: 2, returnCodes: [0x01, 0x87]))) == [0x90, 0x05, 0x00, 0x02, 0x00, 0x01, 0x87])
+        #expect(encode(.unsubAck(.init(packetId: 3, reasonCodes: [.noSubscriptionExisted]))) == [0xB0, 0x04, 0x00, 0x03, 0x00, 0x11])
     }
 
     @Test("every acknowledgement round-trips with its reason code and properties, in bulk and byte by byte")
@@ -45,6 +47,9 @@ struct MQTT5AcknowledgementTests {
             .pubComp(.init(packetId: 4, reasonCode: .packetIdentifierNotFound, properties: props)),
             .disconnect(.init(reasonCode: .serverShuttingDown, properties: MQTTProperties([(.serverReference, .string("b:1883"))]))),
             .disconnect(.init(reasonCode: .success, properties: MQTTProperties([(.sessionExpiryInterval, .integer(30))]))),
+            .subAck(.init(packetId: 5, returnCodes: [0x01, 0x87, 0x9E], properties: props)),
+            .subAck(.init(packetId: 6, returnCodes: [0x00])),
+            .unsubAck(.init(packetId: 7, reasonCodes: [.success, .noSubscriptionExisted], properties: props)),
         ]
         for p in packets {
             #expect(try decode(encode(p)) == p)
@@ -68,5 +73,8 @@ struct MQTT5AcknowledgementTests {
         #expect(code([0xE0, 0x01, 0x01]) == .malformedPacket, "0x01 is no DISCONNECT reason")
         #expect(code([0x40, 0x06, 0x00, 0x01, 0x00, 0x02, 0x11, 0x00]) == .protocolError, "session expiry in PUBACK")
         #expect(code([0x40, 0x05, 0x00, 0x01, 0x00, 0x05, 0x1F]) == .malformedPacket, "property length past the end")
+        #expect(code([0x90, 0x04, 0x00, 0x01, 0x00, 0x10]) == .malformedPacket, "0x10 is no SUBACK reason")
+        #expect(code([0xB0, 0x03, 0x00, 0x01, 0x00]) == .protocolError, "UNSUBACK without reason codes")
+        #expect(code([0xB0, 0x04, 0x00, 0x01, 0x00, 0x04]) == .malformedPacket, "0x04 is no UNSUBACK reason")
     }
 }

@@ -15,8 +15,8 @@ public enum MQTTDecoder {
     /// - Parameters:
     ///   - version: the protocol level the connection's CONNECT established, or nil before CONNECT. With nil,
     ///     only CONNECT is accepted [MQTT-3.1.0-1]; with a version, CONNECT is refused [MQTT-3.1.0-2].
-    ///     Of the MQTT 5 layouts only PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and the pings are
-    ///     decoded so far; with `.v5` every other packet is `unsupportedProtocolVersion`.
+    ///     Of the MQTT 5 layouts only CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and the
+    ///     pings are decoded so far; with `.v5` every other packet is `unsupportedProtocolVersion`.
     ///   - maxPacketSize: the largest packet accepted, fixed header included (the MQTT 5 definition of packet size).
     /// - Throws: `MQTTProtocolError`; for a CONNECT with an unknown level, code `unsupportedProtocolVersion`
     ///   with the level in `protocolLevel`, so the frontend can answer CONNACK 0x01 [MQTT-3.1.2-2].

@@ -16,8 +16,9 @@ public enum MQTTEncoder {
     ///
     /// For CONNECT the protocol name and level come from the packet's own `protocolVersion`. MQTT 3.1 differs
     /// from 3.1.1 only in CONNACK, where 3.1 has no session-present flag (always written 0).
-    /// - Precondition: for `.v5`, only PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and the pings:
-    ///   the other MQTT 5 layouts are not implemented yet, and the frontend never lets a connection negotiate level 5.
+    /// - Precondition: for `.v5`, only CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and
+    ///   the pings: the other MQTT 5 layouts are not implemented yet, and the frontend never lets a connection
+    ///   negotiate level 5.
     public static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion, into buffer: inout ByteBuffer) {
         if version == .v5 {
             switch packet {
@@ -32,6 +33,7 @@ public enum MQTTEncoder {
                 buffer.writeUInt8(p.reasonCode.rawValue)
                 if !p.properties.isEmpty { buffer.writeMQTTProperties(p.properties) }
                 return
+            case .connAck(let p): return p.encode(version: .v5, into: &buffer)
             case .subAck(let p): return p.encode(version: .v5, into: &buffer)
             case .unsubAck(let p):
                 let length = 2 + p.properties.encodedSize + p.reasonCodes.count

@@ -63,7 +63,7 @@ public enum MQTTPacketType: UInt8, Sendable, Equatable, Hashable, CustomStringCo
     /// MQTT 5: reason codes and properties are added).
     var isDecodedInV5: Bool {
         switch self {
-        case .pubAck, .pubRec, .pubRel, .pubComp, .subAck, .unsubAck, .disconnect, .pingReq, .pingResp: true
+        case .connAck, .pubAck, .pubRec, .pubRel, .pubComp, .subAck, .unsubAck, .disconnect, .pingReq, .pingResp: true
         default: false
         }
     }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import MQTTCodec
 
-@Suite("MQTT 5 acknowledgements, SUBACK, UNSUBACK and DISCONNECT (§3.4-3.7, §3.9, §3.11, §3.14)")
+@Suite("MQTT 5 CONNACK, acknowledgements, SUBACK, UNSUBACK and DISCONNECT (§3.2, §3.4-3.7, §3.9, §3.11, §3.14)")
 struct MQTT5AcknowledgementTests {
     private func decode(_ bytes: [UInt8], byteByByte: Bool = false) throws(MQTTProtocolError) -> MQTTPacket? {
         var buffer = ByteBuffer()
@@ -32,6 +32,7 @@ struct MQTT5AcknowledgementTests {
             encode(.pubRel(.init(packetId: 1, reasonCode: .packetIdentifierNotFound, properties: reason)))
                 == [0x62, 0x09, 0x00, 0x01, 0x92, 0x05, 0x1F, 0x00, 0x02, 0x6E, 0x6F])
         #expect(encode(.disconnect(.init())) == [0xE0, 0x00])
+        #expect(encode(.connAck(.init(reasonCode: .notAuthorized))) == [0x20, 0x03, 0x00, 0x87, 0x00])
         #expect(encode(.disconnect(.init(reasonCode: .disconnectWithWill))) == [0xE0, 0x01, 0x04])
         #expect(encode(.subAck(.init(packetId: 2, returnCodes: [0x01, 0x87]))) == [0x90, 0x05, 0x00, 0x02, 0x00, 0x01, 0x87])
         #expect(encode(.unsubAck(.init(packetId: 3, reasonCodes: [.noSubscriptionExisted]))) == [0xB0, 0x04, 0x00, 0x03, 0x00, 0x11])
@@ -50,6 +51,15 @@ struct MQTT5AcknowledgementTests {
             .subAck(.init(packetId: 5, returnCodes: [0x01, 0x87, 0x9E], properties: props)),
             .subAck(.init(packetId: 6, returnCodes: [0x00])),
             .unsubAck(.init(packetId: 7, reasonCodes: [.success, .noSubscriptionExisted], properties: props)),
+            .connAck(
+                .init(
+                    sessionPresent: true, reasonCode: .success,
+                    properties: MQTTProperties([
+                        (.assignedClientIdentifier, .string("gw-1")), (.sessionExpiryInterval, .integer(3600)),
+                        (.receiveMaximum, .integer(100)), (.topicAliasMaximum, .integer(16)),
+                        (.sharedSubscriptionAvailable, .integer(1)),
+                    ]))),
+            .connAck(.init(reasonCode: .badAuthenticationMethod)),
         ]
         for p in packets {
             #expect(try decode(encode(p)) == p)
@@ -76,5 +86,8 @@ struct MQTT5AcknowledgementTests {
         #expect(code([0x90, 0x04, 0x00, 0x01, 0x00, 0x10]) == .malformedPacket, "0x10 is no SUBACK reason")
         #expect(code([0xB0, 0x03, 0x00, 0x01, 0x00]) == .protocolError, "UNSUBACK without reason codes")
         #expect(code([0xB0, 0x04, 0x00, 0x01, 0x00, 0x04]) == .malformedPacket, "0x04 is no UNSUBACK reason")
+        #expect(code([0x20, 0x03, 0x00, 0x01, 0x00]) == .malformedPacket, "0x01 is no CONNACK reason")
+        #expect(code([0x20, 0x03, 0x01, 0x87, 0x00]) == .protocolError, "session present on a refusal")
+        #expect(code([0x20, 0x02, 0x00, 0x00]) == .malformedPacket, "a v5 CONNACK without its property length")
     }
 }

@@ -19,13 +19,7 @@ extension ByteBuffer {
             remainingLength >= 0 && remainingLength <= MQTTEncoder.maxRemainingLength,
             "MQTT packet body of \(remainingLength) bytes exceeds the 268435455 bytes a remaining length can express")
         writeUInt8(type.rawValue << 4 | flags)
-        var value = remainingLength
-        repeat {
-            var byte = UInt8(value & 0x7F)
-            value >>= 7
-            if value > 0 { byte |= 0x80 }
-            writeUInt8(byte)
-        } while value > 0
+        writeMQTTVarint(remainingLength)
     }
 
     /// Writes a two-byte length and the bytes (a UTF-8 string or binary data, MQTT 3.1.1 §1.5.3).

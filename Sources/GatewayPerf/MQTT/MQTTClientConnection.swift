@@ -213,8 +213,15 @@ final class MQTTClientConnection: @unchecked Sendable {
     func fill(wait: Bool) throws(PerfError) -> Bool {
         if webSocket != nil { return try fillFramed(wait: wait) }
         inbound.discardReadBytes()
+        guard try receive(into: &inbound, wait: wait) > 0 else { return false }
+        socket.acknowledgeQuickly()
+        return true
+    }
+
+    /// Appends what the socket has (up to `readChunk` bytes) to `buffer`; returns how many bytes arrived.
+    private func receive(into buffer: inout ByteBuffer, wait: Bool) throws(PerfError) -> Int {
         var failure: PerfError?
-        let count = inbound.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
+        let count = buffer.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
             do throws(PerfError) {
                 return try socket.receive(into: room.baseAddress!, count: room.count, wait: wait) ?? 0
             } catch {
@@ -226,35 +233,21 @@ final class MQTTClientConnection: @unchecked Sendable {
             if case .disconnected(let during) = failure { throw .disconnected(during: "\(during) (\(role))") }
             throw failure
         }
-        guard count > 0 else { return false }
-        socket.acknowledgeQuickly()
-        return true
+        return count
     }
 
     /// Over WebSocket: reads frames and unframes their payload into the receive buffer; answers pings.
     private func fillFramed(wait: Bool) throws(PerfError) -> Bool {
         inbound.discardReadBytes()
-        webSocket!.raw.discardReadBytes()
-        var failure: PerfError?
-        let count = webSocket!.raw.writeWithUnsafeMutableBytes(maximum: Self.readChunk) { room in
-            do throws(PerfError) {
-                return try socket.receive(into: room.baseAddress!, count: room.count, wait: wait) ?? 0
-            } catch {
-                failure = error
-                return 0
-            }
-        }
-        if let failure {
-            if case .disconnected(let during) = failure { throw .disconnected(during: "\(during) (\(role))") }
-            throw failure
-        }
+        // Taken out of `webSocket` while in use, so the buffer stays uniquely referenced (no copy on write).
+        var raw = webSocket!.raw
+        webSocket!.raw = ByteBuffer()
+        defer { webSocket!.raw = raw }
+        raw.discardReadBytes()
+        let count = try receive(into: &raw, wait: wait)
         let before = inbound.readableBytes
         var decoder = webSocket!.decoder
-        var raw = webSocket!.raw
-        defer {
-            webSocket!.decoder = decoder
-            webSocket!.raw = raw
-        }
+        defer { webSocket!.decoder = decoder }
         do {
             while let event = try decoder.next(&raw, data: &inbound) {
                 switch event {

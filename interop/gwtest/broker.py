@@ -57,23 +57,34 @@ def gateway_binary() -> Path:
     return path
 
 
+_HANDED_OUT: set[int] = set()
+"""Every port `free_port`/`free_ports` returned in this test run: never handed out twice, so a port a test wrote
+into a config file cannot be picked again for another listener of the same broker (the kernel would happily
+return it again once it was released)."""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free on `host` a moment ago (bind port 0, read it back, release it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port that was free on `host` a moment ago and was not handed out before in this run."""
+    return free_ports(1, host)[0]
 
 
 def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
-    """`n` different TCP ports that were free on `host` a moment ago: all are held bound until the last is chosen,
-    so the kernel cannot hand out the same one twice (which separate `free_port` calls may)."""
+    """`n` different TCP ports that were free on `host` a moment ago and were not handed out before in this run:
+    all are held bound until the last is chosen, so the kernel cannot return the same one twice."""
     held = []
+    chosen: list[int] = []
     try:
-        for _ in range(n):
+        while len(chosen) < n:
+            if len(held) > 64 * n:
+                raise BrokerStartError(f"no {n} unused free ports on {host}")
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             held.append(s)
             s.bind((host, 0))
-        return [s.getsockname()[1] for s in held]
+            port = s.getsockname()[1]
+            if port not in _HANDED_OUT:
+                chosen.append(port)
+        _HANDED_OUT.update(chosen)
+        return chosen
     finally:
         for s in held:
             s.close()

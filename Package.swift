@@ -38,7 +38,8 @@ let package = Package(
             swiftSettings: strict),
         // AMQP 0-9-1 wire format: frames, methods, field tables, content headers, the message record. No I/O.
         .target(name: "AMQPWire", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
-        // MQTT 3.1/3.1.1 wire format: control packets, decoder, encoder, topic name and filter rules. No I/O.
+        // MQTT 3.1/3.1.1/5.0 wire format: control packets, properties, reason codes, decoder, encoder, topic name and
+        // filter rules. No I/O.
         .target(name: "MQTTCodec", dependencies: ["AMQPValues", "Bytes"], swiftSettings: strict),
         // The policies both frontends apply, written once: login and vhost access, durable acknowledgements,
         // publisher flow control (resource alarm, overloaded queues), the consumer sink.

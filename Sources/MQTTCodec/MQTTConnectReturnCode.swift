@@ -1,7 +1,8 @@
-/// The return code of a CONNACK (MQTT 3.1.1 §3.2.2.3, Table 3.1).
+/// The return code of an MQTT 3.x CONNACK (MQTT 3.1.1 §3.2.2.3, Table 3.1).
 ///
-/// A struct over the raw byte rather than an enum: the decoder rejects the values 3.1.1 reserves, but MQTT 5
-/// reuses the same byte for its larger set of reason codes (0x80 and up), which then fit without a new type.
+/// A struct over the raw byte rather than an enum, like `MQTTReasonCode`; the decoder rejects the values 3.1.1
+/// reserves. MQTT 5 puts an `MQTTReasonCode` in the same byte, with other values; `MQTTPacket.ConnAck` maps one to
+/// the other.
 public struct MQTTConnectReturnCode: RawRepresentable, Sendable, Equatable, Hashable, CustomStringConvertible {
     public var rawValue: UInt8
 

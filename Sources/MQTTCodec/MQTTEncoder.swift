@@ -1,7 +1,7 @@
 import AMQPValues
 import Bytes
 
-/// Writes MQTT control packets (MQTT 3.1.1 §2–3, MQTT 3.1) at the end of a buffer. No I/O.
+/// Writes MQTT control packets (MQTT 3.1.1 §2–3, MQTT 3.1, MQTT 5.0 §2–3) at the end of a buffer. No I/O.
 ///
 /// Every packet's size is computed first and reserved once, so an encode is one capacity check and plain
 /// appends. The encoder trusts its caller: packets the frontend builds are valid by construction, and a
@@ -15,78 +15,38 @@ public enum MQTTEncoder {
     /// Appends `packet` as the session's protocol `version` lays it out.
     ///
     /// For CONNECT the protocol name and level come from the packet's own `protocolVersion`. MQTT 3.1 differs
-    /// from 3.1.1 only in CONNACK, where 3.1 has no session-present flag (always written 0).
-    /// - Precondition: for `.v5`, only CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and
-    ///   the pings: the other MQTT 5 layouts are not implemented yet, and the frontend never lets a connection
-    ///   negotiate level 5.
+    /// from 3.1.1 only in CONNACK, where 3.1 has no session-present flag (always written 0). In MQTT 3.x layouts the
+    /// MQTT 5 fields (properties, reason codes other than CONNACK's) are not written: 3.x has no place for them. In
+    /// MQTT 5, reason codes and properties are omitted where §3 allows it (a Success PUBACK without properties is
+    /// the 3.x layout; a normal DISCONNECT is empty).
+    /// - Precondition: AUTH only in MQTT 5.
     public static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion, into buffer: inout ByteBuffer) {
-        if version == .v5 {
-            switch packet {
-            case .pubAck(let p): return writeAck(.pubAck, p.packetId, p.reasonCode, p.properties, into: &buffer)
-            case .pubRec(let p): return writeAck(.pubRec, p.packetId, p.reasonCode, p.properties, into: &buffer)
-            case .pubRel(let p): return writeAck(.pubRel, p.packetId, p.reasonCode, p.properties, into: &buffer)
-            case .pubComp(let p): return writeAck(.pubComp, p.packetId, p.reasonCode, p.properties, into: &buffer)
-            case .disconnect(let p):
-                guard p.reasonCode != .success || !p.properties.isEmpty else { break }
-                let length = 1 + (p.properties.isEmpty ? 0 : p.properties.encodedSize)
-                buffer.writeMQTTFixedHeader(.disconnect, remainingLength: length)
-                buffer.writeUInt8(p.reasonCode.rawValue)
-                if !p.properties.isEmpty { buffer.writeMQTTProperties(p.properties) }
-                return
-            case .connAck(let p): return p.encode(version: .v5, into: &buffer)
-            case .subAck(let p): return p.encode(version: .v5, into: &buffer)
-            case .unsubAck(let p):
-                let length = 2 + p.properties.encodedSize + p.reasonCodes.count
-                buffer.writeMQTTFixedHeader(.unsubAck, remainingLength: length)
-                buffer.writeInteger(p.packetId)
-                buffer.writeMQTTProperties(p.properties)
-                for code in p.reasonCodes { buffer.writeUInt8(code.rawValue) }
-                return
-            case .pingReq, .pingResp: break
-            default: preconditionFailure("MQTT 5.0 \(packet.type) encoding is not implemented")
-            }
-        }
         switch packet {
         case .connect(let p): p.encode(into: &buffer)
         case .connAck(let p): p.encode(version: version, into: &buffer)
         case .publish(let p):
             p.payload.withUnsafeBytes { payload in
-                encodePublish(
-                    topic: p.topic, packetId: p.packetId, qos: p.qos, retain: p.retain, dup: p.dup, payload: payload,
-                    into: &buffer)
+                writePublish(
+                    topic: p.topic, packetId: p.packetId, qos: p.qos, retain: p.retain, dup: p.dup,
+                    properties: version == .v5 ? p.properties : nil, payload: payload, into: &buffer)
             }
-        case .pubAck(let p): buffer.writeMQTTPacketIdOnly(.pubAck, packetId: p.packetId)
-        case .pubRec(let p): buffer.writeMQTTPacketIdOnly(.pubRec, packetId: p.packetId)
-        case .pubRel(let p): buffer.writeMQTTPacketIdOnly(.pubRel, packetId: p.packetId)
-        case .pubComp(let p): buffer.writeMQTTPacketIdOnly(.pubComp, packetId: p.packetId)
-        case .subscribe(let p): p.encode(into: &buffer)
+        case .pubAck(let p): p.encode(version: version, into: &buffer)
+        case .pubRec(let p): p.encode(version: version, into: &buffer)
+        case .pubRel(let p): p.encode(version: version, into: &buffer)
+        case .pubComp(let p): p.encode(version: version, into: &buffer)
+        case .subscribe(let p): p.encode(version: version, into: &buffer)
         case .subAck(let p): p.encode(version: version, into: &buffer)
-        case .unsubscribe(let p): p.encode(into: &buffer)
-        case .unsubAck(let p): buffer.writeMQTTPacketIdOnly(.unsubAck, packetId: p.packetId)
+        case .unsubscribe(let p): p.encode(version: version, into: &buffer)
+        case .unsubAck(let p): p.encode(version: version, into: &buffer)
         case .pingReq: buffer.writeMQTTFixedHeader(.pingReq, remainingLength: 0)
         case .pingResp: buffer.writeMQTTFixedHeader(.pingResp, remainingLength: 0)
-        case .disconnect: buffer.writeMQTTFixedHeader(.disconnect, remainingLength: 0)
+        case .disconnect(let p): p.encode(version: version, into: &buffer)
+        case .auth(let p): p.encode(version: version, into: &buffer)
         }
     }
 
-    /// An acknowledgement in the MQTT 5 layout: the 3.x form when it is a plain success, else the reason code and,
-    /// if any, the properties (MQTT 5.0 §3.4.2).
-    private static func writeAck(
-        _ type: MQTTPacketType, _ packetId: UInt16, _ code: MQTTReasonCode, _ properties: MQTTProperties,
-        into buffer: inout ByteBuffer
-    ) {
-        guard code != .success || !properties.isEmpty else {
-            return buffer.writeMQTTPacketIdOnly(type, packetId: packetId)
-        }
-        let length = 3 + (properties.isEmpty ? 0 : properties.encodedSize)
-        buffer.writeMQTTFixedHeader(type, flags: type.requiredFlags ?? 0, remainingLength: length)
-        buffer.writeInteger(packetId)
-        buffer.writeUInt8(code.rawValue)
-        if !properties.isEmpty { buffer.writeMQTTProperties(properties) }
-    }
-
-    /// Appends a PUBLISH whose payload is copied straight from `payload` into `buffer` (the delivery hot path:
-    /// no `Publish` struct, no payload array). MQTT 3.x layout; MQTT 5 will add an overload taking properties.
+    /// Appends an MQTT 3.x PUBLISH whose payload is copied straight from `payload` into `buffer` (the delivery hot
+    /// path: no `Publish` struct, no payload array). MQTT 5 sessions use the overload with `properties`.
     /// - Precondition: `packetId` is nil for QoS 0 and non-nil and non-zero for QoS 1 and 2 [MQTT-2.3.1-1];
     ///   `dup` is false for QoS 0 [MQTT-3.3.1-2]; the topic is at most 65535 bytes and the packet fits
     ///   `maxRemainingLength`.
@@ -94,24 +54,64 @@ public enum MQTTEncoder {
         topic: ByteString, packetId: UInt16?, qos: MQTTQoS, retain: Bool, dup: Bool,
         payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
     ) {
+        writePublish(
+            topic: topic, packetId: packetId, qos: qos, retain: retain, dup: dup, properties: nil, payload: payload,
+            into: &buffer)
+    }
+
+    /// Appends an MQTT 5 PUBLISH: as the 3.x one, with `properties` after the packet identifier (MQTT 5.0 §3.3.2),
+    /// a property length of 0 when there are none. The topic may be empty when `properties` has a Topic Alias.
+    /// - Precondition: as for the 3.x overload.
+    public static func encodePublish(
+        topic: ByteString, packetId: UInt16?, qos: MQTTQoS, retain: Bool, dup: Bool, properties: MQTTProperties,
+        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+    ) {
+        writePublish(
+            topic: topic, packetId: packetId, qos: qos, retain: retain, dup: dup, properties: properties,
+            payload: payload, into: &buffer)
+    }
+
+    /// The size in bytes of an MQTT 3.x PUBLISH with these field sizes, fixed header included: what a frontend
+    /// compares with `maxRemainingLength` before encoding.
+    public static func publishPacketSize(topicLength: Int, payloadLength: Int, qos: MQTTQoS) -> Int {
+        let remainingLength = 2 + topicLength + (qos == .atMostOnce ? 0 : 2) + payloadLength
+        return 1 + ByteBuffer.mqttVarintSize(remainingLength) + remainingLength
+    }
+
+    /// The size in bytes of an MQTT 5 PUBLISH with these field sizes and `properties`, fixed header included: what
+    /// a frontend compares with the client's Maximum Packet Size [MQTT-3.1.2-24] before sending.
+    public static func publishPacketSize(
+        topicLength: Int, payloadLength: Int, qos: MQTTQoS, properties: MQTTProperties
+    ) -> Int {
+        let remainingLength =
+            2 + topicLength + (qos == .atMostOnce ? 0 : 2) + properties.encodedSize + payloadLength
+        return 1 + ByteBuffer.mqttVarintSize(remainingLength) + remainingLength
+    }
+
+    /// Both PUBLISH layouts: `properties` nil is MQTT 3.x. Inlined into each caller, so the 3.x path carries no
+    /// property code.
+    @inline(__always)
+    private static func writePublish(
+        topic: ByteString, packetId: UInt16?, qos: MQTTQoS, retain: Bool, dup: Bool, properties: MQTTProperties?,
+        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+    ) {
         precondition(
             qos == .atMostOnce ? packetId == nil : (packetId ?? 0) != 0,
             "[MQTT-2.3.1-1] a PUBLISH has a non-zero packet identifier exactly when its QoS is 1 or 2")
         precondition(!(dup && qos == .atMostOnce), "[MQTT-3.3.1-2] DUP must be 0 on a QoS 0 PUBLISH")
-        let remainingLength = 2 + topic.count + (packetId == nil ? 0 : 2) + payload.count
+        var remainingLength = 2 + topic.count + (packetId == nil ? 0 : 2) + payload.count
+        var propertiesSize = 0
+        if let properties {
+            propertiesSize = properties.bodySize
+            remainingLength += ByteBuffer.mqttVarintSize(propertiesSize) + propertiesSize
+        }
         buffer.reserveCapacity(minimumWritableBytes: 1 + ByteBuffer.mqttVarintSize(remainingLength) + remainingLength)
         let flags =
             (dup ? MQTTPacket.Publish.flagDup : 0) | qos.rawValue << 1 | (retain ? MQTTPacket.Publish.flagRetain : 0)
         buffer.writeMQTTFixedHeader(.publish, flags: flags, remainingLength: remainingLength)
         buffer.writeMQTTLengthPrefixed(topic.bytes)
         if let packetId { buffer.writeInteger(packetId) }
+        if let properties { properties.encode(bodySize: propertiesSize, into: &buffer) }
         buffer.writeBytes(payload)
-    }
-
-    /// The size in bytes of a PUBLISH with these field sizes, fixed header included: what a frontend compares
-    /// with a peer's limit (MQTT 5 Maximum Packet Size) or with `maxRemainingLength` before encoding.
-    public static func publishPacketSize(topicLength: Int, payloadLength: Int, qos: MQTTQoS) -> Int {
-        let remainingLength = 2 + topicLength + (qos == .atMostOnce ? 0 : 2) + payloadLength
-        return 1 + ByteBuffer.mqttVarintSize(remainingLength) + remainingLength
     }
 }

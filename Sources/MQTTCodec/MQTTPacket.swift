@@ -1,13 +1,16 @@
-/// One MQTT control packet, decoded or to be encoded (MQTT 3.1.1 §3, MQTT 3.1).
+/// One MQTT control packet, decoded or to be encoded (MQTT 3.1.1 §3, MQTT 3.1, MQTT 5.0 §3).
 ///
-/// Each case carries a struct named after the packet, so MQTT 5 can add its properties and reason codes as new
-/// optional fields of those structs (for example `properties: MQTTProperties?`) without touching the cases or
-/// their users; the decoder and encoder already take the session's protocol version to choose the layout.
-/// PINGREQ and PINGRESP carry nothing in any version and have no struct. The codec is direction-agnostic:
-/// it decodes server-to-client packets too (for clients such as the load generator); which packets a server
-/// accepts from a client is the frontend's rule.
+/// Each case carries a struct named after the packet. One struct serves every version: MQTT 5's properties and
+/// reason codes are fields with defaults that mean "none" and "success" (what a 3.x packet decodes to), and the
+/// decoder and encoder take the session's protocol version to choose the layout, so 3.x code builds and reads
+/// packets as before. PINGREQ and PINGRESP carry nothing in any version and have no struct; AUTH exists only in
+/// MQTT 5. The codec is direction-agnostic: it decodes server-to-client packets too (for clients such as the load
+/// generator); which packets a server accepts from a client is the frontend's rule.
+///
+/// CONNECT, by far the largest packet and one per connection, is boxed (`indirect`), so a packet is four words and
+/// the packets of the hot path (PUBLISH and its acknowledgements) move through the decoder without outlined copies.
 public enum MQTTPacket: Sendable, Equatable {
-    case connect(Connect)
+    indirect case connect(Connect)
     case connAck(ConnAck)
     case publish(Publish)
     case pubAck(PubAck)
@@ -21,6 +24,7 @@ public enum MQTTPacket: Sendable, Equatable {
     case pingReq
     case pingResp
     case disconnect(Disconnect)
+    case auth(Auth)
 
     /// The control packet type of this packet.
     public var type: MQTTPacketType {
@@ -39,6 +43,7 @@ public enum MQTTPacket: Sendable, Equatable {
         case .pingReq: .pingReq
         case .pingResp: .pingResp
         case .disconnect: .disconnect
+        case .auth: .auth
         }
     }
 }

@@ -2,8 +2,9 @@ import AMQPValues
 
 /// The MQTT protocol level a client announces in CONNECT and the session then speaks.
 ///
-/// The codec decodes and encodes levels 3 and 4. Level 5 is recognised in CONNECT so the frontend can
-/// refuse it with CONNACK 0x01 [MQTT-3.1.2-2]; its packets (properties, reason codes) are not decoded yet.
+/// The codec decodes and encodes all three. A CONNECT asking for level 5 is decoded only when the caller of
+/// `MQTTDecoder.decode` accepts MQTT 5; otherwise it is refused as an unsupported level, so a frontend that speaks
+/// only 3.x can answer CONNACK 0x01 [MQTT-3.1.2-2].
 public enum MQTTProtocolVersion: UInt8, Sendable, Equatable, Hashable, CustomStringConvertible {
     /// MQTT 3.1, protocol name "MQIsdp".
     case v3_1 = 3

@@ -1,7 +1,7 @@
 import AMQPValues
 
-/// Validation of MQTT topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7), as the decoder applies it to
-/// PUBLISH, SUBSCRIBE, UNSUBSCRIBE and will topics.
+/// Validation of MQTT topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7, §4.8.2), as the decoder applies
+/// it to PUBLISH, SUBSCRIBE, UNSUBSCRIBE and will topics.
 ///
 /// Works on raw bytes: MQTT compares topics byte for byte, without Unicode normalisation [MQTT-4.7.3-4]. Matching a
 /// filter against a topic is routing, and lives in the core (`MQTTTopicFilter`).
@@ -35,6 +35,30 @@ public enum MQTTTopic {
             }
         }
         return true
+    }
+
+    /// The prefix of an MQTT 5 shared subscription filter (MQTT 5.0 §4.8.2).
+    static let sharedFilterPrefix: [UInt8] = Array("$share/".utf8)
+
+    /// True when `f` starts with `$share/`, which in MQTT 5 makes it a shared subscription (MQTT 5.0 §4.8.2), to
+    /// be split with `splitSharedFilter`. MQTT 3.x has no shared subscriptions: there it is an ordinary filter.
+    public static func isSharedFilter(_ f: ByteString) -> Bool {
+        f.bytes.starts(with: sharedFilterPrefix)
+    }
+
+    /// The share name and the topic filter of a shared subscription `$share/{ShareName}/{filter}` (MQTT 5.0 §4.8.2),
+    /// or nil when `f` is not a valid one: it starts with `$share/` and a share name of at least one byte
+    /// [MQTT-4.8.2-1] without `/`, `+` or `#`, followed by `/` and a topic filter valid per `isValidFilter`
+    /// [MQTT-4.8.2-2]. For `$share/group/sport/#` that is ("group", "sport/#").
+    public static func splitSharedFilter(_ f: ByteString) -> (shareName: ByteString, filter: ByteString)? {
+        guard isSharedFilter(f) else { return nil }
+        let rest = f.bytes[sharedFilterPrefix.count...]
+        guard let nameEnd = rest.firstIndex(of: slash), nameEnd > rest.startIndex else { return nil }
+        let shareName = rest[..<nameEnd]
+        guard !shareName.contains(plus) && !shareName.contains(hash) else { return nil }
+        let filter = ByteString(Array(rest[(nameEnd + 1)...]))
+        guard isValidFilter(filter) else { return nil }
+        return (ByteString(Array(shareName)), filter)
     }
 
     /// Non-empty, at most 65535 bytes, valid UTF-8, no U+0000.

@@ -102,10 +102,10 @@ struct MQTTDecoderTests {
         #expect(e?.code == .unsupportedProtocolVersion)
     }
 
-    @Test("MQTT 5 layouts not implemented yet (PUBLISH here) are refused as an unsupported version")
-    func v5SessionUnsupported() {
-        let e = error(decoding: [0x30, 0x03, 0x00, 0x01, 0x61], version: .v5)
-        #expect(e?.code == .unsupportedProtocolVersion)
+    @Test("packets of an MQTT 5 session decode")
+    func v5SessionDecodes() throws {
+        var buffer = ByteBuffer(bytes: [0xC0, 0x00])
+        #expect(try MQTTDecoder.decode(&buffer, version: .v5, maxPacketSize: 1 << 20) == .pingReq)
     }
 
     @Test("MQTT 3.1 CONNECT (MQIsdp, level 3) decodes with its user name and password")

@@ -1,21 +1,33 @@
+import Bytes
+
 extension MQTTPacket {
-    /// PUBCOMP: QoS 2 step 3, publish complete (MQTT 3.1.1 §3.7, MQTT 5 §3.7).
-    /// In MQTT 5 it carries a reason code and properties, left out on the wire when they say "success" and
-    /// nothing else.
+    /// PUBCOMP: QoS 2 step 3: publish complete (MQTT 3.1.1 §3.7, MQTT 5.0 §3.7).
+    ///
+    /// MQTT 3.x carries only the packet identifier; `reasonCode` and `properties` are MQTT 5's, read as Success and
+    /// none from a 3.x packet and not written in a 3.x session.
     public struct PubComp: Sendable, Equatable {
-        /// The packet identifier of the QoS 2 exchange being completed.
+        /// The packet identifier of the QoS 2 PUBLISH being completed.
         public var packetId: UInt16
-        /// MQTT 5 only: the outcome (`.success` in 3.x).
+        /// MQTT 5: Success or Packet Identifier not found (Table 3-7).
         public var reasonCode: MQTTReasonCode
-        /// MQTT 5 only: reason string and user properties.
+        /// MQTT 5: Reason String and User Properties.
         public var properties: MQTTProperties
 
-        public init(
-            packetId: UInt16, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = MQTTProperties()
-        ) {
+        public init(packetId: UInt16, reasonCode: MQTTReasonCode = .success, properties: MQTTProperties = []) {
             self.packetId = packetId
             self.reasonCode = reasonCode
             self.properties = properties
         }
+    }
+}
+
+extension MQTTPacket.PubComp {
+    init(decoding r: inout MQTTPacketReader) throws(MQTTProtocolError) {
+        (packetId, reasonCode, properties) = try r.readAcknowledgement()
+    }
+
+    func encode(version: MQTTProtocolVersion, into buffer: inout ByteBuffer) {
+        buffer.writeMQTTAcknowledgement(
+            .pubComp, packetId: packetId, reasonCode: reasonCode, properties: properties, version: version)
     }
 }

@@ -183,6 +183,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         case .connAck, .subAck, .unsubAck, .pingResp:
             logger.warning("closing MQTT connection \(name): it sent \(packet.type), which only a server sends")
             connection.close()
+        case .auth:
+            logger.warning("closing MQTT connection \(name): it sent AUTH, which MQTT 3.x does not have")
+            connection.close()
         }
     }
 

@@ -11,7 +11,6 @@ struct MQTTSharedSubscription: Equatable {
     /// The topic filter after the group.
     let filter: ByteString
 
-    private static let prefix = Array("$share/".utf8)
     private static let queuePrefix = Array("mqtt.".utf8)
 
     /// How a SUBSCRIBE or UNSUBSCRIBE filter reads.
@@ -26,19 +25,10 @@ struct MQTTSharedSubscription: Equatable {
     /// Reads `raw`: the share name must be non-empty without `/`, `+` or `#` [MQTT-4.8.2-1, MQTT-4.8.2-2], and a
     /// valid topic filter must follow it.
     static func parse(_ raw: ByteString) -> Parsed {
-        let bytes = raw.bytes
-        guard bytes.starts(with: prefix) else { return .ordinary }
-        let rest = bytes[prefix.count...]
-        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else {
-            return .invalid("[MQTT-4.8.2-2] '\(raw)' has no topic filter after the share name")
-        }
-        let group = rest[rest.startIndex..<slash]
-        guard !group.isEmpty, !group.contains(UInt8(ascii: "+")), !group.contains(UInt8(ascii: "#")) else {
-            return .invalid("[MQTT-4.8.2-1] the share name of '\(raw)' is empty or contains a wildcard")
-        }
-        let filter = ByteString(Array(rest[(slash + 1)...]))
-        guard MQTTTopic.isValidFilter(filter) else {
-            return .invalid("[MQTT-4.8.2-2] '\(filter)' after the share name is no valid topic filter")
+        guard MQTTTopic.isSharedFilter(raw) else { return .ordinary }
+        guard let (_, filter) = MQTTTopic.splitSharedFilter(raw) else {
+            return .invalid("[MQTT-4.8.2-1, MQTT-4.8.2-2] '\(raw)' is no shared subscription: that takes a non-empty "
+                + "share name without '+' or '#', then '/' and a valid topic filter")
         }
         return .shared(MQTTSharedSubscription(raw: raw, filter: filter))
     }
@@ -50,5 +40,5 @@ struct MQTTSharedSubscription: Equatable {
     var fitsQueueName: Bool { Self.queuePrefix.count + raw.count <= 255 }
 
     /// True when `clientId` would make a session queue name that a shared subscription's queue can have.
-    static func isReserved(clientId: ByteString) -> Bool { clientId.bytes.starts(with: prefix) }
+    static func isReserved(clientId: ByteString) -> Bool { MQTTTopic.isSharedFilter(clientId) }
 }

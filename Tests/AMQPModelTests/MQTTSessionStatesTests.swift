@@ -73,6 +73,41 @@ struct MQTTSessionStatesTests {
         #expect(s2.entry(for: "other").awaitingCompletion == [42])
     }
 
+    @Test("an MQTT 5 session's expiry and disconnect time survive a reopen, through the log and a snapshot")
+    func expiry() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let s1 = open(c1)
+        s1.expirySet("v5", .init(interval: 300, disconnectedAt: 0))
+        s1.expirySet("v5", .init(interval: 600, disconnectedAt: 1_700_000_000_000))
+        s1.expirySet("was5", .init(interval: 60, disconnectedAt: 0))
+        waitDurable(c1, s1.expiryCleared("was5"))
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        let s2 = open(c2)
+        #expect(s2.entry(for: "v5").expiry == .init(interval: 600, disconnectedAt: 1_700_000_000_000))
+        #expect(s2.entry(for: "was5") == .init())
+        #expect(s2.expiring.map(\.client) == ["v5"])
+        // Enough changes to compact: the snapshot keeps the expiry too.
+        var last: UInt64 = 0
+        for i in 0..<10_000 { last = i % 2 == 0 ? s2.inboundPending("busy", 1) : s2.inboundReleased("busy", 1) }
+        waitDurable(c2, last)
+        c2.shutdown()
+        let c3 = SyncCoordinator(syncEnabled: true)
+        defer { c3.shutdown() }
+        #expect(open(c3).entry(for: "v5").expiry == .init(interval: 600, disconnectedAt: 1_700_000_000_000))
+    }
+
+    @Test("what a session has left: the whole interval while connected, then counting from the disconnect")
+    func remaining() {
+        let connected = MQTTSessionStates.Expiry(interval: 10, disconnectedAt: 0)
+        #expect(connected.remaining(at: 5_000_000) == 10_000)
+        let gone = MQTTSessionStates.Expiry(interval: 10, disconnectedAt: 1_000_000)
+        #expect(gone.remaining(at: 1_004_000) == 6_000)
+        #expect(gone.remaining(at: 2_000_000) == 0)
+    }
+
     @Test("shared subscriptions a session holds survive a reopen and tell whether a group queue must stay")
     func sharedSubscriptions() {
         defer { try? FileManager.default.removeItem(atPath: root) }

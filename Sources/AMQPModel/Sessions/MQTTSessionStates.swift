@@ -8,7 +8,8 @@ import Storage
 /// across restarts and `kill -9`: the QoS 2 handshakes (MQTT 3.1.1 §4.3.3, §4.4) — inbound packet ids answered
 /// with PUBREC and awaiting PUBREL (a resent PUBLISH with one of them is not routed again), and outbound packet ids
 /// the client acknowledged with PUBREC, for which PUBREL is resent on reconnect until PUBCOMP — and the shared
-/// subscriptions (`$share/{group}/{filter}`) the session holds, with their QoS.
+/// subscriptions (`$share/{group}/{filter}`) the session holds, with their QoS — and an MQTT 5 session's expiry
+/// interval with the time its client disconnected, so a restart knows how long the session has left.
 ///
 /// Each change appends one small record to the vhost's session log, synced by the `SyncCoordinator` with the rest
 /// of a round; the frontend sends the acknowledgement that depends on a change (PUBREC, PUBCOMP, PUBREL) only once
@@ -18,9 +19,12 @@ import Storage
 /// Log record: op `u8` | client id length `u16` | client id | operand, where op is 0 session ended (no operand),
 /// 1 inbound awaiting PUBREL, 2 inbound released, 3 outbound awaiting PUBCOMP, 4 outbound completed (operand: packet
 /// id `u16`), 5 shared subscription held, 6 shared subscription dropped (operand: filter length `u16` | filter |
-/// QoS `u8`, the QoS absent for 6). Snapshot: per session, client id length `u16` | client id | inbound count `u16`
-/// | ids | outbound count `u16` | ids (in the order PUBREL was first sent) | shared count `u16` | per shared
-/// subscription filter length `u16` | filter | QoS `u8`.
+/// QoS `u8`, the QoS absent for 6), 7 expiry set (operand: interval in seconds `u32` | disconnected at, Unix ms `i64`,
+/// 0 while connected), 8 expiry cleared (no operand). Snapshot: `0xFFFF` | format `u8` (2), then per session client
+/// id length `u16` | client id | inbound count `u16` | ids | outbound count `u16` | ids (in the order PUBREL was first
+/// sent) | shared count `u16` | per shared subscription filter length `u16` | filter | QoS `u8` | expiry flag `u8` |
+/// if 1, interval `u32` | disconnected at `i64`. A snapshot without the `0xFFFF` mark is the first format: the same
+/// without the expiry.
 public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     /// One session's state.
     public struct Entry: Equatable, Sendable {
@@ -31,17 +35,46 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         /// Shared subscriptions (`$share/{group}/{filter}`) and their QoS.
         public var shared: [ByteString: UInt8] = [:]
 
-        public init(awaitingRelease: Set<UInt16> = [], awaitingCompletion: [UInt16] = [], shared: [ByteString: UInt8] = [:]) {
+        /// MQTT 5: how long the session outlives its connection; nil for a session that never expires.
+        public var expiry: Expiry?
+
+        public init(
+            awaitingRelease: Set<UInt16> = [], awaitingCompletion: [UInt16] = [], shared: [ByteString: UInt8] = [:],
+            expiry: Expiry? = nil
+        ) {
             self.awaitingRelease = awaitingRelease
             self.awaitingCompletion = awaitingCompletion
             self.shared = shared
+            self.expiry = expiry
         }
 
-        var isEmpty: Bool { awaitingRelease.isEmpty && awaitingCompletion.isEmpty && shared.isEmpty }
+        var isEmpty: Bool { awaitingRelease.isEmpty && awaitingCompletion.isEmpty && shared.isEmpty && expiry == nil }
+    }
+
+    /// An MQTT 5 session's expiry (MQTT 5.0 §3.1.2.11.2).
+    public struct Expiry: Equatable, Sendable {
+        /// The session expiry interval in seconds.
+        public var interval: UInt32
+        /// When the client disconnected, in Unix milliseconds; 0 while it is connected.
+        public var disconnectedAt: Int64
+
+        public init(interval: UInt32, disconnectedAt: Int64) {
+            self.interval = interval
+            self.disconnectedAt = disconnectedAt
+        }
+
+        /// Milliseconds the session has left at `unixNow` after its client disconnected (the whole interval while
+        /// it is connected).
+        public func remaining(at unixNow: Int64) -> Int64 {
+            let whole = Int64(interval) * 1000
+            guard disconnectedAt != 0 else { return whole }
+            return max(0, disconnectedAt + whole - unixNow)
+        }
     }
 
     private enum Op: UInt8 {
-        case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted, sharedHeld, sharedDropped
+        case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted, sharedHeld, sharedDropped,
+            expirySet, expiryCleared
     }
 
     /// What a record changes besides its op and client.
@@ -49,6 +82,7 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         case none
         case packetId(UInt16)
         case shared(ByteString, qos: UInt8?)
+        case expiry(Expiry)
     }
 
     private struct State {
@@ -96,6 +130,8 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         var restored = State()
         if let snapshot = try log.readSnapshot() {
             var buf = ByteBuffer(bytes: snapshot)
+            let hasExpiry = buf.peekUInt8() == 0xFF && buf.peekUInt8(at: 1) == 0xFF
+            if hasExpiry { buf.moveReaderIndex(forwardBy: 3) }
             while let n = buf.readInteger(as: UInt16.self), let id = buf.readBytes(Int(n)) {
                 var e = Entry()
                 guard let inbound = Self.readIds(&buf), let outbound = Self.readIds(&buf),
@@ -108,6 +144,11 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
                     else { break }
                     e.shared[ByteString(f)] = q
                 }
+                if hasExpiry, buf.readUInt8() == 1 {
+                    guard let interval = buf.readInteger(as: UInt32.self), let at = buf.readInteger(as: Int64.self)
+                    else { break }
+                    e.expiry = Expiry(interval: interval, disconnectedAt: at)
+                }
                 restored.sessions[ByteString(id)] = e
             }
         }
@@ -118,7 +159,11 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             else { return }
             let operand: Operand
             switch op {
-            case .ended: operand = .none
+            case .ended, .expiryCleared: operand = .none
+            case .expirySet:
+                guard let interval = record.readInteger(as: UInt32.self), let at = record.readInteger(as: Int64.self)
+                else { return }
+                operand = .expiry(Expiry(interval: interval, disconnectedAt: at))
             case .sharedHeld, .sharedDropped:
                 guard let n = record.readInteger(as: UInt16.self), let f = record.readBytes(Int(n)) else { return }
                 operand = .shared(ByteString(f), qos: record.readUInt8())
@@ -157,6 +202,8 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         case (.outboundCompleted, .packetId(let id)): e.awaitingCompletion.removeAll { $0 == id }
         case (.sharedHeld, .shared(let filter, let qos?)): e.shared[filter] = qos
         case (.sharedDropped, .shared(let filter, _)): e.shared[filter] = nil
+        case (.expirySet, .expiry(let expiry)): e.expiry = expiry
+        case (.expiryCleared, _): e.expiry = nil
         default: return
         }
         s.sessions[client] = e.isEmpty ? nil : e
@@ -205,6 +252,25 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         return known ? record(.sharedDropped, client, .shared(filter, qos: nil)) : 0
     }
 
+    /// An MQTT 5 session's expiry interval, with the time its client disconnected (0 while connected): a restart
+    /// gives the session what it has left.
+    @discardableResult
+    public func expirySet(_ client: ByteString, _ expiry: Expiry) -> UInt64 {
+        record(.expirySet, client, .expiry(expiry))
+    }
+
+    /// The session no longer expires (an MQTT 3.1.1 persistent session resumed it).
+    @discardableResult
+    public func expiryCleared(_ client: ByteString) -> UInt64 {
+        let known = state.withLock { $0.sessions[client]?.expiry != nil }
+        return known ? record(.expiryCleared, client, .none) : 0
+    }
+
+    /// The sessions that expire, with their expiry.
+    public var expiring: [(client: ByteString, expiry: Expiry)] {
+        state.withLock { s in s.sessions.compactMap { k, e in e.expiry.map { (k, $0) } } }
+    }
+
     /// True when some persistent session holds the shared subscription `filter` (its queue must stay).
     public func isHeld(shared filter: ByteString) -> Bool {
         state.withLock { s in s.sessions.values.contains { $0.shared[filter] != nil } }
@@ -238,6 +304,9 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
                 s.scratch.writeInteger(UInt16(filter.count))
                 s.scratch.writeBytes(filter.bytes)
                 if let qos { s.scratch.writeUInt8(qos) }
+            case .expiry(let expiry):
+                s.scratch.writeInteger(expiry.interval)
+                s.scratch.writeInteger(expiry.disconnectedAt)
             }
             do {
                 try s.scratch.withReadableBytes { try log.append($0) }
@@ -259,10 +328,12 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         try state.withLock { (s: inout State) throws(StorageError) in
             guard let log = s.log else { return nil }
             let live = s.sessions.values.reduce(0) {
-                $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count + $1.shared.count
+                $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count + $1.shared.count + 1
             }
             if s.records > max(4096, 2 * live) {
                 var snapshot = ByteBuffer()
+                snapshot.writeInteger(UInt16.max)
+                snapshot.writeUInt8(2)
                 for (client, e) in s.sessions {
                     snapshot.writeInteger(UInt16(client.count))
                     snapshot.writeBytes(client.bytes)
@@ -275,6 +346,11 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
                         snapshot.writeInteger(UInt16(filter.count))
                         snapshot.writeBytes(filter.bytes)
                         snapshot.writeUInt8(qos)
+                    }
+                    snapshot.writeUInt8(e.expiry == nil ? 0 : 1)
+                    if let expiry = e.expiry {
+                        snapshot.writeInteger(expiry.interval)
+                        snapshot.writeInteger(expiry.disconnectedAt)
                     }
                 }
                 try log.compact(with: snapshot.readableBytesArray)

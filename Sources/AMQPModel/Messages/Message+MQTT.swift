@@ -11,6 +11,12 @@ extension Message {
         return properties.deliveryMode == 2 ? 1 : 0
     }
 
+    /// True when it was published over MQTT with RETAIN set (`x-mqtt-retain`).
+    public var mqttRetain: Bool {
+        guard case .bool(true)? = properties.headers?[Self.retainHeader] else { return false }
+        return true
+    }
+
     /// Properties for a message published over MQTT: delivery_mode 2 for QoS >= 1, `x-mqtt-publish-qos`
     /// always, `x-mqtt-retain` when set. The six possible tables are built once and shared.
     public static func mqttProperties(qos: UInt8, retain: Bool) -> BasicProperties {
@@ -22,6 +28,7 @@ extension Message {
 
     /// Built once: a `ByteString` literal would allocate on every lookup (this runs per MQTT delivery).
     private static let publishQoSHeader: ByteString = "x-mqtt-publish-qos"
+    private static let retainHeader: ByteString = "x-mqtt-retain"
 
     private static let mqttHeaderTables: [FieldTable] = (0...2).flatMap { q in
         [false, true].map { retain -> FieldTable in

@@ -1,5 +1,6 @@
 import AMQPModel
 import AMQPValues
+import MQTTCodec
 
 /// The MQTT 5 message properties that cross the bridge to AMQP 0-9-1 (design §10), independent of the packet they
 /// came in or go out with: a PUBLISH, or a will.
@@ -84,6 +85,37 @@ struct MQTTMessageProperties: Equatable {
     }
 
     init() {}
+
+    /// The message properties of an MQTT 5 PUBLISH or will (the others, such as a topic alias, are not the message's).
+    init(_ p: MQTTProperties) {
+        payloadFormatIndicator = p.payloadFormatIndicator.map { $0 ? 1 : 0 }
+        messageExpiryInterval = p.messageExpiryInterval
+        contentType = p.contentType
+        responseTopic = p.responseTopic
+        correlationData = p.correlationData
+        userProperties = p.userProperties.map { (key: $0.name, value: $0.value) }
+    }
+
+    /// As MQTT 5 properties of a PUBLISH, in the order of MQTT 5.0 Table 2-4; values that are no valid MQTT string
+    /// (an AMQP short string need not be UTF-8) or, for the response topic, no valid topic name are left out.
+    var list: [MQTTProperty] {
+        var l: [MQTTProperty] = []
+        if let f = payloadFormatIndicator { l.append(.payloadFormatIndicator(f != 0)) }
+        if let e = messageExpiryInterval { l.append(.messageExpiryInterval(e)) }
+        if let c = contentType, c.isValidUTF8 { l.append(.contentType(c)) }
+        if let r = responseTopic, MQTTTopic.isValidTopicName(r) { l.append(.responseTopic(r)) }
+        if let d = correlationData { l.append(.correlationData(d)) }
+        for (k, v) in userProperties where k.isValidUTF8 && v.isValidUTF8 { l.append(.userProperty(name: k, value: v)) }
+        return l
+    }
+
+    /// True when AMQP properties `p` carry nothing an MQTT 5 subscriber is told: no content type, reply-to,
+    /// correlation id or expiration, and no header but the bridge's own `x-mqtt-` ones (every MQTT 3.1.1 publish).
+    static func carriesNothing(_ p: BasicProperties) -> Bool {
+        guard p.contentType == nil, p.replyTo == nil, p.correlationId == nil, p.expiration == nil else { return false }
+        guard let headers = p.headers else { return true }
+        return headers.entries.allSatisfy { $0.key.bytes.starts(with: reservedPrefix) }
+    }
 
     /// A header value as a user property value: strings as they are, numbers and booleans in decimal; tables,
     /// arrays and byte arrays are not carried.

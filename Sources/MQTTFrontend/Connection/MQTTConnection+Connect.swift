@@ -5,28 +5,49 @@ import FrontendSupport
 import MQTTCodec
 import Transport
 
-/// CONNECT (MQTT 3.1.1 §3.1): client id, authentication through the broker's user store, vhost selection,
-/// takeover, and the session queue `mqtt.<client_id>` (design §4).
+/// CONNECT (MQTT 3.1.1 §3.1, MQTT 5.0 §3.1): client id, authentication through the broker's user store, vhost
+/// selection, takeover, the session queue `mqtt.<client_id>` (design §4) and, in MQTT 5, the session expiry and the
+/// limits both sides announce.
 extension MQTTConnection {
     func handleConnect(_ c: MQTTPacket.Connect) {
         version = c.protocolVersion
-        cleanSession = c.cleanSession
+        let isV5 = c.protocolVersion == .v5
+        var sessionExpiry: UInt32 = 0
+        if isV5 {
+            sessionExpiry = min(c.properties.sessionExpiryInterval ?? 0, configuration.maxSessionExpiryInterval)
+            let state = MQTT5State(
+                connect: c, sessionExpiry: sessionExpiry, topicAliasMaximum: configuration.topicAliasMaximum)
+            let e = extras ?? MQTTConnectionExtras()
+            e.v5 = state
+            extras = e
+            if let method = c.properties.authenticationMethod {
+                return refuse(.badAuthenticationMethod, "authentication method '\(method)' is not supported")
+            }
+        }
+        // The session outlives the connection: MQTT 3.x without clean session, MQTT 5 with a session expiry.
+        cleanSession = isV5 ? sessionExpiry == 0 : c.cleanSession
 
         var id = c.clientId
+        var assigned = false
         if id.isEmpty {
-            // [MQTT-3.1.3-8]: an empty client id needs clean session; [MQTT-3.1.3-6]: the server assigns one.
-            guard c.cleanSession else { return refuse(.identifierRejected, "empty client id without clean session") }
+            // [MQTT-3.1.3-8]: an empty client id needs clean session in 3.1.1; [MQTT-3.1.3-6]: the server assigns
+            // one (MQTT 5 tells the client which [MQTT-3.2.2-16]).
+            guard c.cleanSession || isV5 else {
+                return refuse(.clientIdentifierNotValid, "empty client id without clean session")
+            }
             id = Self.generatedClientId()
+            assigned = true
         }
-        guard id.count <= 250 else { return refuse(.identifierRejected, "client id longer than 250 bytes") }
+        guard id.count <= 250 else { return refuse(.clientIdentifierNotValid, "client id longer than 250 bytes") }
         guard !MQTTSharedSubscription.isReserved(clientId: id) else {
-            return refuse(.identifierRejected, "client ids starting with '$share/' name shared subscription queues")
+            return refuse(
+                .clientIdentifierNotValid, "client ids starting with '$share/' name shared subscription queues")
         }
 
         guard let (vhostName, principal) = authenticate(c) else { return }
         let user = principal.user
         if configuration.clientIdMustMatchUsername && id.bytes != Array(user.name.utf8) {
-            return refuse(.identifierRejected, "client id must equal the user name '\(user.name)'")
+            return refuse(.clientIdentifierNotValid, "client id must equal the user name '\(user.name)'")
         }
         let (vhost, authorizer): (VHost, Authorizer)
         do {
@@ -42,26 +63,37 @@ extension MQTTConnection {
 
         let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: id)
         self.key = key
-        if let previous = server.sessions.claim(key, by: self) {
+        let discardsSession = c.cleanSession || (!isV5 && cleanSession)
+        if let previous = server.sessions.claim(key, by: self, resumes: !discardsSession) {
             previous.eventLoop.execute { previous.takeover() }
         }
         let sessionPresent: Bool
         let saved: MQTTSessionStates.Entry
-        do { (sessionPresent, saved) = try openSession(vhost: vhost, key: key, clientId: id) } catch {
+        do {
+            (sessionPresent, saved) = try openSession(vhost: vhost, key: key, clientId: id, discard: discardsSession)
+        } catch {
             server.sessions.release(key, by: self)
             return refuse(.serverUnavailable, "cannot open the session queue: \(error)")
         }
+        if let queue, queue.durable { keepSessionExpiry(queue, vhost: vhost, clientId: id) }
 
         phase = .connected
         keepAlive = MQTTKeepAlive(requested: c.keepAlive, maximum: configuration.maxKeepalive, now: eventLoop.now)
         will = MQTTLastWill(c.will)
         inbound = MQTTInbound(awaitingRelease: saved.awaitingRelease)
         if let credential = principal.credential { closeAtExpiry(credential) }
-        send(.connAck(.init(sessionPresent: sessionPresent, returnCode: .accepted)))
+        var ack = MQTTPacket.ConnAck(sessionPresent: sessionPresent, reasonCode: .success)
+        if isV5 {
+            ack.properties = connAckProperties(
+                connect: c, sessionExpiry: sessionExpiry, assignedClientId: assigned ? id : nil)
+            if sessionPresent, let queue { restoreSubscriptionOptions(queue) }
+        }
+        send(.connAck(ack))
         server.loggedIn(self)
+        let lifetime = isV5 ? "session expiry \(sessionExpiry) s" : c.cleanSession ? "clean session" : "persistent session"
         logger.info(
-            "MQTT \(name) connected: user '\(user.name)', vhost '\(vhostName)', "
-                + "\(c.cleanSession ? "clean" : "persistent") session, keepalive \(keepAlive.seconds) s")
+            "MQTT \(name) connected: \(isV5 ? "MQTT 5.0" : "MQTT 3.1.1"), user '\(user.name)', vhost '\(vhostName)', "
+                + "\(lifetime), keepalive \(keepAlive.seconds) s")
         for id in outbound.resume(released: saved.awaitingCompletion) { send(.pubRel(.init(packetId: id))) }
         if let queue, let handle {
             do { try queue.addConsumer(handle) } catch {
@@ -94,7 +126,7 @@ extension MQTTConnection {
             do {
                 principal = try server.login.login(username: userName, password: password, fromLoopback: fromLoopback)
             } catch {
-                refuse(.badUsernameOrPassword, error.message)
+                refuse(.badUserNameOrPassword, error.message)
                 return nil
             }
         } else if configuration.allowAnonymous {
@@ -109,7 +141,7 @@ extension MQTTConnection {
                 return nil
             }
         } else {
-            refuse(.badUsernameOrPassword, "login refused: no user name or password (allow_anonymous is off)")
+            refuse(.badUserNameOrPassword, "login refused: no user name or password (allow_anonymous is off)")
             return nil
         }
         return (vhostName, principal)
@@ -128,21 +160,24 @@ extension MQTTConnection {
         let remote = connection.remoteAddress
         let local = connection.localAddress
         return ClientConnectionInfo(
-            name: connectionName, protocolName: version == .v3_1 ? "MQTT 3.1" : "MQTT 3.1.1", user: userName,
+            name: connectionName, protocolName: version == .v3_1 ? "MQTT 3.1" : version == .v5 ? "MQTT 5.0" : "MQTT 3.1.1",
+            user: userName,
             vhost: key.vhost, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
             clientId: key.clientId.string, tls: tls, connectedAt: connection.acceptedAt)
     }
 
-    /// Declares the session queue and subscribes to it. Clean sessions start empty and vanish with the
-    /// connection (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state (on disk,
-    /// `VHost.mqttSessions`). Returns CONNACK's session-present flag and the QoS 2 state the session had.
+    /// Declares the session queue and subscribes to it. Sessions that end with the connection start empty and vanish
+    /// with it (auto-delete); persistent ones keep a durable queue, their bindings and QoS 2 state (on disk,
+    /// `VHost.mqttSessions`). An MQTT 5 client resuming a persistent session with a session expiry of 0 keeps its
+    /// durable queue until it disconnects (`endSession` deletes it then). Returns CONNACK's session-present flag and
+    /// the QoS 2 state the session had.
     private func openSession(
-        vhost: VHost, key: MQTTSessionRegistry.Key, clientId: ByteString
+        vhost: VHost, key: MQTTSessionRegistry.Key, clientId: ByteString, discard: Bool
     ) throws(BrokerError) -> (present: Bool, saved: MQTTSessionStates.Entry) {
         let queueName = key.sessionQueue
         var existing = vhost.queue(named: queueName)
-        if let q = existing, cleanSession || q.autoDelete {
-            // A clean session discards any previous one [MQTT-3.1.2-6]; a leftover clean queue is not a session.
+        if let q = existing, discard || q.autoDelete {
+            // A clean start discards any previous session [MQTT-3.1.2-6]; a leftover clean queue is not a session.
             _ = try? vhost.deleteQueue(name: queueName, ifUnused: false, ifEmpty: false, connection: 0)
             existing = nil
         }
@@ -154,25 +189,30 @@ extension MQTTConnection {
                 if case .shared(let sub) = MQTTSharedSubscription.parse(raw) { leaveShared(sub) }
             }
         }
+        let durable = existing?.durable ?? !cleanSession
         let q = try vhost.declareQueue(
-            name: queueName, durable: !cleanSession, exclusiveOwner: nil, autoDelete: cleanSession,
+            name: queueName, durable: durable, exclusiveOwner: nil, autoDelete: !durable,
             arguments: FieldTable(), connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
         ).queue
-        let saved = cleanSession ? MQTTSessionStates.Entry() : vhost.mqttSessions.entry(for: clientId)
+        let saved = durable ? vhost.mqttSessions.entry(for: clientId) : MQTTSessionStates.Entry()
+        // The client's Receive Maximum bounds what is in flight to it, like `max_inflight_messages` [MQTT-3.3.4-9].
+        let inflight = min(configuration.maxInflightMessages, Int(v5?.clientReceiveMaximum ?? UInt16.max))
         handle = ConsumerHandle(
-            tag: Self.consumerTag, queue: q, noAck: false, exclusive: false,
-            prefetch: configuration.maxInflightMessages, channelCredit: nil, channelID: 0,
-            consumer: self)
+            tag: Self.consumerTag, queue: q, noAck: false, exclusive: false, prefetch: inflight, channelCredit: nil,
+            channelID: 0, consumer: self)
         return (!cleanSession && existing != nil, saved)
     }
 
     /// The consumer tag of every session's consumer on its queue (a session queue has exactly one consumer).
     static let consumerTag: ByteString = "mqtt-session"
 
-    /// Answers CONNACK with a refusal and closes (MQTT 3.1.1 §3.2.2.3).
-    func refuse(_ code: MQTTConnectReturnCode, _ reason: String) {
+    /// Answers CONNACK with a refusal and closes (MQTT 3.1.1 §3.2.2.3, MQTT 5.0 §3.2.2.2): MQTT 5 gets `code` and the
+    /// reason as a reason string, MQTT 3.x the nearest return code (`MQTTPacket.ConnAck.returnCode`).
+    func refuse(_ code: MQTTReasonCode, _ reason: String) {
         logger.warning("MQTT connection from \(connection.remoteAddress) refused (\(code)): \(reason)")
-        send(.connAck(.init(returnCode: code)))
+        var ack = MQTTPacket.ConnAck(reasonCode: code)
+        if version == .v5 { ack.properties = [.reasonString(ByteString(reason))] }
+        send(.connAck(ack))
         connection.close()
     }
 
@@ -189,7 +229,7 @@ extension MQTTConnection {
     /// group's other sessions), registry. A persistent session's QoS 2 state and shared subscriptions are already
     /// on disk (`VHost.mqttSessions`), written as they changed; a clean session leaves its shared subscriptions.
     func endSession() {
-        if let will = will.connectionEnded() { publishWill(will) }
+        if let will = will.connectionEnded() { endWithWill(will) }
         let (unacknowledged, _) = outbound.end()
         let bySource = Dictionary(grouping: unacknowledged, by: \.source)
         if let handle, let queue {
@@ -206,16 +246,19 @@ extension MQTTConnection {
             if cleanSession && consumer.active { leaveShared(consumer.subscription) }
         }
         extras?.shared.removeAll()
+        if let v5, let queue, queue.durable, let vhost { endSessionExpiry(v5, queue: queue, vhost: vhost) }
         server.loggedOut(self)
         if let key { server.sessions.release(key, by: self) }
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")
     }
 
-    private func publishWill(_ will: MQTTPacket.Connect.Will) {
+    func publishWill(_ will: MQTTPacket.Connect.Will) {
         guard mayPublish(to: will.topic) else {
             logger.warning("MQTT \(name): will to '\(will.topic)' dropped: publish not permitted")
             return
         }
-        route(topic: will.topic, payload: will.payload, qos: will.qos.rawValue, retain: will.retain)
+        route(
+            topic: will.topic, payload: will.payload, qos: will.qos.rawValue, retain: will.retain,
+            properties: will.properties)
     }
 }

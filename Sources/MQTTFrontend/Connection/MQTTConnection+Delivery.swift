@@ -1,5 +1,7 @@
 import AMQPModel
+import AMQPValues
 import Bytes
+import Clocks
 import FrontendSupport
 import MQTTCodec
 import Transport
@@ -45,6 +47,23 @@ extension MQTTConnection: LoopConsumer {
         var settled = 0
         var settledEntries: [QueueEntry] = []
         let keepsRecords = queue.keepsRecords
+        if let v5 = self.v5 {
+            // MQTT 5: properties, subscription identifiers, topic aliases and the client's packet size limit.
+            let now = MonotonicClock.milliseconds()
+            write { out in
+                for e in context.deliveryBatch {
+                    guard writeV5(e, source: source, v5: v5, now: now, into: &out) else {
+                        settled += 1
+                        if keepsRecords { settledEntries.append(e) }
+                        continue
+                    }
+                    if min(e.qos, e.message.mqttPublishQoS) == 0 {
+                        settled += 1
+                        if keepsRecords { settledEntries.append(e) }
+                    }
+                }
+            }
+        } else {
         write { out in
             for e in context.deliveryBatch {
                 let m = e.message
@@ -76,6 +95,7 @@ extension MQTTConnection: LoopConsumer {
                 }
             }
         }
+        }
         context.deliveryBatch.removeAll(keepingCapacity: true)
         if settled > 0 {
             if keepsRecords { queue.acknowledged(settledEntries) } else { queue.acknowledged(count: settled) }
@@ -95,6 +115,66 @@ extension MQTTConnection: LoopConsumer {
                 self?.releaseWindow()
             }
         }
+    }
+
+    /// Writes one delivery to an MQTT 5 client; false when it was not sent and is settled (dropped): no valid topic
+    /// name, larger than the client accepts [MQTT-3.1.2-25], or no packet id free.
+    private func writeV5(
+        _ e: QueueEntry, source: UInt16, v5: MQTT5State, now: Int64, into out: inout ByteBuffer
+    ) -> Bool {
+        let m = e.message
+        guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
+        let qos = min(e.qos, m.mqttPublishQoS)
+        var (properties, retain) = deliveryProperties(
+            of: m, topic: m.routingKey, expiresAt: e.expiresAt, now: now, v5: v5)
+        let size = MQTTEncoder.publishPacketSize(
+            topicLength: m.routingKey.count, payloadLength: m.bodySize, qos: MQTTQoS(rawValue: qos)!,
+            properties: properties)
+        guard size <= v5.clientMaximumPacketSize else {
+            v5.oversizedDropped += 1
+            if v5.oversizedDropped == 1 {
+                logger.warning(
+                    "MQTT \(name): a message of \(size) bytes to '\(m.routingKey)' is larger than the client's maximum "
+                        + "packet size \(v5.clientMaximumPacketSize); such messages are dropped for this client")
+            }
+            return false
+        }
+        var packetId: UInt16?
+        var dup = false
+        switch outbound.send(MQTTDelivery(entry: e, source: source), qos: qos) {
+        case .publish(let id, let isDup):
+            packetId = id
+            dup = isDup
+        case .atMostOnce: break
+        case .noPacketId: return false
+        }
+        let (topic, alias) = v5.aliases.outbound(m.routingKey)
+        if let alias { properties.list.append(.topicAlias(alias)) }
+        m.body.withUnsafeBytes { body in
+            MQTTEncoder.encodePublish(
+                topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: retain, dup: dup,
+                properties: properties, payload: body, into: &out)
+        }
+        return true
+    }
+
+    /// The MQTT 5 properties a delivery of `m` to `topic` carries (its message properties, the remaining expiry, the
+    /// identifiers of the matching subscriptions) and its RETAIN flag (set when a matching subscription keeps it as
+    /// published [MQTT-3.3.1-12]).
+    func deliveryProperties(
+        of m: Message, topic: ByteString, expiresAt: Int64, now: Int64, v5: MQTT5State
+    ) -> (MQTTProperties, retain: Bool) {
+        var list: [MQTTProperty] = []
+        if !MQTTMessageProperties.carriesNothing(m.properties) {
+            list = MQTTMessageProperties(of: m, expiresAt: expiresAt, now: now).list
+        }
+        var retain = false
+        if v5.subscriptions.hasDeliveryOptions {
+            let (ids, keepsRetain) = v5.subscriptions.delivery(topic: topic)
+            for id in ids { list.append(.subscriptionIdentifier(id)) }
+            retain = keepsRetain && m.mqttRetain
+        }
+        return (MQTTProperties(list), retain)
     }
 
     func handlePubAck(_ id: UInt16) {

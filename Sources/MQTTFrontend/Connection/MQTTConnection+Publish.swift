@@ -10,33 +10,69 @@ extension MQTTConnection {
 
     func handlePublish(_ p: MQTTPacket.Publish) {
         guard phase == .connected else { return }
-        guard mayPublish(to: p.topic) else {
-            // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (design §4).
-            logger.warning(
-                "closing MQTT connection \(name): publish to '\(p.topic)' not permitted for user '\(userName)'")
-            connection.close()
-            return
+        var topic = p.topic
+        if let v5 {
+            do { topic = try v5.aliases.resolve(topic: p.topic, alias: p.properties.topicAlias) } catch {
+                return disconnect(error.reasonCode, error.message)
+            }
+            guard p.properties.subscriptionIdentifiers.isEmpty else {
+                return disconnect(.protocolError, "[MQTT-3.3.4-6] a PUBLISH from a client carries a subscription identifier")
+            }
+        }
+        guard mayPublish(to: topic) else {
+            let why = "publish to '\(topic)' not permitted for user '\(userName)'"
+            // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (design §4). MQTT 5 answers
+            // PUBACK / PUBREC 0x87 and keeps the connection; a refused QoS 0 message is dropped.
+            guard version == .v5 else { return disconnect(.notAuthorized, why) }
+            return refusePublish(p, .notAuthorized, why)
         }
         // A topic of n bytes has at most n + 1 levels: only long topics are counted.
-        guard p.topic.count < configuration.maxTopicLevels || Self.levels(p.topic) <= configuration.maxTopicLevels
-        else {
-            logger.warning(
-                "closing MQTT connection \(name): publish to a topic of more than max_topic_levels "
-                    + "\(configuration.maxTopicLevels) levels")
-            connection.close()
-            return
+        guard topic.count < configuration.maxTopicLevels || Self.levels(topic) <= configuration.maxTopicLevels else {
+            return disconnect(
+                .topicNameInvalid, "publish to a topic of more than max_topic_levels \(configuration.maxTopicLevels) levels")
         }
         let decision = inbound.publish(qos: p.qos, packetId: p.packetId)
         var generation: UInt64 = 0
+        var code = MQTTReasonCode.success
         if decision.route {
-            generation = route(topic: p.topic, payload: p.payload, qos: p.qos.rawValue, retain: p.retain)
+            let result = route(
+                topic: topic, payload: p.payload, qos: p.qos.rawValue, retain: p.retain, properties: p.properties,
+                excludingSelf: v5?.subscriptions.excludesOwnPublish(topic: topic) ?? false)
+            generation = result.syncGeneration
+            if result.enqueued == 0 { code = result.rejected > 0 ? .quotaExceeded : .noMatchingSubscribers }
             if p.qos == .exactlyOnce, !cleanSession, let vhost, let id = p.packetId {
                 // PUBREC only once the dedupe record is durable too: a PUBLISH resent after a crash is not routed twice.
                 generation = max(generation, vhost.mqttSessions.inboundPending(clientId, id))
             }
         }
-        guard let ack = decision.ack else { return }
+        guard var ack = decision.ack else { return }
+        if version == .v5 && code != .success { ack = Self.withReasonCode(ack, code) }
         sendWhenDurable(ack, generation: generation)
+    }
+
+    /// MQTT 5: answers a refused QoS 1 or 2 PUBLISH with `code` (which ends its handshake) and logs why.
+    private func refusePublish(_ p: MQTTPacket.Publish, _ code: MQTTReasonCode, _ why: String) {
+        logger.warning("MQTT \(name): \(why)")
+        guard let id = p.packetId else { return }
+        let props: MQTTProperties = v5?.requestProblemInformation == true ? [.reasonString(ByteString(why))] : []
+        let ack: MQTTPacket =
+            p.qos == .atLeastOnce
+            ? .pubAck(.init(packetId: id, reasonCode: code, properties: props))
+            : .pubRec(.init(packetId: id, reasonCode: code, properties: props))
+        sendWhenDurable(ack, generation: 0)
+    }
+
+    /// `ack` (PUBACK or PUBREC) with reason `code`.
+    private static func withReasonCode(_ ack: MQTTPacket, _ code: MQTTReasonCode) -> MQTTPacket {
+        switch ack {
+        case .pubAck(var a):
+            a.reasonCode = code
+            return .pubAck(a)
+        case .pubRec(var r):
+            r.reasonCode = code
+            return .pubRec(r)
+        default: return ack
+        }
     }
 
     /// Sends `ack` once sync `generation` is durable (0: nothing to wait for), after the acknowledgements queued
@@ -88,19 +124,29 @@ extension MQTTConnection {
         sendWhenDurable(comp, generation: vhost.mqttSessions.inboundReleased(clientId, id))
     }
 
-    /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping; retained messages are stored first.
-    /// Returns the sync generation after which the copies written to disk are durable (0: nothing to wait for).
+    /// Publishes to `mqtt.default` with the MQTT → AMQP property mapping (MQTT 5 message properties included,
+    /// `MQTTMessageProperties`); retained messages are stored first. `excludingSelf` keeps the copy out of this
+    /// session's own queue ("no local"). The result's sync generation covers the retained copy too (0: nothing to
+    /// wait for).
     @discardableResult
-    func route(topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool) -> UInt64 {
-        guard let vhost, let exchange else { return 0 }
+    func route(
+        topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool, properties: MQTTProperties = [],
+        excludingSelf: Bool = false
+    ) -> VHost.PublishResult {
+        guard let vhost, let exchange else { return VHost.PublishResult() }
+        let amqp =
+            properties.isEmpty
+            ? Message.mqttProperties(qos: qos, retain: retain)
+            : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
         let message = Message(
-            exchange: Self.mqttDefault, routingKey: topic, properties: Message.mqttProperties(qos: qos, retain: retain),
-            body: payload, alarm: alarm)
+            exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
-        let result = vhost.publish(message, through: exchange, targets: &loopContext.routeTargets)
+        var result = vhost.publish(
+            message, through: exchange, targets: &loopContext.routeTargets, excluding: excludingSelf ? queue : nil)
         loopContext.countPublish(to: exchange, routed: result.enqueued > 0)
         publishRouted(overloaded: result.overloaded, alarm: alarm)
-        return max(result.syncGeneration, retainedGeneration)
+        result.syncGeneration = max(result.syncGeneration, retainedGeneration)
+        return result
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

@@ -11,9 +11,10 @@ extension MQTTConnection {
     func handleSubscribe(_ s: MQTTPacket.Subscribe) {
         guard phase == .connected, let vhost, let queue else { return }
         var codes: [UInt8] = []
-        var granted: [(filter: ByteString, qos: UInt8)] = []
+        var granted: [(filter: ByteString, qos: UInt8, existed: Bool, options: MQTTPacket.Subscribe.Subscription)] = []
         var held = Set(exchange?.bindings.lazy.filter { $0.destination == .queue(queue) }.map(\.key) ?? [])
         for consumer in extras?.active ?? [] { held.insert(consumer.subscription.raw) }
+        let identifier = s.properties.subscriptionIdentifiers.first
         for sub in s.subscriptions {
             let shared: MQTTSharedSubscription?
             switch MQTTSharedSubscription.parse(sub.filter) {
@@ -21,66 +22,85 @@ extension MQTTConnection {
             case .shared(let s): shared = s
             case .invalid(let why):
                 logger.warning("MQTT \(name): subscription refused: \(why)")
-                codes.append(MQTTPacket.SubAck.failure)
+                codes.append(subscriptionFailure(.topicFilterInvalid))
                 continue
             }
             guard Self.levels(shared?.filter ?? sub.filter) <= configuration.maxTopicLevels else {
                 logger.warning(
                     "MQTT \(name): subscription to '\(sub.filter)' refused: more than max_topic_levels "
                         + "\(configuration.maxTopicLevels) levels")
-                codes.append(MQTTPacket.SubAck.failure)
+                codes.append(subscriptionFailure(.topicFilterInvalid))
                 continue
             }
             guard held.contains(sub.filter) || held.count < configuration.maxSubscriptionsPerSession else {
                 logger.warning(
                     "MQTT \(name): subscription to '\(sub.filter)' refused: the session already holds "
                         + "max_subscriptions_per_session \(configuration.maxSubscriptionsPerSession) filters")
-                codes.append(MQTTPacket.SubAck.failure)
+                codes.append(subscriptionFailure(.quotaExceeded))
                 continue
             }
             if let shared {
+                guard !sub.noLocal else {
+                    // [MQTT-3.8.3-4]: "no local" on a shared subscription is a protocol error.
+                    return disconnect(.protocolError, "[MQTT-3.8.3-4] no local set on shared subscription '\(sub.filter)'")
+                }
                 let code = subscribeShared(shared, qos: sub.qos.rawValue)
-                codes.append(code)
+                codes.append(code == MQTTPacket.SubAck.failure ? subscriptionFailure(.notAuthorized) : code)
                 if code != MQTTPacket.SubAck.failure { held.insert(sub.filter) }
                 continue
             }
             guard maySubscribe(to: sub.filter) else {
                 logger.warning("MQTT \(name): subscription to '\(sub.filter)' refused: not permitted")
-                codes.append(MQTTPacket.SubAck.failure)
+                codes.append(subscriptionFailure(.notAuthorized))
                 continue
             }
             let qos = sub.qos.rawValue
+            let options = MQTTSubscriptionOptions(
+                qos: qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, identifier: identifier)
             do {
                 // A new subscription to an existing filter replaces it [MQTT-3.8.4-3].
+                let existed = held.contains(sub.filter)
                 unbindAll(filter: sub.filter, vhost: vhost, queue: queue)
                 try vhost.bind(
-                    .queue(queue), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
+                    .queue(queue), to: Self.mqttDefault, key: sub.filter,
+                    arguments: options.isPlain ? Self.qosArguments[Int(qos)] : options.arguments)
+                v5?.subscriptions.set(sub.filter, options)
                 codes.append(qos)
-                granted.append((sub.filter, qos))
+                granted.append((sub.filter, qos, existed, sub))
                 held.insert(sub.filter)
             } catch {
                 logger.warning("MQTT \(name): subscription to '\(sub.filter)' failed: \(error)")
-                codes.append(MQTTPacket.SubAck.failure)
+                codes.append(subscriptionFailure(.unspecifiedError))
             }
         }
         send(.subAck(.init(packetId: s.packetId, returnCodes: codes)))
-        for (filter, qos) in granted {
+        for (filter, qos, existed, options) in granted {
+            // Retain handling (MQTT 5.0 §3.8.3.1): 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
+            if options.retainHandling == .doNotSend || (options.retainHandling == .sendOnNewSubscription && existed) {
+                continue
+            }
             for (topic, message) in vhost.retained.matching(filter: filter) {
-                sendRetained(topic: topic, message: message, qos: min(qos, message.mqttPublishQoS))
+                sendRetained(topic: topic, message: message, qos: min(qos, message.mqttPublishQoS), identifier: identifier)
             }
         }
     }
 
     func handleUnsubscribe(_ u: MQTTPacket.Unsubscribe) {
         guard phase == .connected, let vhost, let queue else { return }
+        var codes: [MQTTReasonCode] = []
+        let bound = Set(exchange?.bindings.lazy.filter { $0.destination == .queue(queue) }.map(\.key) ?? [])
         for filter in u.filters {
             if case .shared(let shared) = MQTTSharedSubscription.parse(filter) {
+                codes.append(extras?.slot(of: shared) != nil ? .success : .noSubscriptionExisted)
                 unsubscribeShared(shared)
             } else {
+                codes.append(bound.contains(filter) ? .success : .noSubscriptionExisted)
                 unbindAll(filter: filter, vhost: vhost, queue: queue)
+                v5?.subscriptions.remove(filter)
             }
         }
-        send(.unsubAck(.init(packetId: u.packetId)))
+        // MQTT 3.1.1's UNSUBACK has no reason codes; the encoder writes them only in MQTT 5.
+        send(.unsubAck(.init(packetId: u.packetId, reasonCodes: codes)))
     }
 
     /// The number of levels in a topic name or filter (`a/b/c` has 3; `/` alone has 2).
@@ -96,8 +116,20 @@ extension MQTTConnection {
     }
 
     /// Replays a retained message to this client with RETAIN=1 [MQTT-3.3.1-6]. It does not pass through the
-    /// session queue: if the connection drops first, the next subscribe replays it again.
-    private func sendRetained(topic: ByteString, message: Message, qos: UInt8) {
+    /// session queue: if the connection drops first, the next subscribe replays it again. An MQTT 5 client gets
+    /// its properties and the subscription's `identifier`.
+    private func sendRetained(topic: ByteString, message: Message, qos: UInt8, identifier: Int?) {
+        var properties = MQTTProperties()
+        if let v5 {
+            if !MQTTMessageProperties.carriesNothing(message.properties) {
+                properties.list = MQTTMessageProperties(of: message, expiresAt: .max, now: 0).list
+            }
+            if let identifier { properties.list.append(.subscriptionIdentifier(identifier)) }
+            let size = MQTTEncoder.publishPacketSize(
+                topicLength: topic.count, payloadLength: message.bodySize, qos: MQTTQoS(rawValue: qos)!,
+                properties: properties)
+            guard size <= v5.clientMaximumPacketSize else { return }
+        }
         var packetId: UInt16?
         switch outbound.sendRetained(qos: qos) {
         case .publish(let id, _): packetId = id
@@ -106,9 +138,15 @@ extension MQTTConnection {
         }
         write { out in
             message.body.withUnsafeBytes { body in
-                MQTTEncoder.encodePublish(
-                    topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: true, dup: false,
-                    payload: body, into: &out)
+                if version == .v5 {
+                    MQTTEncoder.encodePublish(
+                        topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: true, dup: false,
+                        properties: properties, payload: body, into: &out)
+                } else {
+                    MQTTEncoder.encodePublish(
+                        topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: true, dup: false,
+                        payload: body, into: &out)
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ import MQTTCodec
 import Transport
 import WebSocketCodec
 
-/// One MQTT 3.1 / 3.1.1 client connection: CONNECT, packet dispatch, keepalive and the end of the session.
+/// One MQTT 3.1 / 3.1.1 / 5.0 client connection: CONNECT, packet dispatch, keepalive and the end of the session.
 ///
 /// Lives on one event loop for its whole life, like `AMQPConnection`; `@unchecked Sendable` only so loop
 /// tasks can capture it, and they always hop to its loop first.
@@ -103,13 +103,12 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
             if tokenExpiresAt != 0 && now >= tokenExpiresAt {
                 // Not a DISCONNECT, so the will fires.
                 logger.info("MQTT \(name): access token of user '\(userName)' expired, closing")
+                sendDisconnect(.notAuthorized, "the access token expired")
                 connection.close()
                 return
             }
             guard keepAlive.isExpired(now: now, paused: publisherFlow.blockedByAlarm) else { return }
-            logger.warning(
-                "closing MQTT connection \(name): nothing received within 1.5 x keepalive \(keepAlive.seconds) s")
-            connection.close()
+            disconnect(.keepAliveTimeout, "nothing received within 1.5 x keepalive \(keepAlive.seconds) s")
         case .closed:
             break
         }
@@ -128,7 +127,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
             do {
                 guard
                     let p = try MQTTDecoder.decode(
-                        &buffer, version: version, maxPacketSize: configuration.maxPacketSize)
+                        &buffer, version: version, maxPacketSize: configuration.maxPacketSize, acceptsMQTT5: true)
                 else { return }
                 packet = p
             } catch {
@@ -176,27 +175,26 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         case .subscribe(let s): handleSubscribe(s)
         case .unsubscribe(let u): handleUnsubscribe(u)
         case .pingReq: send(.pingResp)
-        case .disconnect:
-            disconnectedCleanly = true
-            will.discard()
-            connection.close()
+        case .disconnect(let d): handleDisconnect(d)
         case .connAck, .subAck, .unsubAck, .pingResp:
-            logger.warning("closing MQTT connection \(name): it sent \(packet.type), which only a server sends")
-            connection.close()
+            disconnect(.protocolError, "it sent \(packet.type), which only a server sends")
         case .auth:
-            logger.warning("closing MQTT connection \(name): it sent AUTH, which MQTT 3.x does not have")
-            connection.close()
+            // The decoder lets AUTH through only in MQTT 5; no CONNECT here named an authentication method.
+            disconnect(.protocolError, "[MQTT-4.12.0-1] AUTH, but CONNECT named no authentication method")
         }
     }
 
-    /// A malformed or forbidden packet: MQTT 3.x closes the network connection [MQTT-4.8.0-1]; an unsupported
-    /// protocol level is first answered with CONNACK 0x01 [MQTT-3.1.2-2].
+    /// A malformed or forbidden packet: MQTT 3.x closes the network connection [MQTT-4.8.0-1], MQTT 5 sends
+    /// DISCONNECT with the reason code first [MQTT-4.13.1-1]; an unsupported protocol level is first answered with
+    /// CONNACK 0x01 [MQTT-3.1.2-2].
     private func protocolViolation(_ error: MQTTProtocolError) {
-        logger.warning("closing MQTT connection \(name): \(error)")
         if error.code == .unsupportedProtocolVersion && phase == .awaitingConnect {
+            logger.warning("closing MQTT connection \(name): \(error)")
             send(.connAck(.init(returnCode: .unacceptableProtocolVersion)), version: .v3_1_1)
+            connection.close()
+            return
         }
-        connection.close()
+        disconnect(error.code.reasonCode, "\(error)")
     }
 
     // MARK: - Output
@@ -227,6 +225,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func takeover() {
         guard phase != .closed else { return }
         logger.info("closing MQTT connection \(name): client id taken over by a new connection")
+        sendDisconnect(.sessionTakenOver, "another connection took over the client id")
         connection.close()
     }
 
@@ -234,6 +233,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func closeByOperator(_ reason: String) {
         guard phase != .closed else { return }
         logger.info("closing MQTT connection \(name): closed by an operator: \(reason)")
+        sendDisconnect(.administrativeAction, reason)
         connection.close()
     }
 
@@ -242,6 +242,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func endSessionByOperator() {
         guard phase != .closed else { return }
         logger.info("closing MQTT connection \(name): its session was ended by an operator")
+        sendDisconnect(.administrativeAction, "the session was ended by an operator")
         cleanSession = true
         let queue = self.queue
         let vhost = self.vhost
@@ -257,6 +258,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     func shutdown() {
         guard phase != .closed else { return }
         will.discard()
+        sendDisconnect(.serverShuttingDown, "the broker is shutting down")
         connection.close()
     }
 }

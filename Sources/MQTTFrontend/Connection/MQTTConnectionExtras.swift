@@ -1,8 +1,12 @@
 import AMQPModel
 
 /// What only some MQTT connections need, made on first use so that an ordinary connection carries one pointer for
-/// it: the consumers of its shared subscriptions' queues, and whether its output is framed for WebSocket.
+/// it: the consumers of its shared subscriptions' queues, whether its output is framed for WebSocket, and what an
+/// MQTT 5 client negotiated.
 final class MQTTConnectionExtras {
+    /// MQTT 5 only.
+    var v5: MQTT5State?
+
     /// The connection runs over WebSocket: every write becomes a binary frame.
     var webSocket = false
 

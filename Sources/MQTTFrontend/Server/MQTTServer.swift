@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Auth
+import Clocks
 import FrontendSupport
 import Locks
 import MQTTCodec
@@ -34,6 +35,27 @@ public final class MQTTServer: Sendable {
         login = LoginPolicy(
             authenticator: authenticator, defaultUser: configuration.defaultUser,
             defaultUserOnlyLoopback: configuration.defaultUserOnlyLoopback)
+        restoreSessionExpiry()
+    }
+
+    /// After a restart each expiring MQTT 5 session gets the time it has left (counted from its disconnect; from now
+    /// when the broker stopped while it was connected): its queue expires then, or is deleted at once when the time
+    /// is up.
+    private func restoreSessionExpiry() {
+        let now = MonotonicClock.unixMilliseconds()
+        for vhost in broker.vhosts {
+            for (client, expiry) in vhost.mqttSessions.expiring {
+                let queueName = MQTTSessionRegistry.Key(vhost: vhost.name, clientId: client).sessionQueue
+                let left = expiry.remaining(at: now)
+                guard let queue = vhost.queue(named: queueName), left > 0 else {
+                    _ = try? vhost.deleteQueue(name: queueName, ifUnused: false, ifEmpty: false, connection: 0)
+                    vhost.mqttSessions.ended(client)
+                    logger.info("MQTT session '\(client)' in vhost '\(vhost.name)' expired while the broker was down")
+                    continue
+                }
+                queue.setExpires(left)
+            }
+        }
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

@@ -26,17 +26,44 @@ final class MQTTSessionRegistry: Sendable {
 
     private struct State {
         var connected: [Key: MQTTConnectionRef] = [:]
+        /// MQTT 5 wills waiting for their delay, by session: a token (to tell a later will from this one) and what
+        /// publishes it.
+        var delayedWills: [Key: (token: UInt64, publish: @Sendable () -> Void)] = [:]
+        var nextToken: UInt64 = 0
     }
 
     private let state = Lock(State())
 
-    /// Registers `connection` as the live connection of `key`; returns the connection it replaces (takeover).
-    func claim(_ key: Key, by connection: MQTTConnection) -> MQTTConnection? {
-        state.withLock { s in
+    /// Registers `connection` as the live connection of `key`; returns the connection it replaces (takeover). A will
+    /// still waiting for its delay is cancelled when the connection `resumes` the session [MQTT-3.1.3-9], and
+    /// published now when it starts a new one (the old session ends).
+    func claim(_ key: Key, by connection: MQTTConnection, resumes: Bool) -> MQTTConnection? {
+        let (previous, will) = state.withLock { s in
             let previous = s.connected[key]?.connection
             s.connected[key] = MQTTConnectionRef(connection)
-            return previous === connection ? nil : previous
+            return (previous === connection ? nil : previous, s.delayedWills.removeValue(forKey: key)?.publish)
         }
+        if let will, !resumes { will() }
+        return previous
+    }
+
+    /// Keeps `publish` until `fireDelayedWill` with the returned token, unless `claim` takes it first.
+    func delayWill(_ key: Key, _ publish: @escaping @Sendable () -> Void) -> UInt64 {
+        state.withLock { s in
+            s.nextToken += 1
+            s.delayedWills[key] = (s.nextToken, publish)
+            return s.nextToken
+        }
+    }
+
+    /// The delay of the will kept under `token` is over: publishes it if no connection took the session meanwhile.
+    func fireDelayedWill(_ key: Key, token: UInt64) {
+        let will: (@Sendable () -> Void)? = state.withLock { s in
+            guard let pending = s.delayedWills[key], pending.token == token else { return nil }
+            s.delayedWills[key] = nil
+            return pending.publish
+        }
+        will?()
     }
 
     /// Unregisters `connection` if it is still the live connection of `key`.

@@ -94,6 +94,19 @@ def mqtt_clients() -> Iterator:
         clients.close_all()
 
 
+@pytest.fixture
+def mqtt5_clients() -> Iterator:
+    """Factory for MQTT 5 (paho) clients: `mqtt5_clients.new(target, cid=None, **options)` and
+    `mqtt5_clients.connected(...)`; every client is disconnected after the test."""
+    from gwtest.mqtt5 import Clients5
+
+    clients = Clients5()
+    try:
+        yield clients
+    finally:
+        clients.close_all()
+
+
 class WatchdogTimeout(Exception):
     pass
 

@@ -21,7 +21,7 @@ extension MQTTConnection {
         }
         if let assignedClientId { p.list.append(.assignedClientIdentifier(assignedClientId)) }
         if keepAlive.seconds != c.keepAlive { p.list.append(.serverKeepAlive(keepAlive.seconds)) }
-        if configuration.maxPacketSize < MQTTEncoder.maxRemainingLength + 5 {
+        if configuration.maxPacketSize < MQTTEncoder.maxRemainingLength {
             p.list.append(.maximumPacketSize(UInt32(configuration.maxPacketSize)))
         }
         if configuration.topicAliasMaximum > 0 { p.list.append(.topicAliasMaximum(configuration.topicAliasMaximum)) }

@@ -1,0 +1,245 @@
+"""paho-mqtt as an MQTT 5.0 client for the MQTT 5 tests: every wait has a deadline, and what the server sent is
+kept whole (reason codes of CONNACK, PUBACK, SUBACK, UNSUBACK and DISCONNECT, and the properties of each)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from .broker import Target
+from .mqtt import DEFAULT_TIMEOUT, client_id
+
+
+def props(packet: int, **values) -> Properties:
+    """MQTT 5 properties for `packet` (PacketTypes.CONNECT, PUBLISH, SUBSCRIBE, ...) from paho's attribute names:
+    `props(PacketTypes.PUBLISH, ContentType="text/plain", UserProperty=[("a", "1")])`."""
+    p = Properties(packet)
+    for name, value in values.items():
+        setattr(p, name, value)
+    return p
+
+
+@dataclass
+class Message5:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+    properties: dict = field(default_factory=dict)
+
+
+def _as_dict(properties) -> dict:
+    return properties.json() if properties is not None else {}
+
+
+class MQTT5Client:
+    """One paho MQTT 5 client with blocking, deadline-bounded operations."""
+
+    def __init__(self, target: Target, cid: str | None = None, *, clean_start: bool = True,
+                 session_expiry: int | None = None, connect_properties: dict | None = None,
+                 username: str | None = "guest", password: str | None = "guest", keepalive: int = 60,
+                 will: tuple[str, bytes, int, bool, dict] | None = None):
+        self.target = target
+        self.client_id = cid if cid is not None else client_id("v5")
+        self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=paho.MQTTv5,
+                                reconnect_on_failure=False)
+        if username is not None:
+            self.paho.username_pw_set(username, password)
+        if will is not None:
+            wt, payload, qos, retain, will_props = will
+            self.paho.will_set(wt, payload, qos, retain, props(PacketTypes.WILLMESSAGE, **will_props))
+        self.clean_start = clean_start
+        values = dict(connect_properties or {})
+        if session_expiry is not None:
+            values["SessionExpiryInterval"] = session_expiry
+        self.connect_properties = props(PacketTypes.CONNECT, **values) if values else None
+        self.keepalive = keepalive
+        self.cond = threading.Condition()
+        self.messages: list[Message5] = []
+        self.connack: tuple[int, bool, dict] | None = None
+        self.disconnect_reason: tuple[int, dict] | None = None
+        self.disconnected = False
+        self.subacks: dict[int, list[int]] = {}
+        self.unsubacks: dict[int, list[int]] = {}
+        self.pubacks: dict[int, int] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.paho.on_connect = self._on_connect
+        self.paho.on_message = self._on_message
+        self.paho.on_subscribe = self._on_subscribe
+        self.paho.on_unsubscribe = self._on_unsubscribe
+        self.paho.on_disconnect = self._on_disconnect
+        self.paho.on_publish = self._on_publish
+
+    def _on_connect(self, client, userdata, flags, reason, properties):
+        with self.cond:
+            self.connack = (reason.value, bool(flags.session_present), _as_dict(properties))
+            self.cond.notify_all()
+
+    def _on_message(self, client, userdata, msg):
+        with self.cond:
+            self.messages.append(Message5(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain),
+                                          _as_dict(getattr(msg, "properties", None))))
+            self.cond.notify_all()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        with self.cond:
+            self.subacks[mid] = [rc.value for rc in reason_codes]
+            self.cond.notify_all()
+
+    def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties):
+        with self.cond:
+            self.unsubacks[mid] = [rc.value for rc in reason_codes]
+            self.cond.notify_all()
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):
+        with self.cond:
+            self.pubacks[mid] = reason_code.value
+            self.cond.notify_all()
+
+    def _on_disconnect(self, client, userdata, flags, reason, properties):
+        with self.cond:
+            if self.disconnect_reason is None and reason is not None:
+                self.disconnect_reason = (reason.value, _as_dict(properties))
+            self.disconnected = True
+            self.cond.notify_all()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self.paho.loop(0.05) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                with self.cond:
+                    self.disconnected = True
+                    self.cond.notify_all()
+                return
+
+    def _wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{self.client_id}: timed out after {timeout} s waiting for {what}")
+                self.cond.wait(remaining)
+
+    def connect(self, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bool, dict]:
+        """Connects; returns CONNACK's (reason code, session present, properties) without judging them."""
+        self.paho.connect(self.target.host, self.target.mqtt_port, keepalive=self.keepalive,
+                          clean_start=self.clean_start, properties=self.connect_properties)
+        self._thread = threading.Thread(target=self._run, name=f"paho5-{self.client_id}", daemon=True)
+        self._thread.start()
+        self._wait(lambda: self.connack is not None or self.disconnected, timeout, "CONNACK")
+        assert self.connack is not None, f"{self.client_id}: closed without a CONNACK"
+        return self.connack
+
+    def connected(self, timeout: float = DEFAULT_TIMEOUT) -> "MQTT5Client":
+        code, _, properties = self.connect(timeout)
+        assert code == 0, f"{self.client_id}: CONNACK {code:#04x} {properties}"
+        return self
+
+    def subscribe(self, filter_: str, qos: int = 0, *, no_local: bool = False, retain_as_published: bool = False,
+                  retain_handling: int = 0, identifier: int | None = None,
+                  timeout: float = DEFAULT_TIMEOUT) -> list[int]:
+        """Subscribes with MQTT 5 options; returns SUBACK's reason codes."""
+        options = paho.SubscribeOptions(qos=qos, noLocal=no_local, retainAsPublished=retain_as_published,
+                                        retainHandling=retain_handling)
+        p = props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=identifier) if identifier is not None else None
+        rc, mid = self.paho.subscribe((filter_, options), properties=p)
+        assert rc == MQTTErrorCode.MQTT_ERR_SUCCESS, f"subscribe: paho error {rc}"
+        self._wait(lambda: mid in self.subacks or self.disconnected, timeout, f"SUBACK for {filter_}")
+        assert mid in self.subacks, f"{self.client_id}: disconnected instead of SUBACK for {filter_}"
+        return self.subacks[mid]
+
+    def unsubscribe(self, filter_: str, timeout: float = DEFAULT_TIMEOUT) -> list[int]:
+        rc, mid = self.paho.unsubscribe(filter_)
+        assert rc == MQTTErrorCode.MQTT_ERR_SUCCESS, f"unsubscribe: paho error {rc}"
+        self._wait(lambda: mid in self.unsubacks or self.disconnected, timeout, f"UNSUBACK for {filter_}")
+        return self.unsubacks[mid]
+
+    def publish(self, topic_: str, payload: bytes | str, qos: int = 0, retain: bool = False,
+                properties: dict | None = None, timeout: float = DEFAULT_TIMEOUT) -> int | None:
+        """Publishes and waits for the end of the flow; returns the PUBACK/PUBREC reason code (None for QoS 0)."""
+        p = props(PacketTypes.PUBLISH, **properties) if properties else None
+        info = self.paho.publish(topic_, payload, qos=qos, retain=retain, properties=p)
+        assert info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS, f"publish: paho error {info.rc}"
+        if qos == 0:
+            return None
+        self._wait(lambda: info.mid in self.pubacks or self.disconnected, timeout, f"the ack of a publish to {topic_}")
+        assert info.mid in self.pubacks, f"{self.client_id}: closed before the publish to {topic_} was acknowledged"
+        return self.pubacks[info.mid]
+
+    def wait_messages(self, n: int, timeout: float = DEFAULT_TIMEOUT) -> list[Message5]:
+        self._wait(lambda: len(self.messages) >= n, timeout, f"{n} message(s)")
+        with self.cond:
+            return list(self.messages)
+
+    def wait_disconnected(self, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, dict] | None:
+        """Waits until the connection is closed; returns the server's DISCONNECT (reason code, properties), if any."""
+        self._wait(lambda: self.disconnected, timeout, "the server to close the connection")
+        return self.disconnect_reason
+
+    def disconnect(self, reason: int = 0, properties: dict | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """DISCONNECT with `reason` (0x04: publish the will) and properties; waits until the connection closes."""
+        from paho.mqtt.reasoncodes import ReasonCode
+
+        rc = ReasonCode(PacketTypes.DISCONNECT, identifier=reason)
+        p = props(PacketTypes.DISCONNECT, **properties) if properties else None
+        self.paho.disconnect(reasoncode=rc, properties=p)
+        self._wait(lambda: self.disconnected, timeout, "the connection to close after DISCONNECT")
+        self._join()
+
+    def drop(self) -> None:
+        """Ends the connection abruptly, without DISCONNECT (the will fires)."""
+        import socket as _socket
+        import struct as _struct
+
+        self._stop.set()
+        self._join()
+        sock = self.paho.socket()
+        if sock is not None:
+            try:
+                sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            sock.close()
+        with self.cond:
+            self.disconnected = True
+
+    def _join(self) -> None:
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._stop.set()
+            self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        if not self.disconnected and self.connack is not None and self.connack[0] == 0:
+            try:
+                self.disconnect(timeout=5)
+            except AssertionError:
+                pass
+        self._stop.set()
+        self._join()
+
+
+class Clients5:
+    """Creates MQTT 5 clients for a test and closes each afterwards."""
+
+    def __init__(self) -> None:
+        self.clients: list[MQTT5Client] = []
+
+    def new(self, target: Target, cid: str | None = None, **options) -> MQTT5Client:
+        c = MQTT5Client(target, cid, **options)
+        self.clients.append(c)
+        return c
+
+    def connected(self, target: Target, cid: str | None = None, **options) -> MQTT5Client:
+        return self.new(target, cid, **options).connected()
+
+    def close_all(self) -> None:
+        for c in self.clients:
+            c.close()

@@ -3,7 +3,6 @@ with reason codes both ways, topic aliases both ways, message properties between
 to AMQP, subscription options, PUBACK/SUBACK/UNSUBACK reason codes, wills with a delay."""
 from __future__ import annotations
 
-import socket
 import struct
 import time
 
@@ -16,6 +15,7 @@ from gwtest.durable import restart_or_fail, restartable_gateway  # noqa: F401 (p
 from gwtest.http_api import api, q
 from gwtest.mqtt import client_id, topic
 from gwtest.mqtt5 import MQTT5Client
+from gwtest.mqtt5_raw import RawV5, parse_publish, string, varint
 from gwtest.session import gateway_only
 
 pytestmark = gateway_only("MQTT 5 is Gateway's (the RabbitMQ peer is 3.10, mosquitto mode has no AMQP side)")
@@ -163,15 +163,37 @@ def test_a_taken_over_client_gets_disconnect_0x8e(broker, mqtt5_clients):
     assert reason is not None and reason[0] == 0x8E
 
 
-def test_a_malformed_packet_gets_disconnect_with_its_reason_code(broker):
-    """Raw bytes: a SUBSCRIBE with reserved bits in its options is malformed (0x81 would be the code) - the server
-    says so in DISCONNECT before closing."""
+BAD_PACKETS = {
+    # SUBSCRIBE whose options set the reserved bits 6-7 [MQTT-3.8.3-5]: malformed.
+    "reserved subscription option bits": (0x82, struct.pack(">H", 1) + b"\x00" + string("a/b") + bytes([0xC0]), 0x81),
+    # PUBLISH with Content Type twice: a protocol error (MQTT 5.0 §3.3.2.3.9).
+    "a property repeated": (0x30, string("a/b") + b"\x08" + b"\x03" + string("x") + b"\x03" + string("y") + b"p",
+                            0x82),
+    # PUBLISH carrying Session Expiry Interval, a CONNECT/CONNACK/DISCONNECT property: malformed (§2.2.2.2).
+    "a property of another packet": (0x30, string("a/b") + b"\x05\x11\x00\x00\x00\x01" + b"p", 0x81),
+    # PUBLISH whose topic is not UTF-8 [MQTT-1.5.4-1]: malformed.
+    "a topic that is not UTF-8": (0x30, struct.pack(">H", 2) + b"\xff\xfe" + b"\x00" + b"p", 0x81),
+    # PUBLISH with topic alias 0 [MQTT-3.3.2-8]: Topic Alias invalid.
+    "topic alias 0": (0x30, string("a/b") + b"\x03\x23\x00\x00" + b"p", 0x94),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_PACKETS))
+def test_a_bad_packet_gets_disconnect_with_the_specs_reason_code(broker, mqtt5_clients, name):
+    """Raw bytes: the server names the problem in DISCONNECT before it closes; other clients carry on."""
+    t = topic("v5-bad")
+    bystander = mqtt5_clients.connected(broker)
+    bystander.subscribe(t, 1)
+    first, body, code = BAD_PACKETS[name]
     raw = RawV5(broker)
-    raw.send(0x82, struct.pack(">H", 1) + b"\x00" + string("a/b") + bytes([0xC0]))
-    kind, body = raw.read()
-    assert kind == 0xE0, "DISCONNECT"
-    assert body[0] in (0x81, 0x82)
+    raw.send(first, body)
+    kind, reply = raw.read()
+    assert kind == 0xE0, f"DISCONNECT, got {kind:#x}"
+    assert reply[0] == code, f"reason {reply[0]:#x}, expected {code:#x}"
     raw.close()
+    pub = mqtt5_clients.connected(broker)
+    pub.publish(t, b"still here", 1)
+    assert [m.payload for m in bystander.wait_messages(1)] == [b"still here"]
 
 
 # Topic aliases
@@ -305,6 +327,21 @@ def test_an_expired_message_is_never_delivered(broker, mqtt5_clients):
     assert got[0].properties["MessageExpiryInterval"] <= 600
 
 
+def test_a_retained_message_expires_with_its_message_expiry(broker, mqtt5_clients):
+    t = topic("v5-retexp")
+    pub = mqtt5_clients.connected(broker)
+    pub.publish(f"{t}/short", b"short", 1, retain=True, properties={"MessageExpiryInterval": 1})
+    pub.publish(f"{t}/long", b"long", 1, retain=True, properties={"MessageExpiryInterval": 600})
+    expired_at = time.monotonic() + 1.5
+    while time.monotonic() < expired_at:
+        time.sleep(0.05)
+    c = mqtt5_clients.connected(broker)
+    c.subscribe(f"{t}/#", 1)
+    got = barrier5(c, pub, f"{t}/barrier")
+    assert [m.payload for m in got] == [b"long"], "[MQTT-3.3.2-5] an expired retained message is not sent"
+    assert got[0].retain and 0 < got[0].properties["MessageExpiryInterval"] <= 600
+
+
 # Subscription options
 
 
@@ -429,91 +466,3 @@ def test_a_message_larger_than_the_clients_maximum_packet_size_is_not_sent(broke
     pub.publish(t, b"x" * 500, 1)
     pub.publish(t, b"small", 1)
     assert [m.payload for m in c.wait_messages(1)] == [b"small"]
-
-
-# Raw MQTT 5 helpers (what paho does not expose)
-
-
-def string(s: str) -> bytes:
-    b = s.encode()
-    return struct.pack(">H", len(b)) + b
-
-
-def varint(n: int) -> bytes:
-    out = b""
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        if n:
-            out += bytes([byte | 0x80])
-        else:
-            return out + bytes([byte])
-
-
-def read_varint(data: bytes, i: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        b = data[i]
-        value |= (b & 0x7F) << shift
-        i += 1
-        if not b & 0x80:
-            return value, i
-        shift += 7
-
-
-def parse_publish(packet: tuple[int, bytes]) -> dict:
-    kind, body = packet
-    assert kind & 0xF0 == 0x30, f"expected PUBLISH, got {kind:#x}"
-    n = struct.unpack(">H", body[:2])[0]
-    t = body[2:2 + n].decode()
-    i = 2 + n + (2 if (kind >> 1) & 3 else 0)
-    length, i = read_varint(body, i)
-    props, payload = body[i:i + length], body[i + length:]
-    alias = None
-    j = 0
-    while j < len(props):
-        pid = props[j]
-        if pid == 0x23:
-            alias = struct.unpack(">H", props[j + 1:j + 3])[0]
-            j += 3
-        elif pid == 0x0B:
-            _, j = read_varint(props, j + 1)
-        else:
-            raise AssertionError(f"unexpected property {pid:#x}")
-    return {"topic": t, "alias": alias, "payload": payload}
-
-
-class RawV5:
-    """A connected MQTT 5 socket with packet-level send and read (deadline-bounded)."""
-
-    def __init__(self, target, properties: bytes = b""):
-        self.sock = socket.create_connection((target.host, target.mqtt_port), timeout=10)
-        body = (string("MQTT") + bytes([5, 0xC2]) + struct.pack(">H", 60) + varint(len(properties)) + properties
-                + string(client_id("raw5")) + string("guest") + string("guest"))
-        self.sock.sendall(bytes([0x10]) + varint(len(body)) + body)
-        kind, ack = self.read()
-        assert kind == 0x20 and ack[1] == 0, f"CONNACK {ack.hex()}"
-
-    def send(self, first: int, body: bytes) -> None:
-        self.sock.sendall(bytes([first]) + varint(len(body)) + body)
-
-    def _exact(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            assert chunk, "the server closed the connection"
-            data += chunk
-        return data
-
-    def read(self) -> tuple[int, bytes]:
-        kind = self._exact(1)[0]
-        length, shift = 0, 0
-        while True:
-            b = self._exact(1)[0]
-            length |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        return kind, self._exact(length)
-
-    def close(self) -> None:
-        self.sock.close()

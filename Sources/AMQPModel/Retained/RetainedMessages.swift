@@ -1,5 +1,6 @@
 import AMQPValues
 import Bytes
+import Clocks
 import Locks
 import Storage
 
@@ -10,11 +11,17 @@ import Storage
 /// the vhost's retained log (synced by the `SyncCoordinator` with the rest of a round) and the log is
 /// compacted into a snapshot when it grows past twice the live data.
 ///
-/// Log record: `0x01` put | u16 topic length | topic | message record (`MessageCodec`), or `0x00` delete |
-/// u16 topic length | topic. Snapshot: put records, each prefixed by its u32 length.
+/// A message with an expiration (an MQTT 5 message expiry interval) expires as a retained message too
+/// [MQTT-3.3.2-5]: it is kept with its absolute expiry and no longer matched once that has passed.
+///
+/// Log record: `0x01` put | u16 topic length | topic | message record (`MessageCodec`), `0x02` put with expiry |
+/// u16 topic length | topic | expiry as Unix milliseconds `i64` | message record, or `0x00` delete | u16 topic
+/// length | topic. Snapshot: put records, each prefixed by its u32 length.
 public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
     private struct State {
         var messages: [ByteString: Message] = [:]
+        /// Unix milliseconds after which the topic's message is gone; only for messages with an expiration.
+        var expiresAt: [ByteString: Int64] = [:]
         var log: AppendLog?
         var scratch = ByteBuffer()
         var liveBytes = 0
@@ -62,8 +69,15 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
         else { return }
         let key = ByteString(topic)
         if let old = s.messages.removeValue(forKey: key) { s.liveBytes -= old.bodySize }
-        if op == 1, let m = codec.decode(&record) {
+        s.expiresAt[key] = nil
+        var expiresAt: Int64?
+        if op == 2 {
+            guard let at = record.readInteger(as: Int64.self) else { return }
+            expiresAt = at
+        }
+        if op != 0, let m = codec.decode(&record) {
             s.messages[key] = m
+            s.expiresAt[key] = expiresAt
             s.liveBytes += m.bodySize
         }
     }
@@ -72,15 +86,20 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
     /// body is empty [MQTT-3.3.1-10]. Returns the sync generation after which the change is durable (0: none).
     @discardableResult
     public func retain(_ message: Message, topic: ByteString) -> UInt64 {
+        let expiresAt = message.properties.expirationMilliseconds.map { MonotonicClock.unixMilliseconds() &+ $0 }
         let wrote: Bool = state.withLock { s in
             if let old = s.messages.removeValue(forKey: topic) { s.liveBytes -= old.bodySize }
+            s.expiresAt[topic] = nil
             if !message.body.isEmpty {
                 s.messages[topic] = message
+                s.expiresAt[topic] = expiresAt
                 s.liveBytes += message.bodySize
             }
             guard let log = s.log, let codec else { return false }
             s.scratch.clear()
-            Self.encode(topic: topic, message: message.body.isEmpty ? nil : message, codec: codec, into: &s.scratch)
+            Self.encode(
+                topic: topic, message: message.body.isEmpty ? nil : message, expiresAt: expiresAt, codec: codec,
+                into: &s.scratch)
             let bytes = s.scratch.readableBytesArray
             do {
                 try log.append(bytes)
@@ -95,12 +114,15 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
     }
 
     private static func encode(
-        topic: ByteString, message: Message?, codec: any MessageCodec, into buf: inout ByteBuffer
+        topic: ByteString, message: Message?, expiresAt: Int64?, codec: any MessageCodec, into buf: inout ByteBuffer
     ) {
-        buf.writeUInt8(message == nil ? 0 : 1)
+        buf.writeUInt8(message == nil ? 0 : expiresAt == nil ? 1 : 2)
         buf.writeInteger(UInt16(topic.count))
         buf.writeBytes(topic.bytes)
-        if let message { codec.encode(message, into: &buf) }
+        if let message {
+            if let expiresAt { buf.writeInteger(expiresAt) }
+            codec.encode(message, into: &buf)
+        }
     }
 
     public var syncDescription: String { "retained messages of vhost '\(vhostName)'" }
@@ -113,7 +135,8 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
                 var snapshot = ByteBuffer()
                 for (topic, message) in s.messages {
                     s.scratch.clear()
-                    Self.encode(topic: topic, message: message, codec: codec, into: &s.scratch)
+                    Self.encode(
+                        topic: topic, message: message, expiresAt: s.expiresAt[topic], codec: codec, into: &s.scratch)
                     snapshot.writeInteger(UInt32(s.scratch.readableBytes))
                     snapshot.writeBuffer(s.scratch)
                 }
@@ -125,12 +148,16 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
         }
     }
 
-    /// The retained messages whose topics match `filter`, sorted by topic.
-    public func matching(filter: ByteString) -> [(topic: ByteString, message: Message)] {
-        let all = state.withLock { Array($0.messages) }
-        return all.filter { MQTTTopicFilter.matches(filter: filter, topic: $0.key) }
-            .sorted { $0.key < $1.key }
-            .map { (topic: $0.key, message: $0.value) }
+    /// The retained messages whose topics match `filter` and that have not expired, sorted by topic, each with its
+    /// expiry (Unix milliseconds; `Int64.max`: never).
+    public func matching(filter: ByteString) -> [(topic: ByteString, message: Message, expiresAt: Int64)] {
+        let now = MonotonicClock.unixMilliseconds()
+        let (all, expiries) = state.withLock { s in (Array(s.messages), s.expiresAt) }
+        return all.compactMap { topic, message in
+            let at = expiries[topic] ?? .max
+            guard at > now, MQTTTopicFilter.matches(filter: filter, topic: topic) else { return nil }
+            return (topic: topic, message: message, expiresAt: at)
+        }.sorted { $0.topic < $1.topic }
     }
 
     /// Every retained message, sorted by topic (including `$` topics, which no wildcard filter matches).

@@ -1,6 +1,7 @@
 import AMQPModel
 import AMQPValues
 import Bytes
+import Clocks
 import MQTTCodec
 import Transport
 
@@ -79,8 +80,11 @@ extension MQTTConnection {
             if options.retainHandling == .doNotSend || (options.retainHandling == .sendOnNewSubscription && existed) {
                 continue
             }
-            for (topic, message) in vhost.retained.matching(filter: filter) {
-                sendRetained(topic: topic, message: message, qos: min(qos, message.mqttPublishQoS), identifier: identifier)
+            let now = MonotonicClock.unixMilliseconds()
+            for (topic, message, expiresAt) in vhost.retained.matching(filter: filter) {
+                sendRetained(
+                    topic: topic, message: message, qos: min(qos, message.mqttPublishQoS), identifier: identifier,
+                    expiresAt: expiresAt, now: now)
             }
         }
     }
@@ -117,12 +121,15 @@ extension MQTTConnection {
 
     /// Replays a retained message to this client with RETAIN=1 [MQTT-3.3.1-6]. It does not pass through the
     /// session queue: if the connection drops first, the next subscribe replays it again. An MQTT 5 client gets
-    /// its properties and the subscription's `identifier`.
-    private func sendRetained(topic: ByteString, message: Message, qos: UInt8, identifier: Int?) {
+    /// its properties, the expiry interval left (`expiresAt` and `now` in Unix milliseconds) and the subscription's
+    /// `identifier`.
+    private func sendRetained(
+        topic: ByteString, message: Message, qos: UInt8, identifier: Int?, expiresAt: Int64, now: Int64
+    ) {
         var properties = MQTTProperties()
         if let v5 {
             if !MQTTMessageProperties.carriesNothing(message.properties) {
-                properties.list = MQTTMessageProperties(of: message, expiresAt: .max, now: 0).list
+                properties.list = MQTTMessageProperties(of: message, expiresAt: expiresAt, now: now).list
             }
             if let identifier { properties.list.append(.subscriptionIdentifier(identifier)) }
             let size = MQTTEncoder.publishPacketSize(

@@ -3,7 +3,7 @@
 #   1. installs the Debian packages the build and the interop suite need (only those missing),
 #   2. creates/reuses the interop venv (interop/.venv) from interop/requirements.txt,
 #   3. swift build && swift test, both checking that targets import only their declared dependencies,
-#   4. builds the librabbitmq test client (interop/build/roundtrip),
+#   4. builds the C test clients (interop/build/roundtrip with librabbitmq, interop/build/paho5 with Paho C),
 #   5. runs the black-box interop suite against .build/debug/gateway.
 # Exits non-zero if any step fails; the last line is the interop suite's pytest summary.
 set -euo pipefail
@@ -13,9 +13,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # rabbitmq-server only for its rabbitmqadmin script (the management API tests); it is never started.
 # chromium and chromium-driver run the web console tests (headless, through Selenium); node-mqtt (with nodejs) is a
-# second MQTT over WebSocket client; etcd-server is started by the tests that need it (never as a service).
+# second MQTT over WebSocket client; etcd-server is started by the tests that need it (never as a service);
+# libpaho-mqtt-dev is the Eclipse Paho C library an MQTT 5 test client links against.
 PACKAGES=(amqp-tools librabbitmq-dev libssl-dev libcrypt-dev libjemalloc-dev mosquitto-clients python3-venv gcc
-  rabbitmq-server chromium chromium-driver nodejs node-mqtt etcd-server)
+  rabbitmq-server chromium chromium-driver nodejs node-mqtt etcd-server libpaho-mqtt-dev)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -48,9 +49,10 @@ failed=()
 step "swift test"
 swift test --explicit-target-dependency-import-check error || failed+=("swift test")
 
-step "build interop/build/roundtrip (librabbitmq)"
+step "build interop/build/roundtrip (librabbitmq) and interop/build/paho5 (Paho C, MQTT 5)"
 mkdir -p interop/build
 cc -O2 -Wall -o interop/build/roundtrip interop/c/roundtrip.c -lrabbitmq
+cc -O2 -Wall -o interop/build/paho5 interop/c/paho5.c -lpaho-mqtt3c
 
 step "interop suite (pytest) against .build/debug/gateway"
 log=$(mktemp)

@@ -446,6 +446,30 @@ def test_a_delayed_will_is_cancelled_by_resuming_and_published_after_the_delay(b
     assert time.monotonic() - dropped_at >= 1.5, "published after its delay, not at once"
 
 
+def test_takeover_keeps_a_delayed_will_back_when_resuming_and_sends_it_when_starting_anew(broker, mqtt5_clients):
+    t = topic("v5-willtake")
+    watcher = mqtt5_clients.connected(broker)
+    watcher.subscribe(t, 1)
+    pub = mqtt5_clients.connected(broker)
+    cid = client_id("wt")
+    will = (t, b"taken", 1, False, {"WillDelayInterval": 1})
+    first = mqtt5_clients.new(broker, cid, session_expiry=60, will=will).connected()
+    mqtt5_clients.new(broker, cid, clean_start=False, session_expiry=60).connected()
+    assert first.wait_disconnected()[0] == 0x8E
+    past_delay = time.monotonic() + 1.5
+    while time.monotonic() < past_delay:
+        time.sleep(0.05)
+    assert barrier5(watcher, pub, t) == [], "[MQTT-3.1.4-3] the session goes on: no will"
+    watcher.messages.clear()
+
+    long_will = (t, b"ended", 1, False, {"WillDelayInterval": 60})
+    second = mqtt5_clients.new(broker, cid, clean_start=False, session_expiry=60, will=long_will).connected()
+    mqtt5_clients.new(broker, cid, clean_start=True).connected()
+    assert second.wait_disconnected()[0] == 0x8E
+    assert [m.payload for m in watcher.wait_messages(1, timeout=10)] == [b"ended"], \
+        "a clean start ends the old session, so its will goes at once, not after 60 s"
+
+
 def test_disconnect_with_reason_0x04_publishes_the_will(broker, mqtt5_clients):
     t = topic("v5-will4")
     watcher = mqtt5_clients.connected(broker)

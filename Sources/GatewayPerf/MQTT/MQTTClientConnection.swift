@@ -25,6 +25,8 @@ final class MQTTClientConnection: @unchecked Sendable {
     private var inbound = ByteBuffer(capacity: readChunk * 2)
     /// Control packets waiting for `flush`.
     private var outgoing = ByteBuffer(capacity: 4096)
+    /// MQTT 3.1.1 or 5.0.
+    let version: MQTTProtocolVersion
     /// Keepalive in nanoseconds (0 = off).
     private let keepAliveNanoseconds: UInt64
     /// When a packet was last written.
@@ -37,10 +39,11 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// - Throws: `PerfError` when the broker is unreachable, fails the TLS handshake, refuses the client (with the
     ///   CONNACK code and a hint), or misbehaves.
     init(
-        uri: MQTTURI, tls: TLSClientContext?, webSocketPath: String? = nil, clientId: String, cleanSession: Bool,
-        keepAlive: UInt16, role: String
+        uri: MQTTURI, tls: TLSClientContext?, webSocketPath: String? = nil, version: MQTTProtocolVersion = .v3_1_1,
+        clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String
     ) throws(PerfError) {
         self.role = role
+        self.version = version
         socket = try TCPSocket.connect(host: uri.host, port: uri.port, timeoutSeconds: 5, tls: tls)
         socket.setTimeouts(milliseconds: 10_000)
         keepAliveNanoseconds = UInt64(keepAlive) * 1_000_000_000
@@ -48,7 +51,7 @@ final class MQTTClientConnection: @unchecked Sendable {
         if let webSocketPath { try upgrade(path: webSocketPath, host: "\(uri.host):\(uri.port)") }
         // On failure the instance is already complete, so deinit closes the socket.
         let connect = MQTTPacket.Connect(
-            cleanSession: cleanSession, keepAlive: keepAlive, clientId: ByteString(clientId),
+            protocolVersion: version, cleanSession: cleanSession, keepAlive: keepAlive, clientId: ByteString(clientId),
             username: uri.user.map { ByteString($0) }, password: uri.password.map { Array($0.utf8) })
         let deadline = Nanoseconds.now() + 10_000_000_000
         enqueue(.connect(connect))
@@ -139,7 +142,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     /// Appends `packet` to the control packets `flush` sends.
     @inline(__always)
     func enqueue(_ packet: MQTTPacket) {
-        MQTTEncoder.encode(packet, version: .v3_1_1, into: &outgoing)
+        MQTTEncoder.encode(packet, version: version, into: &outgoing)
     }
 
     /// Writes the control packets, waiting up to `deadline` (monotonic ns) for the broker to take them.
@@ -279,7 +282,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     @inline(__always)
     func nextPacket() throws(PerfError) -> MQTTPacket? {
         do {
-            return try MQTTDecoder.decode(&inbound, version: .v3_1_1, maxPacketSize: Self.maxPacketSize)
+            return try MQTTDecoder.decode(&inbound, version: version, maxPacketSize: Self.maxPacketSize)
         } catch {
             throw .protocolViolation("malformed packet from the broker (\(role)): \(error)")
         }

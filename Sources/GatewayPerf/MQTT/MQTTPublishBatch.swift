@@ -18,20 +18,30 @@ final class MQTTPublishBatch {
     private let stamps: Bool
     private let block: UnsafeMutableRawPointer
 
-    /// Encodes a PUBLISH of a `payloadSize`-byte zero payload to `topic` at `qos` and lays out as many copies
-    /// as fit in about `targetBytes` (at least one).
-    init(topic: String, qos: MQTTQoS, payloadSize: Int, targetBytes: Int = 128 << 10) {
+    /// Encodes a PUBLISH of a `payloadSize`-byte zero payload to `topic` at `qos` in the layout of `version` (MQTT 5:
+    /// with an empty property list) and lays out as many copies as fit in about `targetBytes` (at least one).
+    init(
+        topic: String, qos: MQTTQoS, payloadSize: Int, version: MQTTProtocolVersion = .v3_1_1,
+        targetBytes: Int = 128 << 10
+    ) {
         let topicBytes = ByteString(topic)
         var packet = ByteBuffer(capacity: payloadSize + topicBytes.count + 16)
         let payload = [UInt8](repeating: 0, count: payloadSize)
         payload.withUnsafeBytes {
-            MQTTEncoder.encodePublish(
-                topic: topicBytes, packetId: qos == .atMostOnce ? nil : 1, qos: qos, retain: false, dup: false,
-                payload: $0, into: &packet)
+            if version == .v5 {
+                MQTTEncoder.encodePublish(
+                    topic: topicBytes, packetId: qos == .atMostOnce ? nil : 1, qos: qos, retain: false, dup: false,
+                    properties: [], payload: $0, into: &packet)
+            } else {
+                MQTTEncoder.encodePublish(
+                    topic: topicBytes, packetId: qos == .atMostOnce ? nil : 1, qos: qos, retain: false, dup: false,
+                    payload: $0, into: &packet)
+            }
         }
         packetSize = packet.readableBytes
         payloadOffset = packetSize - payloadSize
-        packetIdOffset = qos == .atMostOnce ? nil : payloadOffset - 2
+        // The packet identifier comes before the properties (one byte, 0, in MQTT 5).
+        packetIdOffset = qos == .atMostOnce ? nil : payloadOffset - 2 - (version == .v5 ? 1 : 0)
         stamps = payloadSize >= 8
         capacity = max(1, targetBytes / packetSize)
         block = UnsafeMutableRawPointer.allocate(byteCount: packetSize * capacity, alignment: 16)

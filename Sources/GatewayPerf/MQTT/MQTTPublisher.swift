@@ -29,11 +29,14 @@ final class MQTTPublisher: @unchecked Sendable {
         index: Int, options: MQTTThroughputOptions, tls: TLSClientContext?, control: RunControl, counters: WorkerCounters
     ) throws(PerfError) {
         connection = try MQTTClientConnection(
-            uri: options.uri, tls: tls, webSocketPath: options.webSocketPath, clientId: "\(options.clientPrefix)pub-\(index)", cleanSession: options.cleanSession,
+            uri: options.uri, tls: tls, webSocketPath: options.webSocketPath, version: options.protocolVersion,
+            clientId: "\(options.clientPrefix)pub-\(index)", cleanSession: options.cleanSession,
             keepAlive: options.keepAlive, role: "publisher \(index)")
         qos = options.qos
         if options.qos != .atMostOnce { window = PacketIdWindow(limit: options.inflight) }
-        batch = MQTTPublishBatch(topic: options.topic(forPublisher: index), qos: options.qos, payloadSize: options.size)
+        batch = MQTTPublishBatch(
+            topic: options.topic(forPublisher: index), qos: options.qos, payloadSize: options.size,
+            version: options.protocolVersion)
         self.control = control
         self.counters = counters
         rate = options.rate

@@ -20,7 +20,8 @@ final class MQTTSubscriber: @unchecked Sendable {
         index: Int, options: MQTTThroughputOptions, tls: TLSClientContext?, control: RunControl, counters: WorkerCounters
     ) throws(PerfError) {
         connection = try MQTTClientConnection(
-            uri: options.uri, tls: tls, webSocketPath: options.webSocketPath, clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
+            uri: options.uri, tls: tls, webSocketPath: options.webSocketPath, version: options.protocolVersion,
+            clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
             keepAlive: options.keepAlive, role: "subscriber \(index)")
         try connection.subscribe(filter: options.filter, qos: options.qos)
         self.control = control

@@ -38,6 +38,7 @@ enum MQTTThroughputCommand: Subcommand {
           --json             print one JSON object on stdout instead of the text report
           --ws               MQTT over WebSocket on the path /mqtt (the port is the broker's WebSocket port)
           --ws-path PATH     MQTT over WebSocket on PATH
+          --protocol 4|5     MQTT 3.1.1 (4, default) or MQTT 5.0 (5)
           --help             this text
         \(TLSClientOptions.usage)
 

@@ -31,6 +31,8 @@ struct MQTTThroughputOptions {
     var json = false
     /// `--ws [PATH]`: MQTT over WebSocket on that path (default `/mqtt`).
     var webSocketPath: String?
+    /// `--protocol 4|5`: MQTT 3.1.1 (default) or MQTT 5.0.
+    var protocolVersion = MQTTProtocolVersion.v3_1_1
 
     /// Whether subscribers get a timestamp to measure latency from.
     var measuresLatency: Bool { size >= 8 }
@@ -77,6 +79,7 @@ struct MQTTThroughputOptions {
             case "--json": json = true
             case "--ws": webSocketPath = "/mqtt"
             case "--ws-path": webSocketPath = try reader.value()
+            case "--protocol": protocolVersion = try reader.integer(in: 4...5) == 5 ? .v5 : .v3_1_1
             default:
                 guard try tls.take(option, from: &reader) else {
                     throw UsageError("unknown option \(option) for 'mqtt throughput'; see --help")

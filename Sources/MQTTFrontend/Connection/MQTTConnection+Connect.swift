@@ -63,9 +63,9 @@ extension MQTTConnection {
 
         let key = MQTTSessionRegistry.Key(vhost: vhostName, clientId: id)
         self.key = key
-        let discardsSession = c.cleanSession || (!isV5 && cleanSession)
+        let discardsSession = c.cleanSession
         if let previous = server.sessions.claim(key, by: self, resumes: !discardsSession) {
-            previous.eventLoop.execute { previous.takeover() }
+            previous.eventLoop.execute { previous.takeover(resumed: !discardsSession) }
         }
         let sessionPresent: Bool
         let saved: MQTTSessionStates.Entry

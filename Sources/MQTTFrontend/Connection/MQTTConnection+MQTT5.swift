@@ -99,7 +99,16 @@ extension MQTTConnection {
     /// [MQTT-3.1.3-9].
     func endWithWill(_ will: MQTTPacket.Connect.Will) {
         let delay = min(will.properties.willDelayInterval ?? 0, v5?.sessionExpiry ?? 0)
-        guard delay > 0, let key else { return publishWill(will) }
+        guard delay > 0, let key, let v5 else { return publishWill(will) }
+        switch v5.takenOverResuming {
+        case true?:
+            logger.info("MQTT \(name): delayed will dropped: another connection resumed the session")
+            return
+        case false?:
+            return publishWill(will)
+        case nil:
+            break
+        }
         let token = server.sessions.delayWill(key) { [self] in
             eventLoop.execute { self.publishWill(will) }
         }

@@ -221,9 +221,11 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         extras = e
     }
 
-    /// Another connection took over this client id: end this one (its will fires, as for any end but DISCONNECT).
-    func takeover() {
+    /// Another connection took over this client id: end this one (its will fires, as for any end but DISCONNECT;
+    /// in MQTT 5 a delayed will is dropped when the new connection `resumed` the session, which goes on).
+    func takeover(resumed: Bool) {
         guard phase != .closed else { return }
+        v5?.takenOverResuming = resumed
         logger.info("closing MQTT connection \(name): client id taken over by a new connection")
         sendDisconnect(.sessionTakenOver, "another connection took over the client id")
         connection.close()

@@ -17,6 +17,9 @@ final class MQTT5State {
     var subscriptions = MQTTSubscriptionTable()
     /// Messages not sent because they exceed the client's maximum packet size (for the log, once per connection).
     var oversizedDropped = 0
+    /// Another connection took the client id over: true when it resumed the session (a delayed will is then not
+    /// published), false when it started a new one (the old session ends, so its will goes now) [MQTT-3.1.4-3].
+    var takenOverResuming: Bool?
 
     init(connect c: MQTTPacket.Connect, sessionExpiry: UInt32, topicAliasMaximum: UInt16) {
         self.sessionExpiry = sessionExpiry

@@ -152,6 +152,64 @@ def test_session_expiry_survives_a_restart_and_counts_from_the_disconnect(restar
     back.close()
 
 
+def wait_seconds(seconds: float) -> None:
+    """Lets `seconds` of wall time pass: the condition is the passing of an interval the test set (an expiry)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        time.sleep(0.05)
+
+
+def test_message_expiry_and_subscription_options_survive_kill_9(restartable_gateway):
+    gw = restartable_gateway()
+    t = topic("v5-kill")
+    cid = client_id("opts")
+    c = MQTT5Client(gw.target, cid, session_expiry=3600).connected()
+    assert c.subscribe(f"{t}/#", 1, identifier=7) == [1]
+    c.disconnect()
+    pub = MQTT5Client(gw.target).connected()
+    pub.publish(f"{t}/a", b"short", 1, properties={"MessageExpiryInterval": 2})
+    pub.publish(f"{t}/a", b"long", 1, properties={"MessageExpiryInterval": 600})
+    pub.close()
+    published_at = time.monotonic()
+    target = restart_or_fail(gw, kill=True)
+    wait_seconds(2.5 - (time.monotonic() - published_at))
+    back = MQTT5Client(target, cid, clean_start=False, session_expiry=3600)
+    assert back.connect()[:2] == (0, True)
+    got = back.wait_messages(1)
+    pub = MQTT5Client(target).connected()
+    before = barrier5(back, pub, f"{t}/b")
+    assert [m.payload for m in before] == [b"long"], "the expiry is absolute: the short message expired while down"
+    assert got[0].properties["SubscriptionIdentifier"] == [7], "the subscription identifier survived in the binding"
+    assert 0 < got[0].properties["MessageExpiryInterval"] <= 598
+    back.close()
+    pub.close()
+
+
+def test_a_delayed_will_survives_kill_9(restartable_gateway):
+    gw = restartable_gateway()
+    t = topic("v5-willkill")
+    watcher_id = client_id("watch")
+    watcher = MQTT5Client(gw.target, watcher_id, session_expiry=3600).connected()
+    watcher.subscribe(t, 1)
+    watcher.disconnect()
+    will = (t, b"died during the delay", 1, False, {"WillDelayInterval": 2})
+    dies = client_id("dies")
+    c = MQTT5Client(gw.target, dies, session_expiry=60, will=will).connected()
+    c.drop()
+    deadline = time.monotonic() + 10
+    while api(gw.target, "GET", f"/api/mqtt/sessions/%2F/{q(dies)}")[1].get("connected", True):
+        assert time.monotonic() < deadline, "the broker did not notice the dropped connection"
+        time.sleep(0.02)
+    probe = MQTT5Client(gw.target).connected()
+    probe.publish(t, b"marker", 1)
+    probe.close()
+    target = restart_or_fail(gw, kill=True)
+    back = MQTT5Client(target, watcher_id, clean_start=False, session_expiry=3600).connected()
+    got = back.wait_messages(2, timeout=15)
+    assert [m.payload for m in got] == [b"marker", b"died during the delay"]
+    back.close()
+
+
 # DISCONNECT from the server
 
 

@@ -99,6 +99,35 @@ struct MQTTSessionStatesTests {
         #expect(open(c3).entry(for: "v5").expiry == .init(interval: 600, disconnectedAt: 1_700_000_000_000))
     }
 
+    @Test("a will waiting for its delay is kept with its due time until done, through the log and a snapshot")
+    func pendingWill() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let c1 = SyncCoordinator(syncEnabled: true)
+        let s1 = open(c1)
+        s1.willPending("dev", .init(message: message("bye", key: "status/dev"), retain: true, dueAt: 1_234))
+        s1.willPending("gone", .init(message: message("x", key: "status/gone"), retain: false, dueAt: 5))
+        waitDurable(c1, s1.willDone("gone"))
+        c1.shutdown()
+
+        let c2 = SyncCoordinator(syncEnabled: true)
+        let s2 = open(c2)
+        let wills = s2.pendingWills
+        #expect(wills.count == 1)
+        #expect(wills.first?.client == "dev")
+        #expect(wills.first?.will.message.routingKey == "status/dev")
+        #expect(wills.first?.will.message.body == Array("bye".utf8))
+        #expect(wills.first?.will.retain == true && wills.first?.will.dueAt == 1_234)
+        var last: UInt64 = 0
+        for i in 0..<10_000 { last = i % 2 == 0 ? s2.inboundPending("busy", 1) : s2.inboundReleased("busy", 1) }
+        waitDurable(c2, last)
+        c2.shutdown()
+        let c3 = SyncCoordinator(syncEnabled: true)
+        defer { c3.shutdown() }
+        let s3 = open(c3)
+        #expect(s3.pendingWills.map(\.client) == ["dev"])
+        #expect(s3.pendingWills.first?.will.dueAt == 1_234)
+    }
+
     @Test("what a session has left: the whole interval while connected, then counting from the disconnect")
     func remaining() {
         let connected = MQTTSessionStates.Expiry(interval: 10, disconnectedAt: 0)

@@ -40,7 +40,9 @@ public final class MessageStorage: Sendable {
     func openMQTTSessions(vhost: String) throws(StorageError) -> MQTTSessionStates {
         let directory = root + "/sessions/" + DirectoryName.sha256(Array(vhost.utf8))
         let name = Array(vhost.utf8)
-        return try MQTTSessionStates(directory: directory, vhost: vhost, coordinator: coordinator, logger: logger) {
+        return try MQTTSessionStates(
+            directory: directory, vhost: vhost, codec: codec, coordinator: coordinator, logger: logger
+        ) {
             () throws(StorageError) in try Self.writeName(name, in: directory)
         }
     }

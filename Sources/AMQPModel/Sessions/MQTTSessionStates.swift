@@ -8,8 +8,9 @@ import Storage
 /// across restarts and `kill -9`: the QoS 2 handshakes (MQTT 3.1.1 §4.3.3, §4.4) — inbound packet ids answered
 /// with PUBREC and awaiting PUBREL (a resent PUBLISH with one of them is not routed again), and outbound packet ids
 /// the client acknowledged with PUBREC, for which PUBREL is resent on reconnect until PUBCOMP — and the shared
-/// subscriptions (`$share/{group}/{filter}`) the session holds, with their QoS — and an MQTT 5 session's expiry
-/// interval with the time its client disconnected, so a restart knows how long the session has left.
+/// subscriptions (`$share/{group}/{filter}`) the session holds, with their QoS — an MQTT 5 session's expiry
+/// interval with the time its client disconnected, so a restart knows how long the session has left, and an MQTT 5
+/// will waiting for its delay, with the time it is due.
 ///
 /// Each change appends one small record to the vhost's session log, synced by the `SyncCoordinator` with the rest
 /// of a round; the frontend sends the acknowledgement that depends on a change (PUBREC, PUBCOMP, PUBREL) only once
@@ -20,11 +21,12 @@ import Storage
 /// 1 inbound awaiting PUBREL, 2 inbound released, 3 outbound awaiting PUBCOMP, 4 outbound completed (operand: packet
 /// id `u16`), 5 shared subscription held, 6 shared subscription dropped (operand: filter length `u16` | filter |
 /// QoS `u8`, the QoS absent for 6), 7 expiry set (operand: interval in seconds `u32` | disconnected at, Unix ms `i64`,
-/// 0 while connected), 8 expiry cleared (no operand). Snapshot: `0xFFFF` | format `u8` (2), then per session client
+/// 0 while connected), 8 expiry cleared (no operand), 9 will pending (operand: due, Unix ms `i64` | retain `u8` | the
+/// will as a message record, `MessageCodec`), 10 will done (no operand). Snapshot: `0xFFFF` | format `u8` (2), then per session client
 /// id length `u16` | client id | inbound count `u16` | ids | outbound count `u16` | ids (in the order PUBREL was first
 /// sent) | shared count `u16` | per shared subscription filter length `u16` | filter | QoS `u8` | expiry flag `u8` |
-/// if 1, interval `u32` | disconnected at `i64`. A snapshot without the `0xFFFF` mark is the first format: the same
-/// without the expiry.
+/// if 1, interval `u32` | disconnected at `i64`; pending wills follow as `0xFFFE` | client id length `u16` | client
+/// id | the operand of op 9. A snapshot without the `0xFFFF` mark is the first format: sessions without the expiry.
 public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     /// One session's state.
     public struct Entry: Equatable, Sendable {
@@ -74,7 +76,23 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
 
     private enum Op: UInt8 {
         case ended = 0, inboundPending, inboundReleased, outboundPending, outboundCompleted, sharedHeld, sharedDropped,
-            expirySet, expiryCleared
+            expirySet, expiryCleared, willPending, willDone
+    }
+
+    /// An MQTT 5 will waiting for its Will Delay Interval (MQTT 5.0 §3.1.3.2.2), as the message it publishes.
+    public struct PendingWill: Sendable {
+        /// The will as a message to `mqtt.default` (routing key: the will topic).
+        public let message: Message
+        /// Whether it is published as a retained message.
+        public let retain: Bool
+        /// When it is due, in Unix milliseconds.
+        public let dueAt: Int64
+
+        public init(message: Message, retain: Bool, dueAt: Int64) {
+            self.message = message
+            self.retain = retain
+            self.dueAt = dueAt
+        }
     }
 
     /// What a record changes besides its op and client.
@@ -83,10 +101,12 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         case packetId(UInt16)
         case shared(ByteString, qos: UInt8?)
         case expiry(Expiry)
+        case will(PendingWill)
     }
 
     private struct State {
         var sessions: [ByteString: Entry] = [:]
+        var wills: [ByteString: PendingWill] = [:]
         var log: AppendLog?
         var scratch = ByteBuffer()
         var records = 0
@@ -94,6 +114,7 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
 
     private let state: Lock<State>
     private let coordinator: SyncCoordinator?
+    private let codec: (any MessageCodec)?
     private let vhostName: String
     /// Creates the log on the first change when the store did not exist yet (a vhost no persistent MQTT session
     /// wrote to has no directory for it): the directory, the log and what `created` writes beside it.
@@ -103,6 +124,7 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     public init() {
         state = Lock(State())
         coordinator = nil
+        codec = nil
         vhostName = ""
         makeLog = nil
     }
@@ -110,10 +132,11 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     /// A store persisted in `directory`, restored from it; `created` runs once the directory exists. Nothing is
     /// created before the first change.
     init(
-        directory: String, vhost: String, coordinator: SyncCoordinator, logger: Logger,
+        directory: String, vhost: String, codec: any MessageCodec, coordinator: SyncCoordinator, logger: Logger,
         created: @escaping @Sendable () throws(StorageError) -> Void
     ) throws(StorageError) {
         self.coordinator = coordinator
+        self.codec = codec
         vhostName = vhost
         let open: @Sendable () throws(StorageError) -> AppendLog = { () throws(StorageError) in
             let log = try AppendLog(directory: directory, name: "mqtt-sessions") { logger.warning($0) }
@@ -132,7 +155,15 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             var buf = ByteBuffer(bytes: snapshot)
             let hasExpiry = buf.peekUInt8() == 0xFF && buf.peekUInt8(at: 1) == 0xFF
             if hasExpiry { buf.moveReaderIndex(forwardBy: 3) }
-            while let n = buf.readInteger(as: UInt16.self), let id = buf.readBytes(Int(n)) {
+            while let n = buf.readInteger(as: UInt16.self) {
+                if n == Self.willMark {
+                    guard let n = buf.readInteger(as: UInt16.self), let id = buf.readBytes(Int(n)),
+                        let will = Self.readWill(&buf, codec: codec)
+                    else { break }
+                    restored.wills[ByteString(id)] = will
+                    continue
+                }
+                guard let id = buf.readBytes(Int(n)) else { break }
                 var e = Entry()
                 guard let inbound = Self.readIds(&buf), let outbound = Self.readIds(&buf),
                     let sharedCount = buf.readInteger(as: UInt16.self)
@@ -159,7 +190,10 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             else { return }
             let operand: Operand
             switch op {
-            case .ended, .expiryCleared: operand = .none
+            case .ended, .expiryCleared, .willDone: operand = .none
+            case .willPending:
+                guard let will = Self.readWill(&record, codec: codec) else { return }
+                operand = .will(will)
             case .expirySet:
                 guard let interval = record.readInteger(as: UInt32.self), let at = record.readInteger(as: Int64.self)
                 else { return }
@@ -178,6 +212,22 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         state = Lock(restored)
     }
 
+    /// Marks a pending will in a snapshot (a client id is never this long).
+    private static let willMark: UInt16 = 0xFFFE
+
+    private static func readWill(_ buf: inout ByteBuffer, codec: any MessageCodec) -> PendingWill? {
+        guard let dueAt = buf.readInteger(as: Int64.self), let retain = buf.readUInt8(),
+            let message = codec.decode(&buf)
+        else { return nil }
+        return PendingWill(message: message, retain: retain != 0, dueAt: dueAt)
+    }
+
+    private static func writeWill(_ will: PendingWill, codec: any MessageCodec, into buf: inout ByteBuffer) {
+        buf.writeInteger(will.dueAt)
+        buf.writeUInt8(will.retain ? 1 : 0)
+        codec.encode(will.message, into: &buf)
+    }
+
     private static func readIds(_ buf: inout ByteBuffer) -> [UInt16]? {
         guard let count = buf.readInteger(as: UInt16.self) else { return nil }
         var ids: [UInt16] = []
@@ -190,9 +240,17 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
     }
 
     private static func apply(_ op: Op, client: ByteString, _ operand: Operand, to s: inout State) {
-        if op == .ended {
+        switch (op, operand) {
+        case (.ended, _):
             s.sessions[client] = nil
             return
+        case (.willPending, .will(let will)):
+            s.wills[client] = will
+            return
+        case (.willDone, _):
+            s.wills[client] = nil
+            return
+        default: break
         }
         var e = s.sessions[client] ?? Entry()
         switch (op, operand) {
@@ -266,6 +324,25 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
         return known ? record(.expiryCleared, client, .none) : 0
     }
 
+    /// An MQTT 5 will starts its delay: it is kept (on disk) until `willDone`, so a restart still publishes it when due.
+    /// Returns the sync generation after which it is durable.
+    @discardableResult
+    public func willPending(_ client: ByteString, _ will: PendingWill) -> UInt64 {
+        record(.willPending, client, .will(will))
+    }
+
+    /// The pending will of `client` was published, or cancelled by the session resuming.
+    @discardableResult
+    public func willDone(_ client: ByteString) -> UInt64 {
+        let known = state.withLock { $0.wills[client] != nil }
+        return known ? record(.willDone, client, .none) : 0
+    }
+
+    /// The wills waiting for their delay, by client id.
+    public var pendingWills: [(client: ByteString, will: PendingWill)] {
+        state.withLock { s in s.wills.map { ($0.key, $0.value) } }
+    }
+
     /// The sessions that expire, with their expiry.
     public var expiring: [(client: ByteString, expiry: Expiry)] {
         state.withLock { s in s.sessions.compactMap { k, e in e.expiry.map { (k, $0) } } }
@@ -307,6 +384,9 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             case .expiry(let expiry):
                 s.scratch.writeInteger(expiry.interval)
                 s.scratch.writeInteger(expiry.disconnectedAt)
+            case .will(let will):
+                guard let codec else { return false }
+                Self.writeWill(will, codec: codec, into: &s.scratch)
             }
             do {
                 try s.scratch.withReadableBytes { try log.append($0) }
@@ -329,7 +409,7 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
             guard let log = s.log else { return nil }
             let live = s.sessions.values.reduce(0) {
                 $0 + $1.awaitingRelease.count + $1.awaitingCompletion.count + $1.shared.count + 1
-            }
+            } + s.wills.count
             if s.records > max(4096, 2 * live) {
                 var snapshot = ByteBuffer()
                 snapshot.writeInteger(UInt16.max)
@@ -351,6 +431,14 @@ public final class MQTTSessionStates: @unchecked Sendable, SyncParticipant {
                     if let expiry = e.expiry {
                         snapshot.writeInteger(expiry.interval)
                         snapshot.writeInteger(expiry.disconnectedAt)
+                    }
+                }
+                if let codec {
+                    for (client, will) in s.wills {
+                        snapshot.writeInteger(Self.willMark)
+                        snapshot.writeInteger(UInt16(client.count))
+                        snapshot.writeBytes(client.bytes)
+                        Self.writeWill(will, codec: codec, into: &snapshot)
                     }
                 }
                 try log.compact(with: snapshot.readableBytesArray)

@@ -99,7 +99,7 @@ extension MQTTConnection {
     /// [MQTT-3.1.3-9].
     func endWithWill(_ will: MQTTPacket.Connect.Will) {
         let delay = min(will.properties.willDelayInterval ?? 0, v5?.sessionExpiry ?? 0)
-        guard delay > 0, let key, let v5 else { return publishWill(will) }
+        guard delay > 0, let key, let v5, let vhost else { return publishWill(will) }
         switch v5.takenOverResuming {
         case true?:
             logger.info("MQTT \(name): delayed will dropped: another connection resumed the session")
@@ -109,13 +109,17 @@ extension MQTTConnection {
         case nil:
             break
         }
-        let token = server.sessions.delayWill(key) { [self] in
-            eventLoop.execute { self.publishWill(will) }
+        guard mayPublish(to: will.topic) else {
+            logger.warning("MQTT \(name): will to '\(will.topic)' dropped: publish not permitted")
+            return
         }
-        let sessions = server.sessions
-        eventLoop.scheduleTimer(after: .seconds(Int64(delay))) {
-            sessions.fireDelayedWill(key, token: token)
-        }
+        let message = makeMessage(
+            topic: will.topic, payload: will.payload, qos: will.qos.rawValue, retain: will.retain,
+            properties: will.properties)
+        let milliseconds = Int64(delay) * 1000
+        server.delayWill(
+            .init(message: message, retain: will.retain, dueAt: MonotonicClock.unixMilliseconds() + milliseconds),
+            key: key, vhost: vhost, afterMilliseconds: milliseconds)
     }
 
     /// The failure reason code for a subscription: the MQTT 5 code, or 0x80 for MQTT 3.1.1 (which has only that).

@@ -134,12 +134,7 @@ extension MQTTConnection {
         excludingSelf: Bool = false
     ) -> VHost.PublishResult {
         guard let vhost, let exchange else { return VHost.PublishResult() }
-        let amqp =
-            properties.isEmpty
-            ? Message.mqttProperties(qos: qos, retain: retain)
-            : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
-        let message = Message(
-            exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm)
+        let message = makeMessage(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
         let retainedGeneration = retain ? vhost.retained.retain(message, topic: topic) : 0
         var result = vhost.publish(
             message, through: exchange, targets: &loopContext.routeTargets, excluding: excludingSelf ? queue : nil)
@@ -147,6 +142,17 @@ extension MQTTConnection {
         publishRouted(overloaded: result.overloaded, alarm: alarm)
         result.syncGeneration = max(result.syncGeneration, retainedGeneration)
         return result
+    }
+
+    /// The core message of an MQTT publish (or will) to `topic`.
+    func makeMessage(
+        topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool, properties: MQTTProperties
+    ) -> Message {
+        let amqp =
+            properties.isEmpty
+            ? Message.mqttProperties(qos: qos, retain: retain)
+            : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
+        return Message(exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm)
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

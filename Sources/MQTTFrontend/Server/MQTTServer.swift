@@ -35,13 +35,13 @@ public final class MQTTServer: Sendable {
         login = LoginPolicy(
             authenticator: authenticator, defaultUser: configuration.defaultUser,
             defaultUserOnlyLoopback: configuration.defaultUserOnlyLoopback)
-        restoreSessionExpiry()
+        restoreSessions()
     }
 
     /// After a restart each expiring MQTT 5 session gets the time it has left (counted from its disconnect; from now
     /// when the broker stopped while it was connected): its queue expires then, or is deleted at once when the time
-    /// is up.
-    private func restoreSessionExpiry() {
+    /// is up. Wills that were waiting for their delay wait for what is left of it (or go at once).
+    private func restoreSessions() {
         let now = MonotonicClock.unixMilliseconds()
         for vhost in broker.vhosts {
             for (client, expiry) in vhost.mqttSessions.expiring {
@@ -55,7 +55,33 @@ public final class MQTTServer: Sendable {
                 }
                 queue.setExpires(left)
             }
+            for (client, will) in vhost.mqttSessions.pendingWills {
+                let key = MQTTSessionRegistry.Key(vhost: vhost.name, clientId: client)
+                delayWill(will, key: key, vhost: vhost, afterMilliseconds: max(0, will.dueAt - now))
+            }
         }
+    }
+
+    /// Keeps `will` (on disk, `VHost.mqttSessions`) until it is due after `afterMilliseconds`, then publishes it;
+    /// a connection resuming the session first drops it, one starting a new session publishes it at once.
+    func delayWill(
+        _ will: MQTTSessionStates.PendingWill, key: MQTTSessionRegistry.Key, vhost: VHost, afterMilliseconds: Int64
+    ) {
+        let clientId = key.clientId
+        vhost.mqttSessions.willPending(clientId, will)
+        let logger = self.logger
+        let token = sessions.delayWill(key) { publish in
+            vhost.mqttSessions.willDone(clientId)
+            guard publish else {
+                logger.info("MQTT client '\(clientId)' resumed its session: its delayed will is dropped")
+                return
+            }
+            if will.retain { vhost.retained.retain(will.message, topic: will.message.routingKey) }
+            _ = vhost.publish(will.message, to: will.message.exchange, mandatory: false)
+            logger.info("MQTT client '\(clientId)': delayed will published to '\(will.message.routingKey)'")
+        }
+        let sessions = self.sessions
+        broker.scheduler.schedule(afterMilliseconds: afterMilliseconds) { sessions.fireDelayedWill(key, token: token) }
     }
 
     /// The handler for a newly accepted connection (pass this to `TCPListener.bind`).

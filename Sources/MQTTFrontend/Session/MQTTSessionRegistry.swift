@@ -27,8 +27,8 @@ final class MQTTSessionRegistry: Sendable {
     private struct State {
         var connected: [Key: MQTTConnectionRef] = [:]
         /// MQTT 5 wills waiting for their delay, by session: a token (to tell a later will from this one) and what
-        /// publishes it.
-        var delayedWills: [Key: (token: UInt64, publish: @Sendable () -> Void)] = [:]
+        /// ends the wait (publishing the will, or with false dropping it).
+        var delayedWills: [Key: (token: UInt64, finish: @Sendable (_ publish: Bool) -> Void)] = [:]
         var nextToken: UInt64 = 0
     }
 
@@ -41,29 +41,30 @@ final class MQTTSessionRegistry: Sendable {
         let (previous, will) = state.withLock { s in
             let previous = s.connected[key]?.connection
             s.connected[key] = MQTTConnectionRef(connection)
-            return (previous === connection ? nil : previous, s.delayedWills.removeValue(forKey: key)?.publish)
+            return (previous === connection ? nil : previous, s.delayedWills.removeValue(forKey: key)?.finish)
         }
-        if let will, !resumes { will() }
+        will?(!resumes)
         return previous
     }
 
-    /// Keeps `publish` until `fireDelayedWill` with the returned token, unless `claim` takes it first.
-    func delayWill(_ key: Key, _ publish: @escaping @Sendable () -> Void) -> UInt64 {
+    /// Keeps `finish` until `fireDelayedWill` with the returned token (which calls it with true), unless `claim` takes
+    /// it first.
+    func delayWill(_ key: Key, _ finish: @escaping @Sendable (_ publish: Bool) -> Void) -> UInt64 {
         state.withLock { s in
             s.nextToken += 1
-            s.delayedWills[key] = (s.nextToken, publish)
+            s.delayedWills[key] = (s.nextToken, finish)
             return s.nextToken
         }
     }
 
     /// The delay of the will kept under `token` is over: publishes it if no connection took the session meanwhile.
     func fireDelayedWill(_ key: Key, token: UInt64) {
-        let will: (@Sendable () -> Void)? = state.withLock { s in
+        let will: (@Sendable (Bool) -> Void)? = state.withLock { s in
             guard let pending = s.delayedWills[key], pending.token == token else { return nil }
             s.delayedWills[key] = nil
-            return pending.publish
+            return pending.finish
         }
-        will?()
+        will?(true)
     }
 
     /// Unregisters `connection` if it is still the live connection of `key`.

@@ -57,8 +57,8 @@ final class IdleClientPool {
         guard rc == 0 else {
             throw .connect(address: "\(options.uri.host):\(options.uri.port)", reason: String(cString: gai_strerror(rc)))
         }
-        pingRequest = Self.encode(.pingReq)
-        disconnectPacket = Self.encode(.disconnect(MQTTPacket.Disconnect()))
+        pingRequest = Self.encode(.pingReq, version: options.protocolVersion)
+        disconnectPacket = Self.encode(.disconnect(MQTTPacket.Disconnect()), version: options.protocolVersion)
     }
 
     deinit {
@@ -228,10 +228,10 @@ final class IdleClientPool {
     private func sendConnect(_ i: Int) {
         let fd = clients[i].fd
         let connect = MQTTPacket.Connect(
-            cleanSession: options.cleanSession, keepAlive: options.keepAlive,
+            protocolVersion: options.protocolVersion, cleanSession: options.cleanSession, keepAlive: options.keepAlive,
             clientId: ByteString("\(options.clientPrefix)idle-\(i + 1)"),
             username: options.uri.user.map { ByteString($0) }, password: options.uri.password.map { Array($0.utf8) })
-        if let failure = transmit(i, Self.encode(.connect(connect))) {
+        if let failure = transmit(i, Self.encode(.connect(connect), version: options.protocolVersion)) {
             fail(i, "sending CONNECT: \(failure)")
             return
         }
@@ -260,7 +260,7 @@ final class IdleClientPool {
         buffer.writeBytes(UnsafeRawBufferPointer(start: scratch, count: n))
         let packet: MQTTPacket?
         do {
-            packet = try MQTTDecoder.decode(&buffer, version: .v3_1_1, maxPacketSize: 1024)
+            packet = try MQTTDecoder.decode(&buffer, version: options.protocolVersion, maxPacketSize: 1024)
         } catch {
             fail(i, "malformed answer to CONNECT: \(error.code)")
             return
@@ -401,9 +401,9 @@ final class IdleClientPool {
         lastFinish = now
     }
 
-    private static func encode(_ packet: MQTTPacket) -> [UInt8] {
+    private static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion) -> [UInt8] {
         var buffer = ByteBuffer(capacity: 64)
-        MQTTEncoder.encode(packet, version: .v3_1_1, into: &buffer)
+        MQTTEncoder.encode(packet, version: version, into: &buffer)
         return buffer.readableBytesArray
     }
 }

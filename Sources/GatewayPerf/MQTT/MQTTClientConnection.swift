@@ -40,7 +40,7 @@ final class MQTTClientConnection: @unchecked Sendable {
     ///   CONNACK code and a hint), or misbehaves.
     init(
         uri: MQTTURI, tls: TLSClientContext?, webSocketPath: String? = nil, version: MQTTProtocolVersion = .v3_1_1,
-        clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String
+        topicAliasMaximum: UInt16 = 0, clientId: String, cleanSession: Bool, keepAlive: UInt16, role: String
     ) throws(PerfError) {
         self.role = role
         self.version = version
@@ -52,7 +52,8 @@ final class MQTTClientConnection: @unchecked Sendable {
         // On failure the instance is already complete, so deinit closes the socket.
         let connect = MQTTPacket.Connect(
             protocolVersion: version, cleanSession: cleanSession, keepAlive: keepAlive, clientId: ByteString(clientId),
-            username: uri.user.map { ByteString($0) }, password: uri.password.map { Array($0.utf8) })
+            username: uri.user.map { ByteString($0) }, password: uri.password.map { Array($0.utf8) },
+            properties: topicAliasMaximum > 0 ? [.topicAliasMaximum(topicAliasMaximum)] : [])
         let deadline = Nanoseconds.now() + 10_000_000_000
         enqueue(.connect(connect))
         try flush(deadline: deadline)

@@ -28,6 +28,7 @@ enum MQTTConnectionsCommand: Subcommand {
           --no-clean-session connect with clean session 0
           --client-prefix P  client ids are P + "idle-N" (default gwperf-<pid>-)
           --json             print one JSON object on stdout instead of the text report
+          --protocol 4|5     MQTT 3.1.1 (4, default) or MQTT 5.0 (5)
           --help             this text
         \(TLSClientOptions.usage)
 

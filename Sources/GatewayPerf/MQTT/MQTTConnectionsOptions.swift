@@ -1,3 +1,5 @@
+import MQTTCodec
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +28,8 @@ struct MQTTConnectionsOptions {
     var cleanSession = true
     var clientPrefix = "gwperf-\(getpid())-"
     var json = false
+    /// `--protocol 4|5`: MQTT 3.1.1 (default) or MQTT 5.0.
+    var protocolVersion = MQTTProtocolVersion.v3_1_1
 
     /// Parses the command line after `mqtt connections`.
     /// - Throws: `UsageError` for an unknown option or a bad value.
@@ -49,6 +53,7 @@ struct MQTTConnectionsOptions {
             case "--no-clean-session": cleanSession = false
             case "--client-prefix": clientPrefix = try reader.value()
             case "--json": json = true
+            case "--protocol": protocolVersion = try reader.integer(in: 4...5) == 5 ? .v5 : .v3_1_1
             default:
                 guard try tls.take(option, from: &reader) else {
                     throw UsageError("unknown option \(option) for 'mqtt connections'; see --help")

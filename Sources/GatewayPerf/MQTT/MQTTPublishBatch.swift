@@ -20,18 +20,20 @@ final class MQTTPublishBatch {
 
     /// Encodes a PUBLISH of a `payloadSize`-byte zero payload to `topic` at `qos` in the layout of `version` (MQTT 5:
     /// with an empty property list) and lays out as many copies as fit in about `targetBytes` (at least one).
+    /// With `topicAlias` (MQTT 5) the packets carry topic alias 1 and an empty topic.
     init(
         topic: String, qos: MQTTQoS, payloadSize: Int, version: MQTTProtocolVersion = .v3_1_1,
-        targetBytes: Int = 128 << 10
+        topicAlias: Bool = false, targetBytes: Int = 128 << 10
     ) {
-        let topicBytes = ByteString(topic)
+        let topicBytes = topicAlias ? ByteString("") : ByteString(topic)
+        let properties: MQTTProperties = topicAlias ? [.topicAlias(1)] : []
         var packet = ByteBuffer(capacity: payloadSize + topicBytes.count + 16)
         let payload = [UInt8](repeating: 0, count: payloadSize)
         payload.withUnsafeBytes {
             if version == .v5 {
                 MQTTEncoder.encodePublish(
                     topic: topicBytes, packetId: qos == .atMostOnce ? nil : 1, qos: qos, retain: false, dup: false,
-                    properties: [], payload: $0, into: &packet)
+                    properties: properties, payload: $0, into: &packet)
             } else {
                 MQTTEncoder.encodePublish(
                     topic: topicBytes, packetId: qos == .atMostOnce ? nil : 1, qos: qos, retain: false, dup: false,
@@ -40,8 +42,8 @@ final class MQTTPublishBatch {
         }
         packetSize = packet.readableBytes
         payloadOffset = packetSize - payloadSize
-        // The packet identifier comes before the properties (one byte, 0, in MQTT 5).
-        packetIdOffset = qos == .atMostOnce ? nil : payloadOffset - 2 - (version == .v5 ? 1 : 0)
+        // The packet identifier comes before the properties (their length and body in MQTT 5).
+        packetIdOffset = qos == .atMostOnce ? nil : payloadOffset - 2 - (version == .v5 ? properties.encodedSize : 0)
         stamps = payloadSize >= 8
         capacity = max(1, targetBytes / packetSize)
         block = UnsafeMutableRawPointer.allocate(byteCount: packetSize * capacity, alignment: 16)

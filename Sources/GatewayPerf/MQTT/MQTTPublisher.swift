@@ -5,6 +5,7 @@
 /// broker sent without blocking: PUBACK ends a QoS 1 flow, PUBREC is answered with PUBREL and PUBCOMP ends
 /// a QoS 2 flow (MQTT 3.1.1 §4.3.3). With the window full it blocks on the socket for acknowledgements.
 /// Built on the main thread, then handed to its worker thread (`@unchecked Sendable`).
+import AMQPValues
 import MQTTCodec
 
 final class MQTTPublisher: @unchecked Sendable {
@@ -36,7 +37,16 @@ final class MQTTPublisher: @unchecked Sendable {
         if options.qos != .atMostOnce { window = PacketIdWindow(limit: options.inflight) }
         batch = MQTTPublishBatch(
             topic: options.topic(forPublisher: index), qos: options.qos, payloadSize: options.size,
-            version: options.protocolVersion)
+            version: options.protocolVersion, topicAlias: options.topicAlias)
+        if options.topicAlias {
+            // Names the topic for alias 1 once (QoS 0, no timestamp); every batch then sends the alias alone.
+            connection.enqueue(
+                .publish(
+                    .init(
+                        topic: ByteString(options.topic(forPublisher: index)), properties: [.topicAlias(1)],
+                        payload: [])))
+            try connection.flush(deadline: Nanoseconds.now() + 5_000_000_000)
+        }
         self.control = control
         self.counters = counters
         rate = options.rate

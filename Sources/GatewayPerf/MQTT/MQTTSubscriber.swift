@@ -21,7 +21,7 @@ final class MQTTSubscriber: @unchecked Sendable {
     ) throws(PerfError) {
         connection = try MQTTClientConnection(
             uri: options.uri, tls: tls, webSocketPath: options.webSocketPath, version: options.protocolVersion,
-            clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
+            topicAliasMaximum: options.topicAlias ? 16 : 0, clientId: "\(options.clientPrefix)sub-\(index)", cleanSession: options.cleanSession,
             keepAlive: options.keepAlive, role: "subscriber \(index)")
         try connection.subscribe(filter: options.filter, qos: options.qos)
         self.control = control

@@ -39,6 +39,8 @@ enum MQTTThroughputCommand: Subcommand {
           --ws               MQTT over WebSocket on the path /mqtt (the port is the broker's WebSocket port)
           --ws-path PATH     MQTT over WebSocket on PATH
           --protocol 4|5     MQTT 3.1.1 (4, default) or MQTT 5.0 (5)
+          --topic-alias      MQTT 5: publish by topic alias after naming the topic once; subscribers accept
+                             topic aliases from the broker
           --help             this text
         \(TLSClientOptions.usage)
 

@@ -33,6 +33,9 @@ struct MQTTThroughputOptions {
     var webSocketPath: String?
     /// `--protocol 4|5`: MQTT 3.1.1 (default) or MQTT 5.0.
     var protocolVersion = MQTTProtocolVersion.v3_1_1
+    /// `--topic-alias` (MQTT 5): publishers name their topic once and then send topic alias 1 with an empty topic;
+    /// subscribers announce a Topic Alias Maximum, so the broker may do the same to them.
+    var topicAlias = false
 
     /// Whether subscribers get a timestamp to measure latency from.
     var measuresLatency: Bool { size >= 8 }
@@ -80,6 +83,7 @@ struct MQTTThroughputOptions {
             case "--ws": webSocketPath = "/mqtt"
             case "--ws-path": webSocketPath = try reader.value()
             case "--protocol": protocolVersion = try reader.integer(in: 4...5) == 5 ? .v5 : .v3_1_1
+            case "--topic-alias": topicAlias = true
             default:
                 guard try tls.take(option, from: &reader) else {
                     throw UsageError("unknown option \(option) for 'mqtt throughput'; see --help")
@@ -96,6 +100,7 @@ struct MQTTThroughputOptions {
             throw UsageError("--topic needs a topic name without wildcards, got '\(topic)'")
         }
         guard !filter.isEmpty else { throw UsageError("--filter needs a topic filter, got ''") }
+        guard !topicAlias || protocolVersion == .v5 else { throw UsageError("--topic-alias needs --protocol 5") }
         guard clientPrefix.utf8.count <= 40 else { throw UsageError("--client-prefix is limited to 40 bytes") }
     }
 }

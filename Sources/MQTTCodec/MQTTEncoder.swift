@@ -28,7 +28,7 @@ public enum MQTTEncoder {
             p.payload.withUnsafeBytes { payload in
                 writePublish(
                     topic: p.topic, packetId: p.packetId, qos: p.qos, retain: p.retain, dup: p.dup,
-                    properties: version == .v5 ? p.properties : nil, payload: payload, into: &buffer)
+                    properties: version == .v5 ? p.properties : nil, topicAlias: nil, payload: payload, into: &buffer)
             }
         case .pubAck(let p): p.encode(version: version, into: &buffer)
         case .pubRec(let p): p.encode(version: version, into: &buffer)
@@ -55,20 +55,21 @@ public enum MQTTEncoder {
         payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
     ) {
         writePublish(
-            topic: topic, packetId: packetId, qos: qos, retain: retain, dup: dup, properties: nil, payload: payload,
-            into: &buffer)
+            topic: topic, packetId: packetId, qos: qos, retain: retain, dup: dup, properties: nil, topicAlias: nil,
+            payload: payload, into: &buffer)
     }
 
     /// Appends an MQTT 5 PUBLISH: as the 3.x one, with `properties` after the packet identifier (MQTT 5.0 §3.3.2),
-    /// a property length of 0 when there are none. The topic may be empty when `properties` has a Topic Alias.
+    /// a property length of 0 when there are none. `topicAlias`, when given, is written after `properties` (the
+    /// delivery path passes it here rather than building a property list per message); the topic may then be empty.
     /// - Precondition: as for the 3.x overload.
     public static func encodePublish(
         topic: ByteString, packetId: UInt16?, qos: MQTTQoS, retain: Bool, dup: Bool, properties: MQTTProperties,
-        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+        topicAlias: UInt16? = nil, payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
     ) {
         writePublish(
             topic: topic, packetId: packetId, qos: qos, retain: retain, dup: dup, properties: properties,
-            payload: payload, into: &buffer)
+            topicAlias: topicAlias, payload: payload, into: &buffer)
     }
 
     /// The size in bytes of an MQTT 3.x PUBLISH with these field sizes, fixed header included: what a frontend
@@ -93,7 +94,7 @@ public enum MQTTEncoder {
     @inline(__always)
     private static func writePublish(
         topic: ByteString, packetId: UInt16?, qos: MQTTQoS, retain: Bool, dup: Bool, properties: MQTTProperties?,
-        payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
+        topicAlias: UInt16?, payload: UnsafeRawBufferPointer, into buffer: inout ByteBuffer
     ) {
         precondition(
             qos == .atMostOnce ? packetId == nil : (packetId ?? 0) != 0,
@@ -102,7 +103,7 @@ public enum MQTTEncoder {
         var remainingLength = 2 + topic.count + (packetId == nil ? 0 : 2) + payload.count
         var propertiesSize = 0
         if let properties {
-            propertiesSize = properties.bodySize
+            propertiesSize = properties.bodySize + (topicAlias == nil ? 0 : 3)
             remainingLength += ByteBuffer.mqttVarintSize(propertiesSize) + propertiesSize
         }
         buffer.reserveCapacity(minimumWritableBytes: 1 + ByteBuffer.mqttVarintSize(remainingLength) + remainingLength)
@@ -111,7 +112,13 @@ public enum MQTTEncoder {
         buffer.writeMQTTFixedHeader(.publish, flags: flags, remainingLength: remainingLength)
         buffer.writeMQTTLengthPrefixed(topic.bytes)
         if let packetId { buffer.writeInteger(packetId) }
-        if let properties { properties.encode(bodySize: propertiesSize, into: &buffer) }
+        if let properties {
+            properties.encode(bodySize: propertiesSize, into: &buffer)
+            if let topicAlias {
+                buffer.writeUInt8(MQTTProperty.Identifier.topicAlias.rawValue)
+                buffer.writeInteger(topicAlias)
+            }
+        }
         buffer.writeBytes(payload)
     }
 }

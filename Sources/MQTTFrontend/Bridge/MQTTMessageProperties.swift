@@ -109,6 +109,18 @@ struct MQTTMessageProperties: Equatable {
         return l
     }
 
+    /// True when `p` holds a message property (not only, say, a topic alias).
+    static func hasAny(_ p: MQTTProperties) -> Bool {
+        p.list.contains { property in
+            switch property {
+            case .payloadFormatIndicator, .messageExpiryInterval, .contentType, .responseTopic, .correlationData,
+                .userProperty:
+                true
+            default: false
+            }
+        }
+    }
+
     /// True when AMQP properties `p` carry nothing an MQTT 5 subscriber is told: no content type, reply-to,
     /// correlation id or expiration, and no header but the bridge's own `x-mqtt-` ones (every MQTT 3.1.1 publish).
     static func carriesNothing(_ p: BasicProperties) -> Bool {

@@ -51,16 +51,9 @@ extension MQTTConnection: LoopConsumer {
             // MQTT 5: properties, subscription identifiers, topic aliases and the client's packet size limit.
             let now = MonotonicClock.milliseconds()
             write { out in
-                for e in context.deliveryBatch {
-                    guard writeV5(e, source: source, v5: v5, now: now, into: &out) else {
-                        settled += 1
-                        if keepsRecords { settledEntries.append(e) }
-                        continue
-                    }
-                    if min(e.qos, e.message.mqttPublishQoS) == 0 {
-                        settled += 1
-                        if keepsRecords { settledEntries.append(e) }
-                    }
+                for e in context.deliveryBatch where !writeV5(e, source: source, v5: v5, now: now, into: &out) {
+                    settled += 1
+                    if keepsRecords { settledEntries.append(e) }
                 }
             }
         } else {
@@ -117,8 +110,8 @@ extension MQTTConnection: LoopConsumer {
         }
     }
 
-    /// Writes one delivery to an MQTT 5 client; false when it was not sent and is settled (dropped): no valid topic
-    /// name, larger than the client accepts [MQTT-3.1.2-25], or no packet id free.
+    /// Writes one delivery to an MQTT 5 client; false when it is settled now: sent at QoS 0, or not sent and dropped
+    /// (no valid topic name, larger than the client accepts [MQTT-3.1.2-25], or no packet id free).
     private func writeV5(
         _ e: QueueEntry, source: UInt16, v5: MQTT5State, now: Int64, into out: inout ByteBuffer
     ) -> Bool {
@@ -148,14 +141,15 @@ extension MQTTConnection: LoopConsumer {
         case .atMostOnce: break
         case .noPacketId: return false
         }
-        let (topic, alias) = v5.aliases.outbound(m.routingKey)
-        if let alias { properties.list.append(.topicAlias(alias)) }
+        var topic = m.routingKey
+        var alias: UInt16?
+        if v5.clientTopicAliasMaximum > 0 { (topic, alias) = v5.aliases.outbound(topic) }
         m.body.withUnsafeBytes { body in
             MQTTEncoder.encodePublish(
                 topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: retain, dup: dup,
-                properties: properties, payload: body, into: &out)
+                properties: properties, topicAlias: alias, payload: body, into: &out)
         }
-        return true
+        return packetId != nil
     }
 
     /// The MQTT 5 properties a delivery of `m` to `topic` carries (its message properties, the remaining expiry, the

@@ -11,7 +11,7 @@ extension MQTTConnection {
     func handlePublish(_ p: MQTTPacket.Publish) {
         guard phase == .connected else { return }
         var topic = p.topic
-        if let v5 {
+        if let v5, !p.properties.isEmpty {
             do { topic = try v5.aliases.resolve(topic: p.topic, alias: p.properties.topicAlias) } catch {
                 return disconnect(error.reasonCode, error.message)
             }
@@ -149,7 +149,7 @@ extension MQTTConnection {
         topic: ByteString, payload: [UInt8], qos: UInt8, retain: Bool, properties: MQTTProperties
     ) -> Message {
         let amqp =
-            properties.isEmpty
+            !MQTTMessageProperties.hasAny(properties)
             ? Message.mqttProperties(qos: qos, retain: retain)
             : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
         return Message(exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm)

@@ -2,6 +2,8 @@ import MQTTCodec
 
 /// What an MQTT 5 connection negotiated at CONNECT and keeps beside the 3.1.1 state (MQTT 5.0 §3.1.2.11, §3.2.2.3):
 /// made only for v5 clients and reached through `MQTTConnectionExtras`, so a 3.1.1 connection carries none of it.
+///
+/// Only its connection's loop touches it, so the per-message state skips Swift's dynamic exclusivity checks.
 final class MQTT5State {
     /// The session expiry interval in force, in seconds, after `[mqtt] max_session_expiry_interval` (0: the session
     /// ends with the connection; `UInt32.max`: never).
@@ -13,10 +15,12 @@ final class MQTT5State {
     let clientMaximumPacketSize: Int
     /// The client's Receive Maximum: QoS 1 and 2 publications in flight to it at most [MQTT-3.3.4-9].
     let clientReceiveMaximum: UInt16
-    var aliases: MQTTTopicAliases
-    var subscriptions = MQTTSubscriptionTable()
+    /// The client's Topic Alias Maximum: whether deliveries may use topic aliases at all.
+    let clientTopicAliasMaximum: UInt16
+    @exclusivity(unchecked) var aliases: MQTTTopicAliases
+    @exclusivity(unchecked) var subscriptions = MQTTSubscriptionTable()
     /// Messages not sent because they exceed the client's maximum packet size (for the log, once per connection).
-    var oversizedDropped = 0
+    @exclusivity(unchecked) var oversizedDropped = 0
     /// Another connection took the client id over: true when it resumed the session (a delayed will is then not
     /// published), false when it started a new one (the old session ends, so its will goes now) [MQTT-3.1.4-3].
     var takenOverResuming: Bool?
@@ -26,7 +30,7 @@ final class MQTT5State {
         requestProblemInformation = c.properties.requestProblemInformation ?? true
         clientMaximumPacketSize = c.properties.maximumPacketSize.map { Int($0) } ?? Int.max
         clientReceiveMaximum = c.properties.receiveMaximum ?? UInt16.max
-        aliases = MQTTTopicAliases(
-            inboundMaximum: topicAliasMaximum, outboundMaximum: c.properties.topicAliasMaximum ?? 0)
+        clientTopicAliasMaximum = c.properties.topicAliasMaximum ?? 0
+        aliases = MQTTTopicAliases(inboundMaximum: topicAliasMaximum, outboundMaximum: clientTopicAliasMaximum)
     }
 }

@@ -11,6 +11,9 @@ struct MQTTTopicAliases {
     let outboundMaximum: UInt16
     private var inbound: [UInt16: ByteString] = [:]
     private var outbound: [ByteString: UInt16] = [:]
+    /// The last topic sent with an alias, and the alias: a stream of messages to one topic compares bytes instead of
+    /// hashing the topic for every message.
+    private var lastOutbound: (topic: ByteString, alias: UInt16)?
 
     init(inboundMaximum: UInt16, outboundMaximum: UInt16) {
         self.inboundMaximum = inboundMaximum
@@ -48,10 +51,15 @@ struct MQTTTopicAliases {
     /// topic gets the next free alias on first use while there are any left; later topics go without one.
     mutating func outbound(_ topic: ByteString) -> (topic: ByteString, alias: UInt16?) {
         guard outboundMaximum > 0 else { return (topic, nil) }
-        if let alias = outbound[topic] { return ("", alias) }
+        if let last = lastOutbound, last.topic == topic { return ("", last.alias) }
+        if let alias = outbound[topic] {
+            lastOutbound = (topic, alias)
+            return ("", alias)
+        }
         guard outbound.count < Int(outboundMaximum) else { return (topic, nil) }
         let alias = UInt16(outbound.count + 1)
         outbound[topic] = alias
+        lastOutbound = (topic, alias)
         return (topic, alias)
     }
 }

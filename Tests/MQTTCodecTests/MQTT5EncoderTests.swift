@@ -49,6 +49,25 @@ struct MQTT5EncoderTests {
                 == MQTTEncoder.publishPacketSize(topicLength: 1, payloadLength: 1, qos: .atLeastOnce) + 1)
     }
 
+    @Test("a topic alias passed to the fast path is written after the properties and decodes as one of them")
+    func fastPathTopicAlias() throws {
+        var buffer = ByteBuffer()
+        [UInt8]([7]).withUnsafeBytes { payload in
+            MQTTEncoder.encodePublish(
+                topic: "", packetId: nil, qos: .atMostOnce, retain: false, dup: false,
+                properties: [.contentType("t")], topicAlias: 3, payload: payload, into: &buffer)
+        }
+        #expect(buffer.readableBytesArray == [0x30, 0x0B, 0x00, 0x00, 0x07, 0x03, 0x00, 0x01, 0x74, 0x23, 0x00, 0x03, 0x07])
+        let decoded = try MQTTDecoder.decode(&buffer, version: .v5, maxPacketSize: 1024)
+        guard case .publish(let p)? = decoded else {
+            Issue.record("not a PUBLISH: \(String(describing: decoded))")
+            return
+        }
+        #expect(p.properties.topicAlias == 3)
+        #expect(p.properties.contentType == "t")
+        #expect(p.payload == [7])
+    }
+
     @Test("MQTT 3.x layouts leave out properties, reason codes and subscription options")
     func v3LayoutsIgnoreV5Fields() {
         let reason: MQTTProperties = [.reasonString("r")]

@@ -3,9 +3,11 @@ with reason codes both ways, topic aliases both ways, message properties between
 to AMQP, subscription options, PUBACK/SUBACK/UNSUBACK reason codes, wills with a delay."""
 from __future__ import annotations
 
+import ssl
 import struct
 import time
 
+import paho.mqtt.client as paho
 import pika
 import pytest
 
@@ -398,6 +400,58 @@ def test_a_retained_message_expires_with_its_message_expiry(broker, mqtt5_client
     got = barrier5(c, pub, f"{t}/barrier")
     assert [m.payload for m in got] == [b"long"], "[MQTT-3.3.2-5] an expired retained message is not sent"
     assert got[0].retain and 0 < got[0].properties["MessageExpiryInterval"] <= 600
+
+
+def test_request_response_with_response_topic_and_correlation_data(broker, mqtt5_clients):
+    """The MQTT 5 request/response pattern (§4.10): the responder answers on the request's response topic with its
+    correlation data, and the requester matches the answer to its request."""
+    base = topic("v5-rpc")
+    responder = mqtt5_clients.connected(broker)
+    responder.subscribe(f"{base}/requests", 1)
+    requester = mqtt5_clients.connected(broker)
+    requester.subscribe(f"{base}/replies/{requester.client_id}", 1)
+    requester.publish(f"{base}/requests", b"2+2", 1, properties={
+        "ResponseTopic": f"{base}/replies/{requester.client_id}", "CorrelationData": b"req-42"})
+    request = responder.wait_messages(1)[0]
+    responder.publish(request.properties["ResponseTopic"], b"4", 1,
+                      properties={"CorrelationData": bytes.fromhex(request.properties["CorrelationData"])})
+    reply = requester.wait_messages(1)[0]
+    assert reply.payload == b"4"
+    assert bytes.fromhex(reply.properties["CorrelationData"]) == b"req-42"
+
+
+def test_shared_subscription_for_mqtt5_clients(broker, mqtt5_clients):
+    t = topic("v5-share")
+    a = mqtt5_clients.connected(broker)
+    b = mqtt5_clients.connected(broker)
+    assert a.subscribe(f"$share/g5/{t}", 1) == [1]
+    assert b.subscribe(f"$share/g5/{t}", 1) == [1]
+    pub = mqtt5_clients.connected(broker)
+    sent = [f"job-{i}".encode() for i in range(20)]
+    for body in sent:
+        pub.publish(t, body, 1)
+    deadline = time.monotonic() + 10
+    while len(a.messages) + len(b.messages) < 20:
+        assert time.monotonic() < deadline, f"only {len(a.messages) + len(b.messages)} of 20 arrived"
+        time.sleep(0.02)
+    got = [m.payload for m in a.messages] + [m.payload for m in b.messages]
+    assert sorted(got) == sorted(sent) and a.messages and b.messages, "each once, spread over both members"
+    a.paho.subscribe((f"$share/g5/{t}", paho.SubscribeOptions(qos=1, noLocal=True)))
+    assert a.wait_disconnected()[0] == 0x82, "[MQTT-3.8.3-4] no local on a shared subscription is a protocol error"
+
+
+def test_mqtt5_over_websocket_and_secure_websocket(broker, tls_broker, mqtt5_clients):
+    secure = tls_broker()
+    ctx = ssl.create_default_context(cafile=str(secure.pki.ca_cert))
+    for target, tls in ((broker, None), (secure.target, ctx)):
+        t = topic("v5-ws")
+        sub = mqtt5_clients.connected(target, websocket=True, tls=tls)
+        sub.subscribe(t, 1, identifier=4)
+        pub = mqtt5_clients.connected(target, websocket=True, tls=tls)
+        assert pub.publish(t, b"over ws", 1, properties={"UserProperty": [("via", "ws")]}) == 0
+        m = sub.wait_messages(1)[0]
+        assert (m.payload, m.properties["UserProperty"], m.properties["SubscriptionIdentifier"]) == \
+            (b"over ws", [("via", "ws")], [4]), f"over {'wss' if tls else 'ws'}"
 
 
 # Subscription options

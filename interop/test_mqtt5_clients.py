@@ -33,10 +33,11 @@ def paho5_binary() -> Path:
     return BINARY
 
 
-def test_paho_c_round_trip_with_properties(broker, paho5_binary):
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+def test_paho_c_round_trip_with_properties(broker, paho5_binary, transport):
     t = topic("pahoc")
-    run = subprocess.run([str(paho5_binary), f"tcp://{broker.host}:{broker.mqtt_port}", client_id("pahoc"), t],
-                         capture_output=True, text=True, timeout=60)
+    uri = f"tcp://{broker.host}:{broker.mqtt_port}" if transport == "tcp" else f"ws://{broker.host}:{broker.ws_port}/mqtt"
+    run = subprocess.run([str(paho5_binary), uri, client_id("pahoc"), t], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, f"paho5 failed (exit {run.returncode}):\n{run.stdout}\n{run.stderr}"
     lines = run.stdout.strip().splitlines()
     assert lines[0] == "connack 0 expiry=-1", "the asked session expiry (60 s) is granted, so not echoed"

@@ -45,11 +45,17 @@ class MQTT5Client:
     def __init__(self, target: Target, cid: str | None = None, *, clean_start: bool = True,
                  session_expiry: int | None = None, connect_properties: dict | None = None,
                  username: str | None = "guest", password: str | None = "guest", keepalive: int = 60,
-                 will: tuple[str, bytes, int, bool, dict] | None = None):
+                 will: tuple[str, bytes, int, bool, dict] | None = None, websocket: bool = False,
+                 tls=None):
         self.target = target
         self.client_id = cid if cid is not None else client_id("v5")
         self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=paho.MQTTv5,
-                                reconnect_on_failure=False)
+                                reconnect_on_failure=False, transport="websockets" if websocket else "tcp")
+        if websocket:
+            self.paho.ws_set_options(path="/mqtt")
+        if tls is not None:
+            self.paho.tls_set_context(tls)
+        self.port = (target.wss_port if tls else target.ws_port) if websocket else target.mqtt_port
         if username is not None:
             self.paho.username_pw_set(username, password)
         if will is not None:
@@ -130,7 +136,7 @@ class MQTT5Client:
 
     def connect(self, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bool, dict]:
         """Connects; returns CONNACK's (reason code, session present, properties) without judging them."""
-        self.paho.connect(self.target.host, self.target.mqtt_port, keepalive=self.keepalive,
+        self.paho.connect(self.target.host, self.port, keepalive=self.keepalive,
                           clean_start=self.clean_start, properties=self.connect_properties)
         self._thread = threading.Thread(target=self._run, name=f"paho5-{self.client_id}", daemon=True)
         self._thread.start()

@@ -9,6 +9,8 @@ struct IdleClient {
         case connecting
         /// TLS handshake in progress (`--tls` only).
         case handshaking
+        /// WebSocket opening handshake sent, its 101 answer not yet (completely) received (`--ws` only).
+        case upgrading
         /// CONNECT sent, CONNACK not yet (completely) received.
         case awaitingConnAck
         /// Accepted: idle, sending PINGREQ as the keepalive requires.

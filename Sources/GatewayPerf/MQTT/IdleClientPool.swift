@@ -3,6 +3,7 @@ import Bytes
 import CLinux
 import COpenSSL
 import MQTTCodec
+import WebSocketCodec
 
 #if canImport(Glibc)
 import Glibc
@@ -57,8 +58,10 @@ final class IdleClientPool {
         guard rc == 0 else {
             throw .connect(address: "\(options.uri.host):\(options.uri.port)", reason: String(cString: gai_strerror(rc)))
         }
-        pingRequest = Self.encode(.pingReq, version: options.protocolVersion)
-        disconnectPacket = Self.encode(.disconnect(MQTTPacket.Disconnect()), version: options.protocolVersion)
+        let framed = options.webSocketPath != nil
+        pingRequest = Self.encode(.pingReq, version: options.protocolVersion, framed: framed)
+        disconnectPacket = Self.encode(
+            .disconnect(MQTTPacket.Disconnect()), version: options.protocolVersion, framed: framed)
     }
 
     deinit {
@@ -170,6 +173,7 @@ final class IdleClientPool {
             switch clients[i].phase {
             case .connecting: finishConnect(i, bits: bits)
             case .handshaking: continueHandshake(i)
+            case .upgrading: readUpgrade(i)
             case .awaitingConnAck: readConnAck(i)
             case .connected: readIdle(i)
             case .waiting, .failed, .closed: break
@@ -186,7 +190,7 @@ final class IdleClientPool {
             return
         }
         guard let tls else {
-            sendConnect(i)
+            startMQTT(i)
             return
         }
         do {
@@ -207,7 +211,7 @@ final class IdleClientPool {
         if result == 1 {
             handshakes += 1
             lastHandshake = Nanoseconds.now()
-            sendConnect(i)
+            startMQTT(i)
             return
         }
         let interest: UInt32
@@ -224,14 +228,63 @@ final class IdleClientPool {
         }
     }
 
-    /// Client `i` is connected (and through its TLS handshake): send CONNECT and wait for CONNACK.
+    /// Client `i` is connected (and through its TLS handshake): with `--ws` open the WebSocket first, else send
+    /// CONNECT.
+    private func startMQTT(_ i: Int) {
+        guard let path = options.webSocketPath else { return sendConnect(i) }
+        var rng = SystemRandomNumberGenerator()
+        let key = Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let request = Array(
+            ("GET \(path) HTTP/1.1\r\nHost: \(options.uri.host):\(options.uri.port)\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Protocol: mqtt\r\n\r\n").utf8)
+        if let failure = transmit(i, request) {
+            fail(i, "sending the WebSocket handshake: \(failure)")
+            return
+        }
+        clients[i].phase = .upgrading
+        guard epoll.modify(clients[i].fd, interest: Epoll.readable, tag: UInt64(i)) else {
+            fail(i, "epoll_ctl: \(StandardError.describe(errno: errno))")
+            return
+        }
+    }
+
+    /// Bytes of the WebSocket handshake's answer arrived for client `i`: once the head is complete, a 101 goes on to
+    /// CONNECT.
+    private func readUpgrade(_ i: Int) {
+        switch receive(i) {
+        case .bytes(let n): clients[i].partial += UnsafeRawBufferPointer(start: scratch, count: n)
+        case .nothing: return
+        case .closed:
+            fail(i, "the broker closed the connection during the WebSocket handshake")
+            return
+        case .failed(let reason):
+            fail(i, reason)
+            return
+        }
+        let head = clients[i].partial
+        guard head.count >= 4, head.suffix(4) == [13, 10, 13, 10] else {
+            if head.count > 4096 { fail(i, "WebSocket handshake answer longer than 4 KiB") }
+            return
+        }
+        clients[i].partial = []
+        guard head.starts(with: Array("HTTP/1.1 101".utf8)) else {
+            fail(i, "WebSocket upgrade refused: \(String(decoding: head.prefix { $0 != 13 }, as: UTF8.self))")
+            return
+        }
+        sendConnect(i)
+    }
+
+    /// Client `i` is connected (and through its TLS and WebSocket handshakes): send CONNECT and wait for CONNACK.
     private func sendConnect(_ i: Int) {
         let fd = clients[i].fd
         let connect = MQTTPacket.Connect(
             protocolVersion: options.protocolVersion, cleanSession: options.cleanSession, keepAlive: options.keepAlive,
             clientId: ByteString("\(options.clientPrefix)idle-\(i + 1)"),
             username: options.uri.user.map { ByteString($0) }, password: options.uri.password.map { Array($0.utf8) })
-        if let failure = transmit(i, Self.encode(.connect(connect), version: options.protocolVersion)) {
+        let bytes = Self.encode(
+            .connect(connect), version: options.protocolVersion, framed: options.webSocketPath != nil)
+        if let failure = transmit(i, bytes) {
             fail(i, "sending CONNECT: \(failure)")
             return
         }
@@ -258,6 +311,22 @@ final class IdleClientPool {
         }
         var buffer = ByteBuffer(bytes: clients[i].partial)
         buffer.writeBytes(UnsafeRawBufferPointer(start: scratch, count: n))
+        if options.webSocketPath != nil {
+            // The CONNACK comes in one unmasked binary frame; its length fits the 7-bit form.
+            guard let first = buffer.peekUInt8(), let second = buffer.peekUInt8(at: 1) else {
+                clients[i].partial = buffer.readableBytesArray
+                return
+            }
+            guard first == 0x82, second < 126 else {
+                fail(i, "unexpected WebSocket frame before CONNACK: \(first) \(second)")
+                return
+            }
+            guard buffer.readableBytes >= 2 + Int(second) else {
+                clients[i].partial = buffer.readableBytesArray
+                return
+            }
+            buffer.moveReaderIndex(forwardBy: 2)
+        }
         let packet: MQTTPacket?
         do {
             packet = try MQTTDecoder.decode(&buffer, version: options.protocolVersion, maxPacketSize: 1024)
@@ -401,9 +470,16 @@ final class IdleClientPool {
         lastFinish = now
     }
 
-    private static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion) -> [UInt8] {
+    /// `packet` as bytes, in a masked binary WebSocket frame when `framed`.
+    private static func encode(_ packet: MQTTPacket, version: MQTTProtocolVersion, framed: Bool) -> [UInt8] {
         var buffer = ByteBuffer(capacity: 64)
         MQTTEncoder.encode(packet, version: version, into: &buffer)
-        return buffer.readableBytesArray
+        guard framed else { return buffer.readableBytesArray }
+        var frame = ByteBuffer(capacity: buffer.readableBytes + 14)
+        buffer.withReadableBytes { payload in
+            WebSocketFrameEncoder.writeMaskedFrame(
+                opcode: 0x2, payload: payload, key: UInt32.random(in: 1...UInt32.max), into: &frame)
+        }
+        return frame.readableBytesArray
     }
 }

@@ -29,6 +29,8 @@ enum MQTTConnectionsCommand: Subcommand {
           --client-prefix P  client ids are P + "idle-N" (default gwperf-<pid>-)
           --json             print one JSON object on stdout instead of the text report
           --protocol 4|5     MQTT 3.1.1 (4, default) or MQTT 5.0 (5)
+          --ws               MQTT over WebSocket on the path /mqtt (the port is the broker's WebSocket port)
+          --ws-path PATH     MQTT over WebSocket on PATH
           --help             this text
         \(TLSClientOptions.usage)
 

@@ -30,6 +30,8 @@ struct MQTTConnectionsOptions {
     var json = false
     /// `--protocol 4|5`: MQTT 3.1.1 (default) or MQTT 5.0.
     var protocolVersion = MQTTProtocolVersion.v3_1_1
+    /// `--ws [PATH]`: MQTT over WebSocket on that path (default `/mqtt`).
+    var webSocketPath: String?
 
     /// Parses the command line after `mqtt connections`.
     /// - Throws: `UsageError` for an unknown option or a bad value.
@@ -54,6 +56,8 @@ struct MQTTConnectionsOptions {
             case "--client-prefix": clientPrefix = try reader.value()
             case "--json": json = true
             case "--protocol": protocolVersion = try reader.integer(in: 4...5) == 5 ? .v5 : .v3_1_1
+            case "--ws": webSocketPath = "/mqtt"
+            case "--ws-path": webSocketPath = try reader.value()
             default:
                 guard try tls.take(option, from: &reader) else {
                     throw UsageError("unknown option \(option) for 'mqtt connections'; see --help")

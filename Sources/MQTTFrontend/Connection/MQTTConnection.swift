@@ -19,10 +19,10 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     // Stored properties are ordered by size so the object packs without padding, and what every connection of a
     // loop can share lives in `loopContext`: an idle connection's memory is mostly this object (under 256 bytes).
     let id: UInt64
-    let server: MQTTServer
     let connection: TCPConnection
-    /// What the connections of this loop share: the deadline sweep and scratch buffers.
+    /// What the connections of this loop share: the frontend, the deadline sweep and scratch buffers.
     let loopContext: MQTTLoopContext
+    var server: MQTTServer { loopContext.server }
     var logger: Logger { server.logger }
     var eventLoop: EventLoop { connection.eventLoop }
     var configuration: MQTTServerConfiguration { server.configuration }
@@ -69,9 +69,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     /// The client id CONNECT gave (or the one the broker assigned).
     var clientId: ByteString { key?.clientId ?? "" }
 
-    init(id: UInt64, server: MQTTServer, connection: TCPConnection, loopContext: MQTTLoopContext) {
+    init(id: UInt64, connection: TCPConnection, loopContext: MQTTLoopContext) {
         self.id = id
-        self.server = server
         self.connection = connection
         self.loopContext = loopContext
     }

@@ -16,6 +16,8 @@ final class MQTTLoopContext: @unchecked Sendable {
     static let interval = Duration.milliseconds(250)
 
     let loop: EventLoop
+    /// The frontend the loop's connections belong to (the server outlives its loop contexts).
+    unowned let server: MQTTServer
     private var members: [Unmanaged<MQTTConnection>] = []
     private var timer: TimerID?
     /// Where a PUBLISH's destinations are collected (`VHost.publish`).
@@ -27,7 +29,8 @@ final class MQTTLoopContext: @unchecked Sendable {
     @exclusivity(unchecked) private var exchangeDelta = ExchangeStats()
     @exclusivity(unchecked) private var statsExchange: Exchange?
 
-    init(loop: EventLoop) {
+    init(loop: EventLoop, server: MQTTServer) {
+        self.server = server
         self.loop = loop
     }
 

@@ -93,11 +93,11 @@ public final class MQTTServer: Sendable {
         let loop = connection.eventLoop
         let context = loopContexts.withLock { s in
             if let existing = s[ObjectIdentifier(loop)] { return existing }
-            let made = MQTTLoopContext(loop: loop)
+            let made = MQTTLoopContext(loop: loop, server: self)
             s[ObjectIdentifier(loop)] = made
             return made
         }
-        return MQTTConnection(id: broker.nextConnectionID(), server: self, connection: connection, loopContext: context)
+        return MQTTConnection(id: broker.nextConnectionID(), connection: connection, loopContext: context)
     }
 
     /// The handler for a connection accepted by an MQTT over WebSocket listener: the opening handshake, then MQTT

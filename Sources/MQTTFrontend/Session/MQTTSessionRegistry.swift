@@ -25,7 +25,10 @@ final class MQTTSessionRegistry: Sendable {
     }
 
     private struct State {
-        var connected: [Key: MQTTConnectionRef] = [:]
+        /// By vhost, then by session queue name: an idle connection's entry is two words (a flat dictionary keyed by
+        /// `Key` would carry the vhost name in every entry).
+        var connected: [String: [ByteString: MQTTConnectionRef]] = [:]
+        var count = 0
         /// MQTT 5 wills waiting for their delay, by session: a token (to tell a later will from this one) and what
         /// ends the wait (publishing the will, or with false dropping it).
         var delayedWills: [Key: (token: UInt64, finish: @Sendable (_ publish: Bool) -> Void)] = [:]
@@ -39,8 +42,12 @@ final class MQTTSessionRegistry: Sendable {
     /// published now when it starts a new one (the old session ends).
     func claim(_ key: Key, by connection: MQTTConnection, resumes: Bool) -> MQTTConnection? {
         let (previous, will) = state.withLock { s in
-            let previous = s.connected[key]?.connection
-            s.connected[key] = MQTTConnectionRef(connection)
+            let previous = s.connected[key.vhost]?[key.sessionQueue]?.connection
+            if s.connected[key.vhost, default: [:]].updateValue(MQTTConnectionRef(connection), forKey: key.sessionQueue)
+                == nil
+            {
+                s.count += 1
+            }
             return (previous === connection ? nil : previous, s.delayedWills.removeValue(forKey: key)?.finish)
         }
         will?(!resumes)
@@ -70,26 +77,28 @@ final class MQTTSessionRegistry: Sendable {
     /// Unregisters `connection` if it is still the live connection of `key`.
     func release(_ key: Key, by connection: MQTTConnection) {
         state.withLock { s in
-            if s.connected[key]?.connection === connection || s.connected[key]?.connection == nil {
-                s.connected[key] = nil
+            guard let entry = s.connected[key.vhost]?[key.sessionQueue] else { return }
+            if entry.connection === connection || entry.connection == nil {
+                s.connected[key.vhost]?[key.sessionQueue] = nil
+                s.count -= 1
             }
         }
     }
 
     /// The live connection of `key`, if any.
     func connection(for key: Key) -> MQTTConnection? {
-        state.withLock { $0.connected[key]?.connection }
+        state.withLock { $0.connected[key.vhost]?[key.sessionQueue]?.connection }
     }
 
     /// Number of live connections.
-    var connectedCount: Int { state.withLock { $0.connected.count } }
+    var connectedCount: Int { state.withLock { $0.count } }
 
     /// Every live connection.
-    func allConnections() -> [MQTTConnectionRef] { state.withLock { Array($0.connected.values) } }
+    func allConnections() -> [MQTTConnectionRef] { state.withLock { $0.connected.values.flatMap(\.values) } }
 
     /// Every live connection.
     func live() -> [MQTTConnection] {
-        state.withLock { s in s.connected.values.compactMap(\.connection) }
+        state.withLock { s in s.connected.values.flatMap { $0.values.compactMap(\.connection) } }
     }
 }
 

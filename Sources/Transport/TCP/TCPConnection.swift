@@ -73,7 +73,6 @@ public final class TCPConnection {
     private var readingPaused = false
     private var isDirty = false
     private var notifiedWritable = true
-    private var closeTimer: TimerID?
 
     /// False while pending output is above the high watermark until it drains to the low watermark.
     /// Updated by `write` at once, so a producer can stop in the middle of a turn.
@@ -126,9 +125,10 @@ public final class TCPConnection {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
         guard state == .open else { return }
         state = .closing
-        closeTimer = eventLoop.scheduleTimer(after: Self.closeLinger) { [weak self] in
-            self?.closeTimer = nil
-            self?.abort()
+        // Only output still waiting for the peer can hold the close up. The timer is not kept (one field less on
+        // every connection): when it fires after the close completed, `abort` finds the connection closed.
+        if pendingWriteBytes > 0 || tls != nil {
+            eventLoop.scheduleTimer(after: Self.closeLinger) { [weak self] in self?.abort() }
         }
         markDirty()
     }
@@ -421,10 +421,6 @@ public final class TCPConnection {
     private func closeNow() {
         guard state != .closed else { return }
         state = .closed
-        if let closeTimer {
-            eventLoop.cancelTimer(closeTimer)
-            self.closeTimer = nil
-        }
         if let tls, let handshakeTimer = tls.handshakeTimer {
             eventLoop.cancelTimer(handshakeTimer)
             tls.handshakeTimer = nil

@@ -52,9 +52,58 @@ public struct Logger: Sendable {
     }
 
     @usableFromInline func emit(_ level: LogSeverity, _ message: String) {
-        let flat = message.contains("\n") ? message.split(separator: "\n").joined(separator: " ") : message
-        var line = "\(Self.timestamp()) [\(level.label)] \(label): \(flat)\n"
-        line.withUTF8 { buf in
+        write(Self.line(level, label: label, message, at: Self.now()))
+    }
+
+    /// The bytes of one line: timestamp, level, label, the message with line breaks turned into spaces, newline.
+    static func line(_ level: LogSeverity, label: String, _ message: String, at time: timespec) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(message.utf8.count + label.utf8.count + 40)
+        appendTimestamp(time, to: &line)
+        line.append(contentsOf: " [".utf8)
+        line.append(contentsOf: level.label.utf8)
+        line.append(contentsOf: "] ".utf8)
+        line.append(contentsOf: label.utf8)
+        line.append(contentsOf: ": ".utf8)
+        for byte in message.utf8 { line.append(byte == 10 || byte == 13 ? 32 : byte) }
+        line.append(10)
+        return line
+    }
+
+    private static func now() -> timespec {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts
+    }
+
+    /// `2026-11-25T12:00:00.123Z`, in UTC.
+    private static func appendTimestamp(_ ts: timespec, to line: inout [UInt8]) {
+        var t = ts.tv_sec
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func digits(_ value: Int, _ width: Int, then separator: UInt8?) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                line.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
+            if let separator { line.append(separator) }
+        }
+        digits(Int(tm.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        digits(Int(tm.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        digits(Int(tm.tm_mday), 2, then: UInt8(ascii: "T"))
+        digits(Int(tm.tm_hour), 2, then: UInt8(ascii: ":"))
+        digits(Int(tm.tm_min), 2, then: UInt8(ascii: ":"))
+        digits(Int(tm.tm_sec), 2, then: UInt8(ascii: "."))
+        digits(Int(ts.tv_nsec / 1_000_000), 3, then: UInt8(ascii: "Z"))
+    }
+
+    /// One `write(2)` per line (retried for a short write), so lines from different threads never interleave.
+    private func write(_ line: [UInt8]) {
+        line.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 let n = Glibc.write(2, buf.baseAddress! + off, buf.count - off)
@@ -62,19 +111,5 @@ public struct Logger: Sendable {
                 off += n
             }
         }
-    }
-
-    private static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 }

@@ -16,8 +16,9 @@ final class MQTTLoopContext: @unchecked Sendable {
     static let interval = Duration.milliseconds(250)
 
     let loop: EventLoop
-    /// The frontend the loop's connections belong to (the server outlives its loop contexts).
-    unowned let server: MQTTServer
+    /// The frontend the loop's connections belong to. The server owns its loop contexts and outlives them, so the
+    /// reference is neither counted nor checked (it is read on every publish).
+    unowned(unsafe) let server: MQTTServer
     private var members: [Unmanaged<MQTTConnection>] = []
     private var timer: TimerID?
     /// Where a PUBLISH's destinations are collected (`VHost.publish`).

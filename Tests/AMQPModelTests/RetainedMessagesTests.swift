@@ -29,6 +29,9 @@ struct RetainedMessagesTests {
         #expect(first[1].expiresAt >= before + 600_000)
         #expect(waitUntil(timeoutMs: 5_000) { store.matching(filter: "a/#").count == 2 })
         #expect(store.matching(filter: "a/#").map(\.topic) == ["a/always", "a/later"])
+        #expect(store.all.map(\.topic) == ["a/always", "a/later"])
+        #expect(store.message(topic: "a/soon") == nil)
+        #expect(store.message(topic: "a/later") != nil)
     }
 
     @Test("the absolute expiry is written with the message and read back after a reopen")

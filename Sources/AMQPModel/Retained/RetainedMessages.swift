@@ -160,14 +160,18 @@ public final class RetainedMessages: @unchecked Sendable, SyncParticipant {
         }.sorted { $0.topic < $1.topic }
     }
 
-    /// Every retained message, sorted by topic (including `$` topics, which no wildcard filter matches).
+    /// Every retained message that has not expired, sorted by topic (including `$` topics, which no wildcard filter
+    /// matches).
     public var all: [(topic: ByteString, message: Message)] {
-        state.withLock { Array($0.messages) }.sorted { $0.key < $1.key }.map { (topic: $0.key, message: $0.value) }
+        let now = MonotonicClock.unixMilliseconds()
+        return state.withLock { s in s.messages.filter { (s.expiresAt[$0.key] ?? .max) > now } }
+            .sorted { $0.key < $1.key }.map { (topic: $0.key, message: $0.value) }
     }
 
-    /// The retained message of `topic`, if any.
+    /// The retained message of `topic`, if any and not expired.
     public func message(topic: ByteString) -> Message? {
-        state.withLock { $0.messages[topic] }
+        let now = MonotonicClock.unixMilliseconds()
+        return state.withLock { s in (s.expiresAt[topic] ?? .max) > now ? s.messages[topic] : nil }
     }
 
     /// Number of retained topics.

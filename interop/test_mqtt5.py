@@ -424,8 +424,8 @@ def test_shared_subscription_for_mqtt5_clients(broker, mqtt5_clients):
     t = topic("v5-share")
     a = mqtt5_clients.connected(broker)
     b = mqtt5_clients.connected(broker)
-    assert a.subscribe(f"$share/g5/{t}", 1) == [1]
-    assert b.subscribe(f"$share/g5/{t}", 1) == [1]
+    assert a.subscribe(f"$share/g5/{t}", 1, identifier=21) == [1]
+    assert b.subscribe(f"$share/g5/{t}", 1, identifier=22) == [1]
     pub = mqtt5_clients.connected(broker)
     sent = [f"job-{i}".encode() for i in range(20)]
     for body in sent:
@@ -436,6 +436,8 @@ def test_shared_subscription_for_mqtt5_clients(broker, mqtt5_clients):
         time.sleep(0.02)
     got = [m.payload for m in a.messages] + [m.payload for m in b.messages]
     assert sorted(got) == sorted(sent) and a.messages and b.messages, "each once, spread over both members"
+    assert all(m.properties.get("SubscriptionIdentifier") == [21] for m in a.messages)
+    assert all(m.properties.get("SubscriptionIdentifier") == [22] for m in b.messages), "each member's own identifier"
     a.paho.subscribe((f"$share/g5/{t}", paho.SubscribeOptions(qos=1, noLocal=True)))
     assert a.wait_disconnected()[0] == 0x82, "[MQTT-3.8.3-4] no local on a shared subscription is a protocol error"
 

@@ -119,7 +119,8 @@ extension MQTTConnection: LoopConsumer {
         guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
         let qos = min(e.qos, m.mqttPublishQoS)
         var (properties, retain) = deliveryProperties(
-            of: m, topic: m.routingKey, expiresAt: e.expiresAt, now: now, v5: v5)
+            of: m, topic: m.routingKey, expiresAt: e.expiresAt, now: now, v5: v5,
+            shared: source == 0 ? nil : extras?.shared[Int(source) - 1]?.options)
         let size = MQTTEncoder.publishPacketSize(
             topicLength: m.routingKey.count, payloadLength: m.bodySize, qos: MQTTQoS(rawValue: qos)!,
             properties: properties)
@@ -153,17 +154,21 @@ extension MQTTConnection: LoopConsumer {
     }
 
     /// The MQTT 5 properties a delivery of `m` to `topic` carries (its message properties, the remaining expiry, the
-    /// identifiers of the matching subscriptions) and its RETAIN flag (set when a matching subscription keeps it as
-    /// published [MQTT-3.3.1-12]).
+    /// identifiers of the matching subscriptions, or of the `shared` subscription it came through) and its RETAIN
+    /// flag (set when the subscription keeps it as published [MQTT-3.3.1-12]).
     func deliveryProperties(
-        of m: Message, topic: ByteString, expiresAt: Int64, now: Int64, v5: MQTT5State
+        of m: Message, topic: ByteString, expiresAt: Int64, now: Int64, v5: MQTT5State,
+        shared: MQTTSubscriptionOptions? = nil
     ) -> (MQTTProperties, retain: Bool) {
         var list: [MQTTProperty] = []
         if !MQTTMessageProperties.carriesNothing(m.properties) {
             list = MQTTMessageProperties(of: m, expiresAt: expiresAt, now: now).list
         }
         var retain = false
-        if v5.subscriptions.hasDeliveryOptions {
+        if let shared {
+            if let id = shared.identifier { list.append(.subscriptionIdentifier(id)) }
+            retain = shared.retainAsPublished && m.mqttRetain
+        } else if v5.subscriptions.hasDeliveryOptions {
             let (ids, keepsRetain) = v5.subscriptions.delivery(topic: topic)
             for id in ids { list.append(.subscriptionIdentifier(id)) }
             retain = keepsRetain && m.mqttRetain

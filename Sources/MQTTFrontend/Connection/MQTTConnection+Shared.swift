@@ -8,8 +8,11 @@ import MQTTCodec
 /// one connected member, round robin, and what a member leaves unacknowledged goes back to the queue for the
 /// others. Retained messages are not replayed on a shared subscription [MQTT-4.8.2-6 note in §3.3.1.3].
 extension MQTTConnection {
-    /// Subscribes to `sub` at `qos`: the SUBACK code (the granted QoS, or 0x80 refused).
-    func subscribeShared(_ sub: MQTTSharedSubscription, qos: UInt8, record: Bool = true) -> UInt8 {
+    /// Subscribes to `sub` at `qos`: the SUBACK code (the granted QoS, or 0x80 refused). An MQTT 5 client's
+    /// subscription identifier and retain-as-published option apply to what this connection gets from the group.
+    func subscribeShared(
+        _ sub: MQTTSharedSubscription, qos: UInt8, options: MQTTSubscriptionOptions? = nil, record: Bool = true
+    ) -> UInt8 {
         guard let vhost else { return MQTTPacket.SubAck.failure }
         guard sub.fitsQueueName else {
             logger.warning("MQTT \(name): shared subscription '\(sub.raw)' refused: its queue name would pass 255 bytes")
@@ -29,13 +32,15 @@ extension MQTTConnection {
             try? vhost.unbindAll(.queue(q), from: Self.mqttDefault, key: sub.filter)
             try vhost.bind(.queue(q), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
             if let slot = extras.slot(of: sub), extras.shared[slot]?.handle.queue === q, extras.shared[slot]!.active {
+                extras.shared[slot]!.options = options
                 if record { recordShared(sub, qos: qos, in: vhost) }
                 return qos
             }
             let handle = ConsumerHandle(
                 tag: key?.sessionQueue ?? "mqtt-shared", queue: q, noAck: false, exclusive: false,
                 prefetch: configuration.maxInflightMessages, channelCredit: nil, channelID: 0, consumer: self)
-            let consumer = MQTTConnectionExtras.SharedConsumer(subscription: sub, handle: handle)
+            var consumer = MQTTConnectionExtras.SharedConsumer(subscription: sub, handle: handle)
+            consumer.options = options
             if let slot = extras.slot(of: sub) { extras.shared[slot] = consumer } else { extras.shared.append(consumer) }
             try q.addConsumer(handle)
         } catch {

@@ -45,7 +45,9 @@ extension MQTTConnection {
                     // [MQTT-3.8.3-4]: "no local" on a shared subscription is a protocol error.
                     return disconnect(.protocolError, "[MQTT-3.8.3-4] no local set on shared subscription '\(sub.filter)'")
                 }
-                let code = subscribeShared(shared, qos: sub.qos.rawValue)
+                let options = MQTTSubscriptionOptions(
+                    qos: sub.qos.rawValue, retainAsPublished: sub.retainAsPublished, identifier: identifier)
+                let code = subscribeShared(shared, qos: sub.qos.rawValue, options: version == .v5 ? options : nil)
                 codes.append(code == MQTTPacket.SubAck.failure ? subscriptionFailure(.notAuthorized) : code)
                 if code != MQTTPacket.SubAck.failure { held.insert(sub.filter) }
                 continue

@@ -18,6 +18,8 @@ final class MQTTConnectionExtras {
         var pausedWindow: Int32 = 0
         /// False once unsubscribed: nothing more is delivered, but what is in flight is still settled here.
         var active = true
+        /// MQTT 5: the subscription identifier and retain-as-published of this member's subscription.
+        var options: MQTTSubscriptionOptions?
     }
 
     /// Slots of shared consumers; a delivery names its slot (`MQTTDelivery.source` - 1). A slot is emptied, not

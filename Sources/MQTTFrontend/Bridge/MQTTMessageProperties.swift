@@ -126,7 +126,15 @@ struct MQTTMessageProperties: Equatable {
     static func carriesNothing(_ p: BasicProperties) -> Bool {
         guard p.contentType == nil, p.replyTo == nil, p.correlationId == nil, p.expiration == nil else { return false }
         guard let headers = p.headers else { return true }
-        return headers.entries.allSatisfy { $0.key.bytes.starts(with: reservedPrefix) }
+        return headers.entries.allSatisfy { isBridgeHeader($0.key) }
+    }
+
+    /// True for `x-mqtt-...` (checked byte by byte: this runs for every delivery to an MQTT 5 client).
+    private static func isBridgeHeader(_ key: ByteString) -> Bool {
+        key.bytes.withUnsafeBufferPointer { b in
+            b.count >= 7 && b[0] == 0x78 && b[1] == 0x2D && b[2] == 0x6D && b[3] == 0x71 && b[4] == 0x74
+                && b[5] == 0x74 && b[6] == 0x2D
+        }
     }
 
     /// A header value as a user property value: strings as they are, numbers and booleans in decimal; tables,

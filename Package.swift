@@ -62,6 +62,8 @@ let package = Package(
             swiftSettings: strict),
         // etcd v3 through its JSON gateway: leases, keys, leadership campaigns (clustering's coordination).
         .target(name: "Etcd", dependencies: ["Bytes", "HTTPFetch", "JSON"], swiftSettings: strict),
+        // Clustering: leader election on an etcd lease (a pure state machine and the thread that runs it).
+        .target(name: "Cluster", dependencies: ["Etcd", "Clocks", "Locks"], swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
         .target(name: "WebSocketCodec", dependencies: ["Bytes", "COpenSSL", "HTTPCodec"], swiftSettings: strict),
         // JSON values, a strict reader and a deterministic writer (definitions files, the management API).
@@ -130,7 +132,10 @@ let package = Package(
         .testTarget(
             name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
-        .testTarget(name: "EtcdTests", dependencies: ["Etcd"], swiftSettings: strict),
+        // A real etcd on free loopback ports, for the tests that need one.
+        .target(name: "EtcdTestSupport", dependencies: ["Etcd"], path: "Tests/EtcdTestSupport", swiftSettings: strict),
+        .testTarget(name: "EtcdTests", dependencies: ["Etcd", "EtcdTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Etcd", "EtcdTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "Bytes", "HTTPCodec"], swiftSettings: strict),
         .testTarget(name: "ManagementTests", dependencies: ["Management", "HTTPCodec", "JSON"], swiftSettings: strict),

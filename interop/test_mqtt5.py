@@ -368,6 +368,37 @@ def test_an_amqp_publisher_reaches_mqtt5_subscribers_with_its_properties(broker,
     assert ("origin", "amqp") in p["UserProperty"] and ("n", "3") in p["UserProperty"]
 
 
+def test_binary_correlation_data_and_the_payload_format_cross_the_bridge_both_ways(broker, mqtt5_clients):
+    """Correlation data that is no UTF-8 short string travels as header `x-correlation-id` (bytes) and comes back
+    exact; the payload format indicator is header `x-mqtt-payload-format` both ways."""
+    t = topic("v5-binary")
+    raw = bytes(range(256)) + b"\xff" * 10  # not UTF-8, longer than a short string
+    conn = amqp_connect(broker)
+    try:
+        ch = conn.channel()
+        queue = ch.queue_declare("", exclusive=True).method.queue
+        ch.queue_bind(queue, "mqtt.default", t)
+        pub = mqtt5_clients.connected(broker)
+        pub.publish(t, b"x", 1, properties={"CorrelationData": raw, "PayloadFormatIndicator": 0})
+        got = []
+        ch.basic_consume(queue, lambda c, m, p, b: got.append(p), auto_ack=True)
+        wait_until(lambda: got, 10, "the delivery", connection=conn)
+        assert got[0].correlation_id is None
+        assert got[0].headers["x-correlation-id"] == raw
+        assert got[0].headers["x-mqtt-payload-format"] == 0
+
+        sub = mqtt5_clients.connected(broker)
+        sub.subscribe(f"{t}/back", 1)
+        ch.basic_publish("mqtt.default", f"{t}/back", b"from amqp", pika.BasicProperties(
+            headers={"x-correlation-id": raw, "x-mqtt-payload-format": 1}))
+        p = sub.wait_messages(1)[0].properties
+        assert bytes.fromhex(p["CorrelationData"]) == raw
+        assert p["PayloadFormatIndicator"] == 1
+        assert "UserProperty" not in p, "the bridge's own headers are not user properties"
+    finally:
+        conn.close()
+
+
 def test_an_expired_message_is_never_delivered(broker, mqtt5_clients):
     t = topic("v5-expired")
     cid = client_id("late")

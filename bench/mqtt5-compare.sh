@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # MQTT 5: Gateway against mosquitto 2.0, both speaking MQTT 5 to the same client (`gatewayperf mqtt throughput
 # --protocol 5`), same machine, one run; and Gateway's MQTT 5 against its own MQTT 3.1.1 in the same run. QoS 0 and
-# QoS 1, 16 B, 1 -> 1; MQTT 5 with and without topic aliases (`--topic-alias`); MQTT over WebSocket (v3.1.1) on both
-# brokers. Prints one markdown table with the ratios the issue asks for; stops everything it started.
+# QoS 1, 16 B, 1 -> 1; MQTT 3.1.1, MQTT 5 with and without topic aliases (`--topic-alias`), and MQTT over WebSocket
+# (Gateway's ws_port against mosquitto's `protocol websockets` listener) on both brokers. Prints one markdown table with the ratios the issue asks for; stops everything it started.
 #
 # Environment:
 #   DURATION=5 WARMUP=1       measured seconds per run and warm-up
@@ -86,7 +86,8 @@ for qos in 0 1; do
   G4=$(consumed "$GW_PLAIN" "$qos") G5=$(consumed "$GW_PLAIN" "$qos" --protocol 5)
   G5A=$(consumed "$GW_PLAIN" "$qos" --protocol 5 --topic-alias)
   M5=$(consumed "$MQ_PLAIN" "$qos" --protocol 5) M5A=$(consumed "$MQ_PLAIN" "$qos" --protocol 5 --topic-alias)
-  GW=$(consumed "$GW_WS" "$qos" --ws) MW=$(consumed "$MQ_WS" "$qos" --ws)
+  GW=$(consumed "$GW_WS" "$qos" --ws) MW=$(consumed "$MQ_WS" "$qos" --ws) M4=$(consumed "$MQ_PLAIN" "$qos")
+  ROWS+=("| QoS $qos MQTT 3.1.1 | $M4 | $G4 | $(ratio "$G4" "$M4") | | |")
   ROWS+=("| QoS $qos MQTT 5 | $M5 | $G5 | $(ratio "$G5" "$M5") | $G4 | $(ratio "$G5" "$G4") |")
   ROWS+=("| QoS $qos MQTT 5, topic aliases | $M5A | $G5A | $(ratio "$G5A" "$M5A") | $G4 | $(ratio "$G5A" "$G4") |")
   ROWS+=("| QoS $qos MQTT over WebSocket (3.1.1) | $MW | $GW | $(ratio "$GW" "$MW") | | |")

@@ -3,12 +3,12 @@ confirmed publish and acknowledged consume, checked for loss, duplicates and ord
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from gwtest.cbuild import built
 from gwtest.clients import assert_broker_healthy
 
 HERE = Path(__file__).resolve().parent
@@ -19,14 +19,7 @@ BINARY = HERE / "build" / "roundtrip"
 @pytest.fixture(scope="module")
 def roundtrip_binary() -> Path:
     """interop/build/roundtrip, (re)built from interop/c/roundtrip.c when missing or older than the source."""
-    if not BINARY.exists() or BINARY.stat().st_mtime < SOURCE.stat().st_mtime:
-        cc = shutil.which("cc")
-        assert cc, "no C compiler (cc) to build interop/c/roundtrip.c"
-        BINARY.parent.mkdir(exist_ok=True)
-        build = subprocess.run([cc, "-O2", "-Wall", "-o", str(BINARY), str(SOURCE), "-lrabbitmq"],
-                               capture_output=True, text=True, timeout=120)
-        assert build.returncode == 0, f"building roundtrip.c failed (is librabbitmq-dev installed?):\n{build.stderr}"
-    return BINARY
+    return built(SOURCE, BINARY, "rabbitmq", "librabbitmq-dev")
 
 
 @pytest.mark.watchdog(150)

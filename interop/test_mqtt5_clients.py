@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gwtest.cbuild import built
 from gwtest.mqtt import client_id, topic
 from gwtest.session import gateway_only
 
@@ -23,14 +24,7 @@ BINARY = HERE / "build" / "paho5"
 @pytest.fixture(scope="module")
 def paho5_binary() -> Path:
     """interop/build/paho5, (re)built from interop/c/paho5.c when missing or older than the source."""
-    if not BINARY.exists() or BINARY.stat().st_mtime < SOURCE.stat().st_mtime:
-        cc = shutil.which("cc")
-        assert cc, "no C compiler (cc) to build interop/c/paho5.c"
-        BINARY.parent.mkdir(exist_ok=True)
-        build = subprocess.run([cc, "-O2", "-Wall", "-o", str(BINARY), str(SOURCE), "-lpaho-mqtt3c"],
-                               capture_output=True, text=True, timeout=120)
-        assert build.returncode == 0, f"building paho5.c failed (is libpaho-mqtt-dev installed?):\n{build.stderr}"
-    return BINARY
+    return built(SOURCE, BINARY, "paho-mqtt3c", "libpaho-mqtt-dev")
 
 
 @pytest.mark.parametrize("transport", ["tcp", "ws"])

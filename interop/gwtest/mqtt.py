@@ -8,6 +8,8 @@ reconnect and take the session back, and a dropped client would come back and ca
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -71,7 +73,61 @@ class Connack:
     session_present: bool
 
 
-class MQTTClient:
+class PahoSession:
+    """What the paho wrappers share: paho's network loop on a thread of its own, a condition to wait on with a
+    deadline, and an abrupt end without DISCONNECT."""
+
+    def __init__(self, client_id_: str, paho_client) -> None:
+        self.client_id = client_id_
+        self.paho = paho_client
+        self.cond = threading.Condition()
+        self.disconnected = False
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def _start_loop(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"paho-{self.client_id}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            rc = self.paho.loop(0.05)
+            if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                with self.cond:
+                    self.disconnected = True
+                    self.cond.notify_all()
+                return
+
+    def _wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{self.client_id}: timed out after {timeout} s waiting for {what}")
+                self.cond.wait(remaining)
+
+    def drop(self) -> None:
+        """Ends the connection abruptly: no DISCONNECT, the socket is reset (what a crashed device does)."""
+        self._stop.set()
+        self._join()
+        sock = self.paho.socket()
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            sock.close()
+        with self.cond:
+            self.disconnected = True
+
+    def _join(self) -> None:
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._stop.set()
+            self._thread.join(timeout=5)
+
+
+class MQTTClient(PahoSession):
     """One paho client (3.1 or 3.1.1) with blocking, deadline-bounded operations and a record of what it received."""
 
     def __init__(self, target: Target, cid: str | None = None, *, protocol: int = MQTTv311,
@@ -79,23 +135,19 @@ class MQTTClient:
                  keepalive: int = 60, will: tuple[str, bytes, int, bool] | None = None):
         assert target.mqtt_port, "the target has no MQTT port"
         self.target = target
-        self.client_id = cid if cid is not None else client_id("c")
-        self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=clean_session,
-                                protocol=protocol, reconnect_on_failure=False)
+        cid = cid if cid is not None else client_id("c")
+        super().__init__(cid, paho.Client(CallbackAPIVersion.VERSION2, client_id=cid, clean_session=clean_session,
+                                          protocol=protocol, reconnect_on_failure=False))
         if username is not None:
             self.paho.username_pw_set(username, password)
         if will is not None:
             will_topic, payload, qos, retain = will
             self.paho.will_set(will_topic, payload, qos, retain)
         self.keepalive = keepalive
-        self.cond = threading.Condition()
         self.messages: list[Message] = []
         self.connack: Connack | None = None
-        self.disconnected = False
         self.subacks: dict[int, list[int]] = {}
         self.unsubacks: set[int] = set()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self.paho.on_connect = self._on_connect
         self.paho.on_message = self._on_message
         self.paho.on_subscribe = self._on_subscribe
@@ -129,32 +181,13 @@ class MQTTClient:
             self.disconnected = True
             self.cond.notify_all()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            rc = self.paho.loop(0.05)
-            if rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                with self.cond:
-                    self.disconnected = True
-                    self.cond.notify_all()
-                return
-
-    def _wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not predicate():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"{self.client_id}: timed out after {timeout} s waiting for {what}")
-                self.cond.wait(remaining)
-
     # operations
 
     def connect(self, timeout: float = DEFAULT_TIMEOUT) -> Connack:
         """Connects and returns the CONNACK (code, session present) without judging it; a refused client's
         connection ends (the server closes it)."""
         self.paho.connect(self.target.host, self.target.mqtt_port, keepalive=self.keepalive)
-        self._thread = threading.Thread(target=self._run, name=f"paho-{self.client_id}", daemon=True)
-        self._thread.start()
+        self._start_loop()
         self._wait(lambda: self.connack is not None or self.disconnected, timeout, "CONNACK")
         if self.connack is None:
             raise AssertionError(f"{self.client_id}: the server closed the connection without a CONNACK")
@@ -226,28 +259,6 @@ class MQTTClient:
         self.paho.disconnect()
         self._wait(lambda: self.disconnected, timeout, "the connection to close after DISCONNECT")
         self._join()
-
-    def drop(self) -> None:
-        """Ends the connection abruptly: no DISCONNECT, the socket is reset (what a crashed device does)."""
-        self._stop.set()
-        self._join()
-        sock = self.paho.socket()
-        if sock is not None:
-            import socket as _socket
-            import struct as _struct
-
-            try:
-                sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-            sock.close()
-        with self.cond:
-            self.disconnected = True
-
-    def _join(self) -> None:
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._stop.set()
-            self._thread.join(timeout=5)
 
     def close(self) -> None:
         """Cleanup: DISCONNECT if still connected, then stop the loop thread."""

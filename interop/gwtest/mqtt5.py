@@ -3,8 +3,6 @@ kept whole (reason codes of CONNACK, PUBACK, SUBACK, UNSUBACK and DISCONNECT, an
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,7 +12,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from .broker import Target
-from .mqtt import DEFAULT_TIMEOUT, client_id
+from .mqtt import DEFAULT_TIMEOUT, PahoSession, client_id
 
 
 def props(packet: int, **values) -> Properties:
@@ -39,7 +37,7 @@ def _as_dict(properties) -> dict:
     return properties.json() if properties is not None else {}
 
 
-class MQTT5Client:
+class MQTT5Client(PahoSession):
     """One paho MQTT 5 client with blocking, deadline-bounded operations."""
 
     def __init__(self, target: Target, cid: str | None = None, *, clean_start: bool = True,
@@ -48,9 +46,10 @@ class MQTT5Client:
                  will: tuple[str, bytes, int, bool, dict] | None = None, websocket: bool = False,
                  tls=None):
         self.target = target
-        self.client_id = cid if cid is not None else client_id("v5")
-        self.paho = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=paho.MQTTv5,
-                                reconnect_on_failure=False, transport="websockets" if websocket else "tcp")
+        cid = cid if cid is not None else client_id("v5")
+        super().__init__(cid, paho.Client(CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5,
+                                          reconnect_on_failure=False,
+                                          transport="websockets" if websocket else "tcp"))
         if websocket:
             self.paho.ws_set_options(path="/mqtt")
         if tls is not None:
@@ -67,16 +66,12 @@ class MQTT5Client:
             values["SessionExpiryInterval"] = session_expiry
         self.connect_properties = props(PacketTypes.CONNECT, **values) if values else None
         self.keepalive = keepalive
-        self.cond = threading.Condition()
         self.messages: list[Message5] = []
         self.connack: tuple[int, bool, dict] | None = None
         self.disconnect_reason: tuple[int, dict] | None = None
-        self.disconnected = False
         self.subacks: dict[int, list[int]] = {}
         self.unsubacks: dict[int, list[int]] = {}
         self.pubacks: dict[int, int] = {}
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self.paho.on_connect = self._on_connect
         self.paho.on_message = self._on_message
         self.paho.on_subscribe = self._on_subscribe
@@ -117,29 +112,11 @@ class MQTT5Client:
             self.disconnected = True
             self.cond.notify_all()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if self.paho.loop(0.05) != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                with self.cond:
-                    self.disconnected = True
-                    self.cond.notify_all()
-                return
-
-    def _wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not predicate():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"{self.client_id}: timed out after {timeout} s waiting for {what}")
-                self.cond.wait(remaining)
-
     def connect(self, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bool, dict]:
         """Connects; returns CONNACK's (reason code, session present, properties) without judging them."""
         self.paho.connect(self.target.host, self.port, keepalive=self.keepalive,
                           clean_start=self.clean_start, properties=self.connect_properties)
-        self._thread = threading.Thread(target=self._run, name=f"paho5-{self.client_id}", daemon=True)
-        self._thread.start()
+        self._start_loop()
         self._wait(lambda: self.connack is not None or self.disconnected, timeout, "CONNACK")
         assert self.connack is not None, f"{self.client_id}: closed without a CONNACK"
         return self.connack
@@ -199,28 +176,6 @@ class MQTT5Client:
         self.paho.disconnect(reasoncode=rc, properties=p)
         self._wait(lambda: self.disconnected, timeout, "the connection to close after DISCONNECT")
         self._join()
-
-    def drop(self) -> None:
-        """Ends the connection abruptly, without DISCONNECT (the will fires)."""
-        import socket as _socket
-        import struct as _struct
-
-        self._stop.set()
-        self._join()
-        sock = self.paho.socket()
-        if sock is not None:
-            try:
-                sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-            sock.close()
-        with self.cond:
-            self.disconnected = True
-
-    def _join(self) -> None:
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._stop.set()
-            self._thread.join(timeout=5)
 
     def close(self) -> None:
         if not self.disconnected and self.connack is not None and self.connack[0] == 0:

@@ -90,7 +90,8 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
-                "Clocks", "Storage", "Transport", "HTTPFetch", "JSON", "Management", "FrontendSupport",
+                "Clocks", "Storage", "Transport", "HTTPFetch", "JSON", "Management", "FrontendSupport", "Cluster", "Etcd",
+                "Locks",
             ],
             swiftSettings: strict,
             // jemalloc replaces glibc malloc in the broker: a message is allocated on the publisher's loop and

@@ -27,7 +27,12 @@ final class GatewayServer {
     let coordinator: SyncCoordinator
     /// Shared by the AMQPS and MQTTS listeners; nil when `[main] tls_cert` is not set.
     private let tls: TLSContext?
-    private var listeners: [TCPListener] = []
+    /// The management API's listeners (every node answers it).
+    private var managementListeners: [TCPListener] = []
+    /// AMQP, MQTT and WebSocket listeners: always open on a single node, only while leading on a cluster node.
+    private var clientListeners: ClientListeners!
+    /// The cluster node's election, with `[clustering] enabled`.
+    private var cluster: ClusterRole?
     private let logger = Logger(label: "gateway")
 
     init(configuration: GatewayConfiguration, warnings: [String]) throws(StartupError) {
@@ -127,58 +132,53 @@ final class GatewayServer {
             throw StartupError("cannot start the management thread: \(error)")
         }
         let management = self.management
-        var bound: [Listener] = []
+        var managementBound: [Listener] = []
+        let group = group
         do {
-            let logger = logger
-            let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
-            let group = group
-            var opened: [TCPListener] = []
-            defer { listeners = opened }
-            /// Binds one listener (TLS when `tls` is given) and records it under `protocolName` for the API.
-            func listen(
-                _ host: String, _ port: Int, _ tls: TLSContext?, _ protocolName: String, _ label: String,
-                _ make: @escaping @Sendable (TCPConnection) -> ConnectionHandler?
-            ) throws(TransportError) {
+            for (port, tls, protocolName, label) in [
+                (configuration.mgmt.port, nil, "http", "HTTP (management API)"),
+                (configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)"),
+            ] as [(Int, TLSContext?, String, String)] where protocolName == "http" || tls != nil {
                 let listener =
                     if let tls {
                         try TCPListener.bind(
-                            host: host, port: port, group: group, tls: tls, onError: onTLSError, makeHandler: make)
+                            host: configuration.mgmt.bind, port: port, group: group, tls: tls,
+                            onError: { [logger] in logger.warning("\($0)") }, makeHandler: { management.makeHandler(for: $0) })
                     } else {
-                        try TCPListener.bind(host: host, port: port, group: group, makeHandler: make)
+                        try TCPListener.bind(
+                            host: configuration.mgmt.bind, port: port, group: group,
+                            makeHandler: { management.makeHandler(for: $0) })
                     }
-                opened.append(listener)
-                bound.append(Listener(listener.localAddress, protocolName))
+                managementListeners.append(listener)
+                managementBound.append(Listener(listener.localAddress, protocolName))
                 logger.info("listening for \(label) on \(listener.localAddress)")
             }
-            try listen(configuration.amqp.bind, configuration.amqp.port, nil, "amqp", "AMQP") { amqp.makeHandler(for: $0) }
-            try listen(configuration.mqtt.bind, configuration.mqtt.port, nil, "mqtt", "MQTT") { mqtt.makeHandler(for: $0) }
-            try listen(configuration.mqtt.wsBind, configuration.mqtt.wsPort, nil, "http/web-mqtt", "MQTT over WebSocket") {
-                mqtt.makeWebSocketHandler(for: $0)
-            }
-            try listen(configuration.mgmt.bind, configuration.mgmt.port, nil, "http", "HTTP (management API)") {
-                management.makeHandler(for: $0)
-            }
-            if let tls {
-                try listen(configuration.amqp.bind, configuration.amqp.tlsPort, tls, "amqp/ssl", "AMQPS") {
-                    amqp.makeHandler(for: $0)
-                }
-                try listen(configuration.mqtt.bind, configuration.mqtt.tlsPort, tls, "mqtt/ssl", "MQTTS") {
-                    mqtt.makeHandler(for: $0)
-                }
-                try listen(
-                    configuration.mqtt.wsBind, configuration.mqtt.wssPort, tls, "https/web-mqtt", "MQTT over secure WebSocket"
-                ) { mqtt.makeWebSocketHandler(for: $0) }
-                try listen(configuration.mgmt.bind, configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)") {
-                    management.makeHandler(for: $0)
-                }
-            }
         } catch {
-            for l in listeners { l.close() }
+            for l in managementListeners { l.close() }
             group.shutdown()
             management.stop()
             throw StartupError("cannot listen: \(error)")
         }
-        management.listeners = bound
+        clientListeners = ClientListeners(
+            Self.clientListenerSpecs(configuration, tls: tls, amqp: amqp, mqtt: mqtt), group: group,
+            management: management, managementListeners: managementBound)
+        if configuration.clustering.enabled {
+            do {
+                cluster = try ClusterRole(configuration.clustering, listeners: clientListeners, amqp: amqp, mqtt: mqtt)
+            } catch {
+                for l in managementListeners { l.close() }
+                group.shutdown()
+                management.stop()
+                throw error
+            }
+        } else {
+            do { try clientListeners.start() } catch {
+                for l in managementListeners { l.close() }
+                group.shutdown()
+                management.stop()
+                throw StartupError("cannot listen: \(error)")
+            }
+        }
         DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0],
             alarm: broker.resourceAlarm).start()
         logger.info(
@@ -196,7 +196,9 @@ final class GatewayServer {
             if signal == SIGHUP { reloadTLS() }
         }
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
-        for l in listeners { l.close() }
+        cluster?.stop()
+        clientListeners.stop()
+        for l in managementListeners { l.close() }
         amqp.closeAll(reason: "broker shutdown")
         mqtt.closeAll()
         let deadline = MonotonicClock.milliseconds() + 5_000
@@ -254,6 +256,36 @@ final class GatewayServer {
             verifyAudience: section.verifyAud, leewaySeconds: Int64(section.leeway))
         return Authenticator(
             users: users, backends: backends, oauth: OAuthBackend(configuration: oauth, keys: keys))
+    }
+
+    /// The client listeners of `configuration`: AMQP, MQTT, MQTT over WebSocket, and with `tls` their TLS twins.
+    private static func clientListenerSpecs(
+        _ configuration: GatewayConfiguration, tls: TLSContext?, amqp: AMQPServer, mqtt: MQTTServer
+    ) -> [ClientListeners.Spec] {
+        let a = configuration.amqp
+        let m = configuration.mqtt
+        var specs: [ClientListeners.Spec] = [
+            .init(host: a.bind, port: a.port, tls: nil, protocolName: "amqp", label: "AMQP") { amqp.makeHandler(for: $0) },
+            .init(host: m.bind, port: m.port, tls: nil, protocolName: "mqtt", label: "MQTT") { mqtt.makeHandler(for: $0) },
+            .init(host: m.wsBind, port: m.wsPort, tls: nil, protocolName: "http/web-mqtt", label: "MQTT over WebSocket") {
+                mqtt.makeWebSocketHandler(for: $0)
+            },
+        ]
+        if let tls {
+            specs += [
+                .init(host: a.bind, port: a.tlsPort, tls: tls, protocolName: "amqp/ssl", label: "AMQPS") {
+                    amqp.makeHandler(for: $0)
+                },
+                .init(host: m.bind, port: m.tlsPort, tls: tls, protocolName: "mqtt/ssl", label: "MQTTS") {
+                    mqtt.makeHandler(for: $0)
+                },
+                .init(
+                    host: m.wsBind, port: m.wssPort, tls: tls, protocolName: "https/web-mqtt",
+                    label: "MQTT over secure WebSocket"
+                ) { mqtt.makeWebSocketHandler(for: $0) },
+            ]
+        }
+        return specs
     }
 
     /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).

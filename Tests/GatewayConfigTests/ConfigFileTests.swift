@@ -56,6 +56,15 @@ struct ConfigFileTests {
                 jwks_cache_ttl = 60
                 jwks_ca_cert = /etc/gateway/idp-ca.pem
                 leeway = 5
+                [clustering]
+                enabled = true
+                port = 5680
+                advertised_uri = tcp://node1.example:5680
+                etcd_endpoints = etcd1:2379, etcd2:2379
+                etcd_prefix = prod
+                lease_ttl = 6
+                on_leader_elected = /usr/local/bin/promote
+                on_leader_lost = /usr/local/bin/demote
                 """)
         let (c, warnings) = try loadRun(["-c", file.path])
         #expect(warnings.isEmpty)
@@ -99,14 +108,21 @@ struct ConfigFileTests {
         #expect(c.oauth.jwksCacheTtl == 60)
         #expect(c.oauth.jwksCaCert == "/etc/gateway/idp-ca.pem")
         #expect(c.oauth.leeway == 5)
+        #expect(c.clustering.enabled && c.clustering.port == 5680 && c.clustering.bind == "127.0.0.1")
+        #expect(c.clustering.effectiveAdvertisedURI == "tcp://node1.example:5680")
+        #expect(c.clustering.etcdEndpoints == ["etcd1:2379", "etcd2:2379"])
+        #expect((c.clustering.etcdPrefix, c.clustering.leaseTTL) == ("prod", 6))
+        #expect(c.clustering.onLeaderElected == "/usr/local/bin/promote")
+        #expect(c.clustering.onLeaderLost == "/usr/local/bin/demote")
     }
 
     @Test("an unknown section is an error naming file, line and the known sections")
     func unknownSection() throws {
-        let file = try TemporaryFile(contents: "[main]\ndata_dir = /tmp/x\n\n[clustering]\n")
+        let file = try TemporaryFile(contents: "[main]\ndata_dir = /tmp/x\n\n[federation]\n")
         #expect(
             configErrorMessage { _ = try ConfigurationLoader.load(arguments: ["-c", file.path], environment: [:]) }
-                == "\(file.path):4: unknown section [clustering] (known sections: [main], [amqp], [mqtt], [mgmt], [oauth])"
+                == "\(file.path):4: unknown section [federation] (known sections: [main], [amqp], [mqtt], [mgmt], "
+                + "[oauth], [clustering])"
         )
     }
 

@@ -187,6 +187,8 @@ class GatewayProcess:
     """How many times `restart` started this gateway again (the log file keeps every run)."""
     ws_ports: tuple[int, int] | None = None
     """The WebSocket and secure WebSocket ports (chosen free at the first start, kept across restarts)."""
+    ready_on_http: bool = False
+    """Ready once the management HTTP port accepts (a cluster follower opens no AMQP listener)."""
 
     @property
     def data_path(self) -> Path:
@@ -245,7 +247,7 @@ class GatewayProcess:
                 raise BrokerStartError(
                     f"gateway exited with code {code} before accepting AMQP connections on "
                     f"{self.bind}:{amqp}.\n--- gateway output ---\n{self.log_text()}")
-            if tcp_connects(self.bind, amqp, timeout=0.2):
+            if tcp_connects(self.bind, http if self.ready_on_http else amqp, timeout=0.2):
                 break
             if time.monotonic() > deadline:
                 self.stop()

@@ -125,6 +125,32 @@ extension ConfigKey {
         key("oauth", "leeway") { (c, v) throws(ValueError) in
             c.oauth.leeway = try ValueParser.integer(v, in: 0...3600)
         },
+
+        key("clustering", "enabled") { (c, v) throws(ValueError) in c.clustering.enabled = try ValueParser.bool(v) },
+        key("clustering", "bind") { (c, v) throws(ValueError) in c.clustering.bind = try ValueParser.string(v) },
+        key("clustering", "port") { (c, v) throws(ValueError) in c.clustering.port = try ValueParser.port(v) },
+        key("clustering", "advertised_uri") { (c, v) throws(ValueError) in
+            let uri = ValueParser.optionalString(v)
+            if let uri, !uri.hasPrefix("tcp://") || uri.count <= 6 { throw ValueError("must be tcp://host:port") }
+            c.clustering.advertisedURI = uri
+        },
+        key("clustering", "etcd_endpoints") { (c, v) throws(ValueError) in
+            let endpoints = ValueParser.list(v)
+            guard !endpoints.isEmpty else { throw ValueError("must name at least one endpoint (host:port)") }
+            c.clustering.etcdEndpoints = endpoints
+        },
+        key("clustering", "etcd_prefix") { (c, v) throws(ValueError) in
+            c.clustering.etcdPrefix = try ValueParser.string(v)
+        },
+        key("clustering", "lease_ttl") { (c, v) throws(ValueError) in
+            c.clustering.leaseTTL = try ValueParser.integer(v, in: 2...3600)
+        },
+        key("clustering", "on_leader_elected") { (c, v) throws(ValueError) in
+            c.clustering.onLeaderElected = ValueParser.optionalString(v)
+        },
+        key("clustering", "on_leader_lost") { (c, v) throws(ValueError) in
+            c.clustering.onLeaderLost = ValueParser.optionalString(v)
+        },
     ]
 
     private static func key(

@@ -22,5 +22,5 @@ struct ConfigKey: Sendable {
     }
 
     /// The sections a file may contain.
-    static let sections = ["main", "amqp", "mqtt", "mgmt", "oauth"]
+    static let sections = ["main", "amqp", "mqtt", "mgmt", "oauth", "clustering"]
 }

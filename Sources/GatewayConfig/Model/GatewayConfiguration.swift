@@ -14,6 +14,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var mgmt: MgmtSection
     /// `[oauth]`: JWT validation for the OAuth2 authentication backend.
     public var oauth: OAuthSection
+    /// `[clustering]`: leader election through etcd.
+    public var clustering: ClusteringSection
 
     /// A configuration with every key at its default: loopback binds, default ports, data in `./gateway-data`.
     public init() {
@@ -22,5 +24,6 @@ public struct GatewayConfiguration: Sendable, Equatable {
         mqtt = MQTTSection()
         mgmt = MgmtSection()
         oauth = OAuthSection()
+        clustering = ClusteringSection()
     }
 }

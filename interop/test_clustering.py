@@ -4,26 +4,39 @@ management API, the `on_leader_elected` hook runs on the leader, another node ta
 a leader cut off from etcd stops serving within its lease. Replication is not part of this yet."""
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from gwtest.broker import GatewayProcess, free_ports, tcp_connects
+from gwtest.broker import GatewayProcess, free_ports, gateway_binary, tcp_connects
 from gwtest.definitions import write_gateway_config
 from gwtest.etcd import running_etcd
+from gwtest.http_api import ok
 from gwtest.session import gateway_only
 
 pytestmark = gateway_only("clustering is Gateway's")
 
 LEASE_TTL = 2
+CTL = gateway_binary().with_name("gatewayctl")
+cluster_ports = free_ports(3)
+"""The nodes' advertised (replication) ports: node i advertises tcp://127.0.0.1:<cluster_ports[i]>."""
+
+
+def ctl(target, *args: str) -> str:
+    run = subprocess.run([str(CTL), *args], capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, GATEWAY_URL=f"http://{target.host}:{target.http_port}"))
+    assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 def start_nodes(tmp_path: Path, etcd, count: int) -> list[GatewayProcess]:
     nodes = []
     for i in range(count):
         workdir = tmp_path / f"node{i}"
-        (cluster_port,) = free_ports(1)
+        cluster_port = cluster_ports[i]
         settings = {"clustering": {
             "enabled": "true", "port": str(cluster_port), "advertised_uri": f"tcp://127.0.0.1:{cluster_port}",
             "etcd_endpoints": etcd.endpoint, "etcd_prefix": f"test-{tmp_path.name}", "lease_ttl": str(LEASE_TTL),
@@ -57,8 +70,16 @@ def test_one_leader_serves_clients_and_another_takes_over_when_it_dies(tmp_path)
             leaders = wait_for(lambda: serving(nodes) if len(serving(nodes)) == 1 else None, 20,
                                "exactly one node accepting AMQP")
             leader = leaders[0]
-            for n in nodes:
-                assert tcp_connects(n.bind, n.target.http_port), "every node answers its management API"
+            leader_uri = f"tcp://127.0.0.1:{cluster_ports[leader]}"
+            for i, n in enumerate(nodes):
+                node = ok(n.target, "GET", "/api/nodes")[0]
+                role = "leader" if i == leader else "follower"
+                wait_for(lambda: ok(n.target, "GET", "/api/nodes")[0]["cluster"]["role"] == role, 10,
+                         f"node {i} reporting {role}")
+                cluster = ok(n.target, "GET", "/api/nodes")[0]["cluster"]
+                assert cluster["leader"] == leader_uri and cluster["etcd_endpoints"] == [etcd.endpoint], node
+            status = dict(line.split("\t", 1) for line in ctl(nodes[leader].target, "cluster_status").splitlines())
+            assert status["role"] == "leader" and status["advertised_uri"] == leader_uri
             wait_for(lambda: (tmp_path / f"node{leader}" / "elected").exists(), 10, "the on_leader_elected hook")
             assert not any((tmp_path / f"node{i}" / "elected").exists() for i in range(3) if i != leader)
 

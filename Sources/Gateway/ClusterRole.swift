@@ -4,6 +4,7 @@ import Cluster
 import Etcd
 import GatewayConfig
 import Locks
+import Management
 import MQTTFrontend
 
 #if canImport(Glibc)
@@ -15,6 +16,8 @@ import MQTTFrontend
 /// that may have been replaced never serves again), and the `on_leader_elected` / `on_leader_lost` commands run.
 final class ClusterRole: Sendable {
     private let node: ClusterNode
+    private let advertisedURI: String
+    private let etcdEndpoints: [String]
     private let logger = Logger(label: "cluster")
 
     /// Starts campaigning through the etcd endpoints of `section`.
@@ -23,6 +26,8 @@ final class ClusterRole: Sendable {
     ) throws(StartupError) {
         let logger = self.logger
         let uri = section.effectiveAdvertisedURI
+        advertisedURI = uri
+        etcdEndpoints = section.etcdEndpoints
         let onElected = section.onLeaderElected
         let onLost = section.onLeaderLost
         node = ClusterNode(
@@ -51,6 +56,18 @@ final class ClusterRole: Sendable {
         logger.info(
             "clustering on: advertising \(uri), etcd \(section.etcdEndpoints.joined(separator: ",")), prefix "
                 + "'\(section.etcdPrefix)', lease \(section.leaseTTL) s")
+    }
+
+    /// The status `/api/nodes` reports.
+    var status: ClusterStatus {
+        let role = node.role
+        let (name, leader): (String, String?) =
+            switch role {
+            case .leader: ("leader", advertisedURI)
+            case .follower(let l): ("follower", l)
+            case .candidate: ("candidate", nil)
+            }
+        return ClusterStatus(role: name, leader: leader, advertisedURI: advertisedURI, etcdEndpoints: etcdEndpoints)
     }
 
     /// Steps down (broker shutdown): the lease is revoked so another node can lead at once.

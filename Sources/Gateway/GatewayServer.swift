@@ -5,6 +5,7 @@ import Auth
 import Clocks
 import FrontendSupport
 import GatewayConfig
+import Locks
 import MQTTFrontend
 import Management
 import Storage
@@ -120,6 +121,17 @@ final class GatewayServer {
         managementConfig.freeDiskLimit = configuration.main.freeDiskMin
         managementConfig.memoryLimit = alarm.highWatermark
         managementConfig.ioThreads = group.loops.count
+        // The election starts after the management server exists (its listeners are among what the election opens).
+        let clusterRole = Lock<ClusterRole?>(nil)
+        if configuration.clustering.enabled {
+            let section = configuration.clustering
+            managementConfig.clusterStatus = {
+                clusterRole.withLock { $0?.status }
+                    ?? ClusterStatus(
+                        role: "candidate", leader: nil, advertisedURI: section.effectiveAdvertisedURI,
+                        etcdEndpoints: section.etcdEndpoints)
+            }
+        }
         do {
             management = try ManagementServer(
                 broker: broker, users: users,
@@ -164,7 +176,9 @@ final class GatewayServer {
             management: management, managementListeners: managementBound)
         if configuration.clustering.enabled {
             do {
-                cluster = try ClusterRole(configuration.clustering, listeners: clientListeners, amqp: amqp, mqtt: mqtt)
+                let role = try ClusterRole(configuration.clustering, listeners: clientListeners, amqp: amqp, mqtt: mqtt)
+                cluster = role
+                clusterRole.withLock { $0 = role }
             } catch {
                 for l in managementListeners { l.close() }
                 group.shutdown()

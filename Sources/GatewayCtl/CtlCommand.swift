@@ -27,7 +27,7 @@ struct CtlCommand {
         ("close_connection", "NAME [REASON]"), ("purge_queue", "[-p VHOST] QUEUE"),
         ("delete_queue", "[-p VHOST] QUEUE"), ("export_definitions", "FILE|-"), ("import_definitions", "FILE"),
         ("hash_password", "PASSWORD"), ("list_mqtt_sessions", "[-p VHOST]"),
-        ("delete_mqtt_session", "[-p VHOST] CLIENT_ID"), ("list_retained", "[-p VHOST]"),
+        ("delete_mqtt_session", "[-p VHOST] CLIENT_ID"), ("list_retained", "[-p VHOST]"), ("cluster_status", ""),
         ("list_policies", "[-p VHOST]"),
         ("set_policy", "[-p VHOST] [--priority N] [--apply-to queues|exchanges|all] NAME PATTERN DEFINITION"),
         ("clear_policy", "[-p VHOST] NAME"),
@@ -77,6 +77,22 @@ struct CtlCommand {
             for section in ["object_totals", "queue_totals"] {
                 if case .table(let t)? = o[section] {
                     for (k, value) in t.sorted(by: { $0.key < $1.key }) { print("\(k)\t\(CtlOutput.text(value))") }
+                }
+            }
+        case "cluster_status":
+            _ = try args(0, verb)
+            guard case .array(let nodes)? = try client.call("GET", "/api/nodes") else { return }
+            for case .table(let node) in nodes {
+                guard case .table(let c)? = node["cluster"] else {
+                    print("clustering is off on \(CtlOutput.text(node["name"] ?? .null))")
+                    continue
+                }
+                for key in ["role", "leader", "advertised_uri"] {
+                    if case .string(let value)? = c[key] { print("\(key)\t\(value)") }
+                }
+                if case .array(let endpoints)? = c["etcd_endpoints"] {
+                    let names = endpoints.compactMap { if case .string(let e) = $0 { e } else { nil } }
+                    print("etcd_endpoints\t\(names.joined(separator: ","))")
                 }
             }
         case "list_users":

@@ -70,6 +70,14 @@ extension APIRequest {
         ]
         if config.memoryLimit != .max { node["mem_limit"] = .int(Int64(config.memoryLimit)) }
         if let free = ProcessStats.freeDiskBytes(at: config.dataDirectory) { node["disk_free"] = .int(Int64(free)) }
+        if let status = config.clusterStatus?() {
+            var cluster: [String: JSONValue] = [
+                "role": .string(status.role), "advertised_uri": .string(status.advertisedURI),
+                "etcd_endpoints": .array(status.etcdEndpoints.map { .string($0) }),
+            ]
+            if let leader = status.leader { cluster["leader"] = .string(leader) }
+            node["cluster"] = .table(cluster)
+        }
         guard let name else { return try list([.table(node)]) }
         guard name == config.nodeName else { throw .notFound("node '\(name)'") }
         return APIResponse.json(.table(node))

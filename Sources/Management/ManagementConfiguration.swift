@@ -20,6 +20,8 @@ public struct ManagementConfiguration: Sendable {
     public var maxHeadBytes = 8192
     /// Request body limit (413 above it).
     public var maxBodyBytes = 16 << 20
+    /// The node's cluster status, read per request; nil when clustering is off.
+    public var clusterStatus: (@Sendable () -> ClusterStatus)?
 
     /// The defaults.
     public init() {}

@@ -92,7 +92,7 @@ extension MQTTConnection {
         server.loggedIn(self)
         let lifetime = isV5 ? "session expiry \(sessionExpiry) s" : c.cleanSession ? "clean session" : "persistent session"
         logger.info(
-            "MQTT \(name) connected: \(isV5 ? "MQTT 5.0" : "MQTT 3.1.1"), user '\(user.name)', vhost '\(vhostName)', "
+            "MQTT \(name) connected: \(c.protocolVersion), user '\(user.name)', vhost '\(vhostName)', "
                 + "\(lifetime), keepalive \(keepAlive.seconds) s")
         for id in outbound.resume(released: saved.awaitingCompletion) { send(.pubRel(.init(packetId: id))) }
         if let queue, let handle {
@@ -160,8 +160,7 @@ extension MQTTConnection {
         let remote = connection.remoteAddress
         let local = connection.localAddress
         return ClientConnectionInfo(
-            name: connectionName, protocolName: version == .v3_1 ? "MQTT 3.1" : version == .v5 ? "MQTT 5.0" : "MQTT 3.1.1",
-            user: userName,
+            name: connectionName, protocolName: (version ?? .v3_1_1).description, user: userName,
             vhost: key.vhost, peerHost: remote.host, peerPort: remote.port, host: local.host, port: local.port,
             clientId: key.clientId.string, tls: tls, connectedAt: connection.acceptedAt)
     }

@@ -62,6 +62,8 @@ let package = Package(
             swiftSettings: strict),
         // etcd v3 through its JSON gateway: leases, keys, leadership campaigns (clustering's coordination).
         .target(name: "Etcd", dependencies: ["Bytes", "HTTPFetch", "JSON"], swiftSettings: strict),
+        // The PROXY protocol v2 header (a follower forwarding client connections to the leader): no I/O.
+        .target(name: "ProxyProtocol", swiftSettings: strict),
         // Clustering: leader election on an etcd lease (a pure state machine and the thread that runs it).
         .target(name: "Cluster", dependencies: ["Etcd", "Clocks", "Locks"], swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
@@ -136,6 +138,7 @@ let package = Package(
         // A real etcd on free loopback ports, for the tests that need one.
         .target(name: "EtcdTestSupport", dependencies: ["Etcd"], path: "Tests/EtcdTestSupport", swiftSettings: strict),
         .testTarget(name: "EtcdTests", dependencies: ["Etcd", "EtcdTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProxyProtocolTests", dependencies: ["ProxyProtocol"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Etcd", "EtcdTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "Bytes", "HTTPCodec"], swiftSettings: strict),
@@ -159,6 +162,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
         ("FuzzHTTPRequest", ["HTTPCodec", "Bytes"]),
         ("FuzzWebSocket", ["WebSocketCodec", "HTTPCodec", "Bytes"]),
         ("FuzzConfig", ["GatewayConfig", "JSON"]),
+        ("FuzzProxy", ["ProxyProtocol"]),
     ]
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     package.targets += fuzzTargets.map { target in

@@ -98,9 +98,10 @@ def mqtt_clients() -> Iterator:
 def mqtt5_clients() -> Iterator:
     """Factory for MQTT 5 (paho) clients: `mqtt5_clients.new(target, cid=None, **options)` and
     `mqtt5_clients.connected(...)`; every client is disconnected after the test."""
-    from gwtest.mqtt5 import Clients5
+    from gwtest.mqtt import Clients
+    from gwtest.mqtt5 import MQTT5Client
 
-    clients = Clients5()
+    clients = Clients(MQTT5Client)
     try:
         yield clients
     finally:

@@ -278,17 +278,19 @@ class MQTTClient(PahoSession):
 
 
 class Clients:
-    """Creates MQTT clients for a test and closes every one of them afterwards (the `mqtt_clients` fixture)."""
+    """Creates clients of `kind` (`MQTTClient`, or `MQTT5Client`) for a test and closes every one of them afterwards
+    (the `mqtt_clients` and `mqtt5_clients` fixtures)."""
 
-    def __init__(self) -> None:
-        self.created: list[MQTTClient] = []
+    def __init__(self, kind=None) -> None:
+        self.kind = kind or MQTTClient
+        self.created: list = []
 
-    def new(self, target: Target, cid: str | None = None, **kwargs) -> MQTTClient:
-        c = MQTTClient(target, cid, **kwargs)
+    def new(self, target: Target, cid: str | None = None, **kwargs):
+        c = self.kind(target, cid, **kwargs)
         self.created.append(c)
         return c
 
-    def connected(self, target: Target, cid: str | None = None, **kwargs) -> MQTTClient:
+    def connected(self, target: Target, cid: str | None = None, **kwargs):
         return self.new(target, cid, **kwargs).connected()
 
     def close_all(self) -> None:

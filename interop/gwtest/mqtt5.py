@@ -185,22 +185,3 @@ class MQTT5Client(PahoSession):
                 pass
         self._stop.set()
         self._join()
-
-
-class Clients5:
-    """Creates MQTT 5 clients for a test and closes each afterwards."""
-
-    def __init__(self) -> None:
-        self.clients: list[MQTT5Client] = []
-
-    def new(self, target: Target, cid: str | None = None, **options) -> MQTT5Client:
-        c = MQTT5Client(target, cid, **options)
-        self.clients.append(c)
-        return c
-
-    def connected(self, target: Target, cid: str | None = None, **options) -> MQTT5Client:
-        return self.new(target, cid, **options).connected()
-
-    def close_all(self) -> None:
-        for c in self.clients:
-            c.close()

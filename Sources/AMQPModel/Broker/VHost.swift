@@ -371,13 +371,18 @@ public final class VHost: @unchecked Sendable {
 
     /// Removes every binding from `source` to `destination` with `key`, whatever its arguments (an MQTT
     /// subscription is replaced or removed by filter alone, and arguments restored from disk may differ in type).
-    public func unbindAll(_ destination: Destination, from source: ByteString, key: ByteString) throws(BrokerError) {
+    /// Returns how many there were.
+    @discardableResult
+    public func unbindAll(_ destination: Destination, from source: ByteString, key: ByteString) throws(BrokerError) -> Int {
         guard let e = exchange(named: source) else {
             throw BrokerError(.notFound, "no exchange '\(source)' in vhost '\(name)'")
         }
+        var removed = 0
         for b in e.bindings where b.destination == destination && b.key == key {
             try unbind(destination, from: source, key: key, arguments: b.arguments)
+            removed += 1
         }
+        return removed
     }
 
     /// Every binding in the vhost, as (source exchange, binding).

@@ -144,7 +144,7 @@ extension MQTTConnection: LoopConsumer {
         }
         var topic = m.routingKey
         var alias: UInt16?
-        if v5.clientTopicAliasMaximum > 0 { (topic, alias) = v5.aliases.outbound(topic) }
+        if v5.aliases.outboundMaximum > 0 { (topic, alias) = v5.aliases.outbound(topic) }
         m.body.withUnsafeBytes { body in
             MQTTEncoder.encodePublish(
                 topic: topic, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: retain, dup: dup,

@@ -29,7 +29,7 @@ extension MQTTConnection {
                 name: sub.queueName, durable: true, exclusiveOwner: nil, autoDelete: false, arguments: FieldTable(),
                 connection: id, dropsQoS0WithoutConsumers: !configuration.queueQoS0Offline
             ).queue
-            try? vhost.unbindAll(.queue(q), from: Self.mqttDefault, key: sub.filter)
+            _ = try? vhost.unbindAll(.queue(q), from: Self.mqttDefault, key: sub.filter)
             try vhost.bind(.queue(q), to: Self.mqttDefault, key: sub.filter, arguments: Self.qosArguments[Int(qos)])
             if let slot = extras.slot(of: sub), extras.shared[slot]?.handle.queue === q, extras.shared[slot]!.active {
                 extras.shared[slot]!.options = options

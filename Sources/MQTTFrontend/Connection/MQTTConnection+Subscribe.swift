@@ -62,8 +62,7 @@ extension MQTTConnection {
                 qos: qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, identifier: identifier)
             do {
                 // A new subscription to an existing filter replaces it [MQTT-3.8.4-3].
-                let existed = held.contains(sub.filter)
-                unbindAll(filter: sub.filter, vhost: vhost, queue: queue)
+                let existed = unbindAll(filter: sub.filter, vhost: vhost, queue: queue) > 0
                 try vhost.bind(
                     .queue(queue), to: Self.mqttDefault, key: sub.filter,
                     arguments: options.isPlain ? Self.qosArguments[Int(qos)] : options.arguments)
@@ -94,14 +93,13 @@ extension MQTTConnection {
     func handleUnsubscribe(_ u: MQTTPacket.Unsubscribe) {
         guard phase == .connected, let vhost, let queue else { return }
         var codes: [MQTTReasonCode] = []
-        let bound = Set(exchange?.bindings.lazy.filter { $0.destination == .queue(queue) }.map(\.key) ?? [])
         for filter in u.filters {
             if case .shared(let shared) = MQTTSharedSubscription.parse(filter) {
                 codes.append(extras?.slot(of: shared) != nil ? .success : .noSubscriptionExisted)
                 unsubscribeShared(shared)
             } else {
-                codes.append(bound.contains(filter) ? .success : .noSubscriptionExisted)
-                unbindAll(filter: filter, vhost: vhost, queue: queue)
+                let removed = unbindAll(filter: filter, vhost: vhost, queue: queue)
+                codes.append(removed > 0 ? .success : .noSubscriptionExisted)
                 v5?.subscriptions.remove(filter)
             }
         }
@@ -117,8 +115,10 @@ extension MQTTConnection {
     /// The binding arguments for each subscription QoS, built once.
     static let qosArguments: [FieldTable] = (0...2).map { ["x-mqtt-qos": .uint8(UInt8($0))] }
 
-    private func unbindAll(filter: ByteString, vhost: VHost, queue: Queue) {
-        try? vhost.unbindAll(.queue(queue), from: Self.mqttDefault, key: filter)
+    /// Removes the session's subscription to `filter`; returns how many bindings it had (0: none).
+    @discardableResult
+    private func unbindAll(filter: ByteString, vhost: VHost, queue: Queue) -> Int {
+        (try? vhost.unbindAll(.queue(queue), from: Self.mqttDefault, key: filter)) ?? 0
     }
 
     /// Replays a retained message to this client with RETAIN=1 [MQTT-3.3.1-6]. It does not pass through the

@@ -15,8 +15,6 @@ final class MQTT5State {
     let clientMaximumPacketSize: Int
     /// The client's Receive Maximum: QoS 1 and 2 publications in flight to it at most [MQTT-3.3.4-9].
     let clientReceiveMaximum: UInt16
-    /// The client's Topic Alias Maximum: whether deliveries may use topic aliases at all.
-    let clientTopicAliasMaximum: UInt16
     @exclusivity(unchecked) var aliases: MQTTTopicAliases
     @exclusivity(unchecked) var subscriptions = MQTTSubscriptionTable()
     /// Messages not sent because they exceed the client's maximum packet size (for the log, once per connection).
@@ -30,7 +28,7 @@ final class MQTT5State {
         requestProblemInformation = c.properties.requestProblemInformation ?? true
         clientMaximumPacketSize = c.properties.maximumPacketSize.map { Int($0) } ?? Int.max
         clientReceiveMaximum = c.properties.receiveMaximum ?? UInt16.max
-        clientTopicAliasMaximum = c.properties.topicAliasMaximum ?? 0
-        aliases = MQTTTopicAliases(inboundMaximum: topicAliasMaximum, outboundMaximum: clientTopicAliasMaximum)
+        aliases = MQTTTopicAliases(
+            inboundMaximum: topicAliasMaximum, outboundMaximum: c.properties.topicAliasMaximum ?? 0)
     }
 }

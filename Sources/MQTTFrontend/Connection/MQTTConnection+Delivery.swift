@@ -47,47 +47,18 @@ extension MQTTConnection: LoopConsumer {
         var settled = 0
         var settledEntries: [QueueEntry] = []
         let keepsRecords = queue.keepsRecords
-        if let v5 = self.v5 {
-            // MQTT 5: properties, subscription identifiers, topic aliases and the client's packet size limit.
-            let now = MonotonicClock.milliseconds()
-            write { out in
-                for e in context.deliveryBatch where !writeV5(e, source: source, v5: v5, now: now, into: &out) {
-                    settled += 1
-                    if keepsRecords { settledEntries.append(e) }
-                }
-            }
-        } else {
+        let v5 = self.v5
+        let now = v5 == nil ? 0 : MonotonicClock.milliseconds()
         write { out in
             for e in context.deliveryBatch {
-                let m = e.message
-                let qos = min(e.qos, m.mqttPublishQoS)
-                guard MQTTTopic.isValidTopicName(m.routingKey) else {
-                    // Published over AMQP with a routing key that is no MQTT topic name: undeliverable here.
-                    settled += 1
-                    if keepsRecords { settledEntries.append(e) }
-                    continue
-                }
-                var packetId: UInt16?
-                var dup = false
-                switch outbound.send(MQTTDelivery(entry: e, source: source), qos: qos) {
-                case .publish(let id, let isDup):
-                    packetId = id
-                    dup = isDup
-                case .atMostOnce:
-                    settled += 1
-                    if keepsRecords { settledEntries.append(e) }
-                case .noPacketId:
-                    settled += 1
-                    if keepsRecords { settledEntries.append(e) }
-                    continue
-                }
-                m.body.withUnsafeBytes { body in
-                    MQTTEncoder.encodePublish(
-                        topic: m.routingKey, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: false, dup: dup,
-                        payload: body, into: &out)
-                }
+                let pending =
+                    if let v5 { writeV5(e, source: source, v5: v5, now: now, into: &out) } else {
+                        writeV3(e, source: source, into: &out)
+                    }
+                guard !pending else { continue }
+                settled += 1
+                if keepsRecords { settledEntries.append(e) }
             }
-        }
         }
         context.deliveryBatch.removeAll(keepingCapacity: true)
         if settled > 0 {
@@ -108,6 +79,29 @@ extension MQTTConnection: LoopConsumer {
                 self?.releaseWindow()
             }
         }
+    }
+
+    /// Writes one delivery to an MQTT 3.x client; false when it is settled now: sent at QoS 0, or not sent and
+    /// dropped (published over AMQP with a routing key that is no MQTT topic name, or no packet id free).
+    private func writeV3(_ e: QueueEntry, source: UInt16, into out: inout ByteBuffer) -> Bool {
+        let m = e.message
+        guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
+        let qos = min(e.qos, m.mqttPublishQoS)
+        var packetId: UInt16?
+        var dup = false
+        switch outbound.send(MQTTDelivery(entry: e, source: source), qos: qos) {
+        case .publish(let id, let isDup):
+            packetId = id
+            dup = isDup
+        case .atMostOnce: break
+        case .noPacketId: return false
+        }
+        m.body.withUnsafeBytes { body in
+            MQTTEncoder.encodePublish(
+                topic: m.routingKey, packetId: packetId, qos: MQTTQoS(rawValue: qos)!, retain: false, dup: dup,
+                payload: body, into: &out)
+        }
+        return packetId != nil
     }
 
     /// Writes one delivery to an MQTT 5 client; false when it is settled now: sent at QoS 0, or not sent and dropped

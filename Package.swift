@@ -66,6 +66,8 @@ let package = Package(
         .target(name: "ProxyProtocol", swiftSettings: strict),
         // Clustering: leader election on an etcd lease (a pure state machine and the thread that runs it).
         .target(name: "Cluster", dependencies: ["Etcd", "Clocks", "Locks"], swiftSettings: strict),
+        .target(
+            name: "Replication", dependencies: ["Storage", "Bytes", "Clocks", "Locks", "CLinux"], swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
         .target(name: "WebSocketCodec", dependencies: ["Bytes", "COpenSSL", "HTTPCodec"], swiftSettings: strict),
         // JSON values, a strict reader and a deterministic writer (definitions files, the management API).
@@ -116,6 +118,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "ReplicationTests", dependencies: ["Replication", "Storage", "Bytes", "Clocks", "Locks"],
+            swiftSettings: strict),
         .testTarget(
             name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             swiftSettings: strict),

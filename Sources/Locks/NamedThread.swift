@@ -46,6 +46,11 @@ public struct NamedThread: Sendable {
         _ = pthread_join(id, nil)
     }
 
+    /// Lets the thread's resources go when it finishes, for a thread nobody joins.
+    public func detach() {
+        _ = pthread_detach(id)
+    }
+
     private final class Body: Sendable {
         let name: String
         let run: @Sendable () -> Void

@@ -92,7 +92,7 @@ public struct AtomicFile: Sendable {
             try framed.withTypedBytes { (b) throws(StorageError) in try FileIO.pwriteAll(fd, b, at: 0, path: tmp) }
             try FileIO.dataSync(fd, path: tmp)
         } catch {
-            _ = unlink(tmp)
+            try? FileIO.remove(tmp)
             throw error
         }
     }

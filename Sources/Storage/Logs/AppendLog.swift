@@ -212,7 +212,7 @@ public final class AppendLog {
             try FileIO.syncDirectory(FileIO.parentDirectory(of: logPath))
         } catch {
             FileIO.close(newFD)
-            _ = unlink(tmp)
+            try? FileIO.remove(tmp)
             throw error
         }
         if fd >= 0 { FileIO.close(fd) }

@@ -356,7 +356,7 @@ public final class SegmentStore {
         closed = true
         segments.removeAll()
         for name in try FileIO.list(directory) { try FileIO.remove(directory + "/" + name) }
-        if rmdir(directory) != 0 && errno != ENOENT { throw .system("rmdir", directory) }
+        try FileIO.removeDirectory(directory)
         try FileIO.syncDirectory(FileIO.parentDirectory(of: directory))
     }
 

@@ -8,8 +8,18 @@ enum FileIO {
     /// Mode of every directory the store creates.
     static let directoryMode: mode_t = 0o700
 
-    /// Opens `path`; `O_CLOEXEC` is always added.
+    /// Opens `path`; `O_CLOEXEC` is always added. A creating open is a `FileChange` (`truncate` to 0 with `O_TRUNC`,
+    /// else `create`).
     static func open(_ path: String, _ flags: Int32, mode: mode_t = fileMode) throws(StorageError) -> Int32 {
+        guard flags & O_CREAT != 0 else { return try openUnobserved(path, flags, mode: mode) }
+        var fd: Int32 = -1
+        try FileChangeFeeds.change(
+            path, { flags & O_TRUNC != 0 ? .truncate(path: $0, size: 0) : .create(path: $0) }
+        ) { () throws(StorageError) in fd = try openUnobserved(path, flags, mode: mode) }
+        return fd
+    }
+
+    static func openUnobserved(_ path: String, _ flags: Int32, mode: mode_t) throws(StorageError) -> Int32 {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
@@ -24,6 +34,14 @@ enum FileIO {
 
     /// Writes all of `bytes` at `offset`. A failure may leave a prefix written; callers cut it off.
     static func pwriteAll(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String
+    ) throws(StorageError) {
+        try FileChangeFeeds.change(path, { .write(path: $0, offset: offset, bytes: bytes) }) { () throws(StorageError) in
+            try pwriteAllUnobserved(fd, bytes, at: offset, path: path)
+        }
+    }
+
+    static func pwriteAllUnobserved(
         _ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String
     ) throws(StorageError) {
         var done = 0
@@ -67,8 +85,10 @@ enum FileIO {
 
     /// Cuts the open file to `size` bytes.
     static func truncate(_ fd: Int32, to size: Int, path: String) throws(StorageError) {
-        while ftruncate(fd, off_t(size)) != 0 {
-            if errno != EINTR { throw .system("ftruncate", path, detail: "to \(size) bytes") }
+        try FileChangeFeeds.change(path, { .truncate(path: $0, size: size) }) { () throws(StorageError) in
+            while ftruncate(fd, off_t(size)) != 0 {
+                if errno != EINTR { throw .system("ftruncate", path, detail: "to \(size) bytes") }
+            }
         }
     }
 
@@ -98,6 +118,15 @@ enum FileIO {
     /// entry survives a crash. Returns true if the last component was created.
     @discardableResult
     static func makeDirectories(_ path: String) throws(StorageError) -> Bool {
+        try makeDirectories(path, observed: true)
+    }
+
+    /// `makeDirectories` for a replica: the creations are not reported to a `FileChangeObserver`.
+    static func makeDirectoriesUnobserved(_ path: String) throws(StorageError) -> Bool {
+        try makeDirectories(path, observed: false)
+    }
+
+    private static func makeDirectories(_ path: String, observed: Bool) throws(StorageError) -> Bool {
         var st = stat()
         if stat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -107,8 +136,11 @@ enum FileIO {
             return false
         }
         let parent = parentDirectory(of: path)
-        if parent != path { try makeDirectories(parent) }
-        if mkdir(path, directoryMode) != 0 && errno != EEXIST { throw .system("mkdir", path) }
+        if parent != path { try makeDirectories(parent, observed: observed) }
+        let make = { () throws(StorageError) in
+            if mkdir(path, directoryMode) != 0 && errno != EEXIST { throw .system("mkdir", path) }
+        }
+        if observed { try FileChangeFeeds.change(path, { .makeDirectory(path: $0) }, make) } else { try make() }
         try syncDirectory(parent)
         return true
     }
@@ -138,12 +170,24 @@ enum FileIO {
 
     /// Removes a file; a missing file is not an error.
     static func remove(_ path: String) throws(StorageError) {
-        if unlink(path) != 0 && errno != ENOENT { throw .system("unlink", path) }
+        try FileChangeFeeds.change(path, { .remove(path: $0) }) { () throws(StorageError) in
+            if unlink(path) != 0 && errno != ENOENT { throw .system("unlink", path) }
+        }
+    }
+
+    /// Removes an empty directory; a missing one is not an error.
+    static func removeDirectory(_ path: String) throws(StorageError) {
+        try FileChangeFeeds.change(path, { .removeDirectory(path: $0) }) { () throws(StorageError) in
+            if rmdir(path) != 0 && errno != ENOENT { throw .system("rmdir", path) }
+        }
     }
 
     /// Atomically replaces `to` with `from`.
     static func rename(_ from: String, _ to: String) throws(StorageError) {
-        if Glibc.rename(from, to) != 0 { throw .system("rename", from, detail: "to \(to)") }
+        let target = FileChangeFeeds.observer(for: to)?.relative ?? to
+        try FileChangeFeeds.change(from, { .rename(from: $0, to: target) }) { () throws(StorageError) in
+            if Glibc.rename(from, to) != 0 { throw .system("rename", from, detail: "to \(to)") }
+        }
     }
 
     /// Runs `body` over the first `size` bytes of the open file, mapped read-only.

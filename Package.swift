@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
                 "Clocks", "Storage", "Transport", "HTTPFetch", "JSON", "Management", "FrontendSupport", "Cluster", "Etcd",
+                "Replication",
                 "Locks",
             ],
             swiftSettings: strict,

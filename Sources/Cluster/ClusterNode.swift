@@ -9,6 +9,10 @@ import Locks
 /// Runs one node's `LeaderElection` against etcd on its own thread (`gw-cluster`): makes the calls the state machine
 /// asks for, feeds the answers back, and reports each change of role to `onRole` (on that thread). The leader key is
 /// `<prefix>/leader`, holding the leader's advertised URI.
+///
+/// A node campaigns only while it is electable: `<prefix>/isr` (the in-sync replicas the leader publishes, advertised
+/// URIs separated by commas) does not exist yet (a new cluster) or lists it. A node missing from it may lack a change
+/// the leader confirmed, so it follows and syncs instead.
 public final class ClusterNode: @unchecked Sendable {
     private struct State {
         var election: LeaderElection
@@ -17,6 +21,7 @@ public final class ClusterNode: @unchecked Sendable {
 
     private let client: EtcdClient
     private let leaderKey: String
+    private let isrKey: String
     private let onRole: @Sendable (LeaderElection.Role) -> Void
     private let state: Lock<State>
     private var thread: NamedThread?
@@ -28,6 +33,7 @@ public final class ClusterNode: @unchecked Sendable {
     ) {
         self.client = client
         leaderKey = prefix + "/leader"
+        isrKey = prefix + "/isr"
         self.onRole = onRole
         state = Lock(State(election: LeaderElection(ttlSeconds: ttlSeconds, advertisedURI: advertisedURI)))
     }
@@ -78,7 +84,24 @@ public final class ClusterNode: @unchecked Sendable {
                 follow = state.withLock { $0.election.keepAliveAnswered(remaining: remaining, sentAt: sentAt) }
             case .campaign(let id):
                 let value = state.withLock { $0.election.advertisedURI }
+                if let isr = try client.get(isrKey), !Self.lists(isr.value, value) {
+                    if let holder = try client.get(leaderKey) {
+                        follow = state.withLock {
+                            $0.election.campaignAnswered(
+                                won: false, holder: String(decoding: holder.value, as: UTF8.self), sentAt: sentAt)
+                        }
+                    } else {
+                        state.withLock { $0.election.callFailed(now: MonotonicClock.milliseconds()) }
+                    }
+                    break
+                }
                 let (won, holder) = try client.campaign(leaderKey, Array(value.utf8), lease: id)
+                if !won, holder.elementsEqual(value.utf8), try client.get(leaderKey)?.lease != id {
+                    // Our URI under another lease: a previous run of this node, whose lease has not expired yet.
+                    // It is not ours to lead with; wait for it to go.
+                    state.withLock { $0.election.callFailed(now: MonotonicClock.milliseconds()) }
+                    break
+                }
                 follow = state.withLock {
                     $0.election.campaignAnswered(won: won, holder: String(decoding: holder, as: UTF8.self), sentAt: sentAt)
                 }
@@ -89,5 +112,10 @@ public final class ClusterNode: @unchecked Sendable {
             state.withLock { $0.election.callFailed(now: MonotonicClock.milliseconds()) }
         }
         for case .roleChanged(let role) in follow { onRole(role) }
+    }
+
+    /// Whether the ISR value `isr` lists `node`.
+    static func lists(_ isr: [UInt8], _ node: String) -> Bool {
+        isr.split(separator: UInt8(ascii: ",")).contains { $0.elementsEqual(node.utf8) }
     }
 }

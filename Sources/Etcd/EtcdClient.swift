@@ -92,6 +92,26 @@ public final class EtcdClient: @unchecked Sendable {
         return (false, try Self.keyValue(holder).value)
     }
 
+    /// Sets `key` to `value` only while `guardKey` holds `guardValue` (a leader writing what only the leader may);
+    /// false when it does not.
+    public func put(_ key: String, _ value: [UInt8], ifKey guardKey: String, equals guardValue: [UInt8]) throws(EtcdError) -> Bool {
+        let answer = try call(
+            "/v3/kv/txn",
+            [
+                "compare": .array([
+                    .table([
+                        "key": Self.b64(guardKey), "target": .string("VALUE"), "result": .string("EQUAL"),
+                        "value": .string(Base64.encode(guardValue)),
+                    ])
+                ]),
+                "success": .array([
+                    .table(["request_put": .table(["key": Self.b64(key), "value": .string(Base64.encode(value))])])
+                ]),
+            ])
+        if case .bool(true)? = answer["succeeded"] { return true }
+        return false
+    }
+
     // MARK: - Transport
 
     /// POSTs `body` to `path` on the first endpoint that answers, and returns the JSON object it answered.

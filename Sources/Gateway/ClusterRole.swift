@@ -1,107 +1,230 @@
-import AMQPFrontend
 import AMQPModel
 import Cluster
 import Etcd
 import GatewayConfig
 import Locks
 import Management
-import MQTTFrontend
+import Replication
+import Storage
+import Transport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// What a cluster node does when its role changes (issue 12, design §11): the leader serves clients (its client
-/// listeners are open); a node that stops leading closes them and every client connection at once (fencing: a node
-/// that may have been replaced never serves again), and the `on_leader_elected` / `on_leader_lost` commands run.
-final class ClusterRole: Sendable {
-    private let node: ClusterNode
-    private let advertisedURI: String
-    private let etcdEndpoints: [String]
-    private let logger = Logger(label: "cluster")
+/// What a cluster node does in each role (issue 12, design §11).
+///
+/// - **Follower**: no broker runs; a `ReplicationClient` keeps the data directory level with the leader's.
+/// - **Leader**: the broker is loaded from the data directory (`BrokerServices`), every file change goes to the
+///   followers (`ReplicationLog` + `ReplicationServer` on the clustering port), each sync round waits until the in-sync
+///   replicas acknowledged it and this node may still lead before anything is confirmed, and the listeners open.
+/// - **Losing the leadership** (lease lost or taken): the node stops at once and restarts in place as a follower
+///   (`ProcessRestart`), so it never serves or confirms after it may have been replaced.
+///
+/// etcd keys under the prefix: `leader` (the leader's URI, under its lease), `isr` (the in-sync replicas' URIs,
+/// comma-separated, written by the leader only while it holds `leader`), `clustering_secret` (created by the first
+/// leader; followers present it on the replication port).
+final class ClusterRole: @unchecked Sendable {
+    private struct State {
+        var stopping = false
+        var hasLed = false
+        var follower: ReplicationClient?
+        var services: BrokerServices?
+        var server: ReplicationServer?
+    }
 
-    /// Starts campaigning through the etcd endpoints of `section`.
+    private let configuration: GatewayConfiguration
+    private let section: ClusteringSection
+    private let group: EventLoopGroup
+    private let tls: TLSContext?
+    private let dataDirectory: DataDirectory
+    private let uri: String
+    private let etcd: EtcdClient
+    private let keys: (leader: String, isr: String, secret: String)
+    private let state = Lock(State())
+    private let secret = Lock<[UInt8]?>(nil)
+    private let logger = Logger(label: "cluster")
+    private var node: ClusterNode!
+
+    /// Starts campaigning through the etcd endpoints of `[clustering]`.
     init(
-        _ section: ClusteringSection, listeners: ClientListeners, amqp: AMQPServer, mqtt: MQTTServer
+        _ configuration: GatewayConfiguration, group: EventLoopGroup, tls: TLSContext?, dataDirectory: DataDirectory
     ) throws(StartupError) {
-        let logger = self.logger
-        let uri = section.effectiveAdvertisedURI
-        advertisedURI = uri
-        etcdEndpoints = section.etcdEndpoints
-        let onElected = section.onLeaderElected
-        let onLost = section.onLeaderLost
+        self.configuration = configuration
+        section = configuration.clustering
+        self.group = group
+        self.tls = tls
+        self.dataDirectory = dataDirectory
+        uri = section.effectiveAdvertisedURI
+        etcd = EtcdClient(endpoints: section.etcdEndpoints)
+        let prefix = section.etcdPrefix
+        keys = (prefix + "/leader", prefix + "/isr", prefix + "/clustering_secret")
         node = ClusterNode(
-            client: EtcdClient(endpoints: section.etcdEndpoints), prefix: section.etcdPrefix, advertisedURI: uri,
+            client: EtcdClient(endpoints: section.etcdEndpoints), prefix: prefix, advertisedURI: uri,
             ttlSeconds: section.leaseTTL
-        ) { role in
-            switch role {
-            case .leader:
-                do {
-                    try listeners.start()
-                } catch {
-                    logger.error("elected leader but cannot open the client listeners: \(error)")
-                    return
-                }
-                logger.info("this node (\(uri)) is the leader")
-                if let onElected { Self.run(onElected, logger: logger) }
-            case .follower(let leader):
-                Self.stepDown(listeners: listeners, amqp: amqp, mqtt: mqtt, onLost: onLost, logger: logger)
-                logger.info("following the leader \(leader)")
-            case .candidate:
-                Self.stepDown(listeners: listeners, amqp: amqp, mqtt: mqtt, onLost: onLost, logger: logger)
-                logger.info("no leadership: campaigning through etcd \(section.etcdEndpoints.joined(separator: ","))")
-            }
-        }
+        ) { [unowned self] role in roleChanged(role) }
         do { try node.start() } catch { throw StartupError("cannot start the cluster thread: \(error)") }
         logger.info(
             "clustering on: advertising \(uri), etcd \(section.etcdEndpoints.joined(separator: ",")), prefix "
-                + "'\(section.etcdPrefix)', lease \(section.leaseTTL) s")
+                + "'\(prefix)', lease \(section.leaseTTL) s, min_isr \(section.minISR)")
     }
 
     /// The status `/api/nodes` reports.
     var status: ClusterStatus {
-        let role = node.role
         let (name, leader): (String, String?) =
-            switch role {
-            case .leader: ("leader", advertisedURI)
+            switch node.role {
+            case .leader: ("leader", uri)
             case .follower(let l): ("follower", l)
             case .candidate: ("candidate", nil)
             }
-        return ClusterStatus(role: name, leader: leader, advertisedURI: advertisedURI, etcdEndpoints: etcdEndpoints)
+        let server = state.withLock { $0.server }
+        return ClusterStatus(
+            role: name, leader: leader, advertisedURI: uri, etcdEndpoints: section.etcdEndpoints,
+            followers: server?.followers.map {
+                ClusterFollower(node: $0.node, address: $0.address, inSync: $0.inSync, lagBytes: $0.lagBytes)
+            } ?? [],
+            inSyncReplicas: [uri] + (server?.inSyncReplicas ?? []))
     }
 
-    /// Steps down (broker shutdown): the lease is revoked so another node can lead at once.
-    func stop() { node.stop() }
-
-    /// Leaving the leadership (or never having it): no client listener, no client connection.
-    private static func stepDown(
-        listeners: ClientListeners, amqp: AMQPServer, mqtt: MQTTServer, onLost: String?, logger: Logger
-    ) {
-        guard listeners.isOpen else { return }
-        listeners.stop()
-        amqp.closeAll(reason: "this node is no longer the cluster leader")
-        mqtt.closeAll()
-        logger.warning("this node is no longer the leader: client listeners and connections closed")
-        if let onLost { run(onLost, logger: logger) }
+    /// Shutdown: stops campaigning (revoking the lease, so another node can lead at once), replicating and following.
+    /// Returns the broker when this node was leading, for the caller to close.
+    func stop() -> BrokerServices? {
+        state.withLock { $0.stopping = true }
+        node.stop()
+        let (follower, server, services) = state.withLock { ($0.follower, $0.server, $0.services) }
+        follower?.stop()
+        server?.stop()
+        return services
     }
 
-    /// Runs `command` with `/bin/sh -c` without holding up the election; a thread of its own waits for it and logs
-    /// how it ended.
-    private static func run(_ command: String, logger: Logger) {
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
-        defer { for a in argv { free(a) } }
-        let rc = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
-        if rc != 0 {
-            logger.error("cannot run hook '\(command)': \(String(cString: strerror(rc)))")
-            return
+    private func roleChanged(_ role: LeaderElection.Role) {
+        let (stopping, hasLed) = state.withLock { ($0.stopping, $0.hasLed) }
+        guard !stopping else { return }
+        switch role {
+        case .leader:
+            lead()
+        case .follower(let leader):
+            if hasLed { restart(because: "\(leader) leads now") }
+            follow(leader)
+        case .candidate:
+            if hasLed { restart(because: "its etcd lease could not be kept alive") }
+            logger.info("no leader: waiting to campaign through etcd \(section.etcdEndpoints.joined(separator: ","))")
         }
-        logger.info("running hook '\(command)' (pid \(pid))")
-        let child = pid
-        _ = try? NamedThread(name: "gw-hook") {
-            var status: Int32 = 0
-            _ = waitpid(child, &status, 0)
-            logger.info("hook '\(command)' (pid \(child)) ended with status \(status)")
+    }
+
+    /// Keeps the data directory level with `leader`'s.
+    private func follow(_ leader: String) {
+        let current = state.withLock { $0.follower }
+        guard current?.status.leader != leader else { return }
+        current?.stop()
+        let logger = self.logger
+        do {
+            let client = try ReplicationClient(
+                root: configuration.main.dataDir, leaderURI: leader, secret: { [unowned self] in knownSecret() },
+                node: uri, logger: { logger.info($0) })
+            try client.start()
+            state.withLock { $0.follower = client }
+            logger.info("following the leader \(leader)")
+        } catch {
+            logger.error("cannot follow the leader \(leader): \(error)")
         }
+    }
+
+    /// Loads the broker from the replicated files and serves.
+    private func lead() {
+        let follower = state.withLock { s -> ReplicationClient? in
+            s.hasLed = true
+            defer { s.follower = nil }
+            return s.follower
+        }
+        follower?.stop()
+        guard let secret = leaderSecret() else { restart(because: "the clustering secret cannot be read or created in etcd") }
+        let log = ReplicationLog(maxLagBytes: UInt64(section.maxLag))
+        let root = configuration.main.dataDir
+        FileChangeFeeds.attach(log, root: root)
+        let services: BrokerServices
+        do {
+            services = try BrokerServices(
+                configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
+                clusterStatus: { [unowned self] in status })
+        } catch {
+            logger.error("elected leader but cannot load the broker: \(error)")
+            restart(because: "the broker could not be loaded")
+        }
+        state.withLock { $0.services = services }
+        guard publishISR([]) else { restart(because: "the in-sync replica set cannot be written to etcd") }
+        let server: ReplicationServer
+        do {
+            let logger = self.logger
+            server = try ReplicationServer(
+                root: root, log: log, host: section.bind, port: section.port, secret: secret,
+                ackTimeoutMilliseconds: section.followerAckTimeout,
+                publishISR: { [unowned self] in publishISR($0) }, logger: { logger.info($0) })
+            try server.start()
+        } catch {
+            logger.error("elected leader but cannot open the clustering port \(section.bind):\(section.port): \(error)")
+            restart(because: "the clustering port could not be opened")
+        }
+        state.withLock { $0.server = server }
+        let (node, minISR, logger) = (node!, section.minISR, logger)
+        services.coordinator.setDurabilityBarrier {
+            guard server.waitUntilReplicated(log.position) else { return false }
+            guard server.inSyncReplicas.count >= minISR else {
+                logger.warning(
+                    "\(server.inSyncReplicas.count) follower(s) in sync, min_isr is \(minISR): not confirming")
+                return false
+            }
+            return node.mayLead
+        }
+        do { try services.openListeners() } catch {
+            logger.error("elected leader but \(error)")
+            restart(because: "the client listeners could not be opened")
+        }
+        logger.info("this node (\(uri)) is the leader")
+        if let command = section.onLeaderElected { HookCommand.run(command, logger: logger) }
+    }
+
+    /// Writes `<prefix>/isr` as this node and `followers`, only while this node holds the leader key.
+    private func publishISR(_ followers: [String]) -> Bool {
+        let value = Array(([uri] + followers).joined(separator: ",").utf8)
+        do {
+            return try etcd.put(keys.isr, value, ifKey: keys.leader, equals: Array(uri.utf8))
+        } catch {
+            logger.error("cannot write the in-sync replicas to etcd: \(error)")
+            return false
+        }
+    }
+
+    /// The secret followers present, created (32 random bytes, hex) by the first leader of the cluster.
+    private func leaderSecret() -> [UInt8]? {
+        if let known = knownSecret() { return known }
+        var random = [UInt8](repeating: 0, count: 32)
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, read(fd, &random, random.count) == random.count else { return nil }
+        close(fd)
+        let hex = Array(random.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined().utf8)
+        do {
+            let (_, holder) = try etcd.campaign(keys.secret, hex, lease: 0)
+            secret.withLock { $0 = holder }
+            return holder
+        } catch {
+            logger.error("cannot create the clustering secret in etcd: \(error)")
+            return nil
+        }
+    }
+
+    /// The cluster's secret, read from etcd once.
+    private func knownSecret() -> [UInt8]? {
+        if let known = secret.withLock({ $0 }) { return known }
+        guard let value = try? etcd.get(keys.secret)?.value else { return nil }
+        secret.withLock { $0 = value }
+        return value
+    }
+
+    /// Stops serving at once and starts again as a follower.
+    private func restart(because reason: String) -> Never {
+        logger.warning("this node is no longer the leader (\(reason)): restarting as a follower")
+        if let command = section.onLeaderLost { HookCommand.run(command, logger: logger) }
+        ProcessRestart.exec(logger: logger)
     }
 }

@@ -1,12 +1,6 @@
-import AMQPFrontend
 import AMQPModel
-import AMQPWire
-import Auth
-import Clocks
-import FrontendSupport
 import GatewayConfig
 import Locks
-import MQTTFrontend
 import Management
 import Storage
 import Transport
@@ -15,24 +9,18 @@ import Transport
     import Glibc
 #endif
 
-/// The running broker: event loops, the core, the listeners, and an orderly shutdown on SIGTERM/SIGINT
-/// (SIGHUP reloads the TLS certificate and key).
+/// The running process: the event loops, the data directory, and either the broker (a single node) or the cluster
+/// role that builds it on election; an orderly shutdown on SIGTERM/SIGINT (SIGHUP reloads the TLS certificate and
+/// key).
 final class GatewayServer {
     let configuration: GatewayConfiguration
     let group: EventLoopGroup
-    let broker: Broker
-    let amqp: AMQPServer
-    let mqtt: MQTTServer
-    let management: ManagementServer
     let dataDirectory: DataDirectory
-    let coordinator: SyncCoordinator
-    /// Shared by the AMQPS and MQTTS listeners; nil when `[main] tls_cert` is not set.
+    /// Shared by the AMQPS, MQTTS and HTTPS listeners; nil when `[main] tls_cert` is not set.
     private let tls: TLSContext?
-    /// The management API's listeners (every node answers it).
-    private var managementListeners: [TCPListener] = []
-    /// AMQP, MQTT and WebSocket listeners: always open on a single node, only while leading on a cluster node.
-    private var clientListeners: ClientListeners!
-    /// The cluster node's election, with `[clustering] enabled`.
+    /// The broker of a single node.
+    private var services: BrokerServices?
+    /// The cluster node's role, with `[clustering] enabled`.
     private var cluster: ClusterRole?
     private let logger = Logger(label: "gateway")
 
@@ -55,146 +43,33 @@ final class GatewayServer {
         do { dataDirectory = try DataDirectory(path: dataDir) } catch {
             throw StartupError("cannot use data directory \(dataDir): \(error)")
         }
-        coordinator = SyncCoordinator(syncEnabled: configuration.main.sync)
-        if !configuration.main.sync {
-            logger.warning(
-                "sync is off (--no-sync / [main] sync = false): confirmed messages are written but not fsynced, "
-                    + "and can be lost on a crash of the machine")
-        }
-
         let threads =
             configuration.main.ioThreads > 0
             ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }
-        let alarm = ResourceAlarm(highWatermark: Self.messageMemoryLimit(configuration.main.maxResourceAlarm))
-        let storage = MessageStorage(
-            root: dataDir, segmentSize: configuration.main.segmentSize, codec: AMQPMessageCodec(alarm: alarm),
-            coordinator: coordinator)
-        broker = Broker(scheduler: LoopScheduler(loop: group.loops[0]), storage: storage, resourceAlarm: alarm)
-        broker.addVHost("/")
-        let users = UserStore()
-        let snapshot = AtomicFile(path: dataDir + "/definitions.json")
-        try Self.restoreDefinitions(from: snapshot, into: broker, users: users, logger: logger)
-        if let path = configuration.main.loadDefinitions {
-            let definitions: Definitions
-            do { definitions = try DefinitionsParser.load(path: path) } catch {
-                throw StartupError("load_definitions: \(error)")
-            }
-            do { try DefinitionsImporter(broker: broker, users: users, source: path).apply(definitions) } catch {
-                throw StartupError("\(error)")
-            }
-            logger.info("imported definitions from \(path)")
-        }
-        broker.finishRecovery()
-        if users.isEmpty { try Self.createDefaultUser(users: users, main: configuration.main, logger: logger) }
-        let exporter = DefinitionsExporter(broker: broker, users: users)
-        coordinator.setDefinitionsWriter {
-            try snapshot.write(DefinitionsWriter.json(exporter.export(), productVersion: GatewayVersion.current))
-        }
-        coordinator.markDefinitionsChanged()
-
-        var amqpConfig = AMQPServerConfiguration()
-        amqpConfig.frameMax = configuration.amqp.frameMax
-        amqpConfig.channelMax = configuration.amqp.channelMax
-        amqpConfig.heartbeat = configuration.amqp.heartbeat
-        amqpConfig.maxMessageSize = configuration.amqp.maxMessageSize
-        amqpConfig.defaultUser = configuration.main.defaultUser
-        amqpConfig.defaultUserOnlyLoopback = configuration.main.defaultUserOnlyLoopback
-        let authenticator = try Self.makeAuthenticator(configuration, users: users, logger: logger)
-        let amqp = AMQPServer(broker: broker, configuration: amqpConfig, authenticator: authenticator)
-        self.amqp = amqp
-        if configuration.mqtt.allowAnonymous {
-            logger.warning(
-                "[mqtt] allow_anonymous is on: MQTT clients without credentials act as user "
-                    + "'\(configuration.mqtt.anonymousUser ?? configuration.main.defaultUser)'; do not use this in production"
-            )
-        }
-        let mqtt = MQTTServer(
-            broker: broker, configuration: Self.mqttConfiguration(configuration), authenticator: authenticator)
-        self.mqtt = mqtt
-        var managementConfig = ManagementConfiguration()
-        managementConfig.productVersion = GatewayVersion.current
-        managementConfig.nodeName = Self.nodeName()
-        managementConfig.dataDirectory = dataDirectory.path
-        managementConfig.freeDiskLimit = configuration.main.freeDiskMin
-        managementConfig.memoryLimit = alarm.highWatermark
-        managementConfig.ioThreads = group.loops.count
-        // The election starts after the management server exists (its listeners are among what the election opens).
-        let clusterRole = Lock<ClusterRole?>(nil)
-        if configuration.clustering.enabled {
-            let section = configuration.clustering
-            managementConfig.clusterStatus = {
-                clusterRole.withLock { $0?.status }
-                    ?? ClusterStatus(
-                        role: "candidate", leader: nil, advertisedURI: section.effectiveAdvertisedURI,
-                        etcdEndpoints: section.etcdEndpoints)
-            }
-        }
-        do {
-            management = try ManagementServer(
-                broker: broker, users: users,
-                login: LoginPolicy(
-                    authenticator: authenticator, defaultUser: configuration.main.defaultUser,
-                    defaultUserOnlyLoopback: configuration.main.defaultUserOnlyLoopback),
-                configuration: managementConfig, connections: FrontendConnections(amqp: amqp, mqtt: mqtt))
-        } catch {
-            group.shutdown()
-            throw StartupError("cannot start the management thread: \(error)")
-        }
-        let management = self.management
-        var managementBound: [Listener] = []
-        let group = group
-        do {
-            for (port, tls, protocolName, label) in [
-                (configuration.mgmt.port, nil, "http", "HTTP (management API)"),
-                (configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)"),
-            ] as [(Int, TLSContext?, String, String)] where protocolName == "http" || tls != nil {
-                let listener =
-                    if let tls {
-                        try TCPListener.bind(
-                            host: configuration.mgmt.bind, port: port, group: group, tls: tls,
-                            onError: { [logger] in logger.warning("\($0)") }, makeHandler: { management.makeHandler(for: $0) })
-                    } else {
-                        try TCPListener.bind(
-                            host: configuration.mgmt.bind, port: port, group: group,
-                            makeHandler: { management.makeHandler(for: $0) })
-                    }
-                managementListeners.append(listener)
-                managementBound.append(Listener(listener.localAddress, protocolName))
-                logger.info("listening for \(label) on \(listener.localAddress)")
-            }
-        } catch {
-            for l in managementListeners { l.close() }
-            group.shutdown()
-            management.stop()
-            throw StartupError("cannot listen: \(error)")
-        }
-        clientListeners = ClientListeners(
-            Self.clientListenerSpecs(configuration, tls: tls, amqp: amqp, mqtt: mqtt), group: group,
-            management: management, managementListeners: managementBound)
         if configuration.clustering.enabled {
             do {
-                let role = try ClusterRole(configuration.clustering, listeners: clientListeners, amqp: amqp, mqtt: mqtt)
-                cluster = role
-                clusterRole.withLock { $0 = role }
+                cluster = try ClusterRole(configuration, group: group, tls: tls, dataDirectory: dataDirectory)
             } catch {
-                for l in managementListeners { l.close() }
                 group.shutdown()
-                management.stop()
                 throw error
             }
         } else {
-            do { try clientListeners.start() } catch {
-                for l in managementListeners { l.close() }
+            do {
+                let services = try BrokerServices(
+                    configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
+                    clusterStatus: nil)
+                self.services = services
+                try services.openListeners()
+            } catch {
+                services?.closeConnections()
                 group.shutdown()
-                management.stop()
-                throw StartupError("cannot listen: \(error)")
+                services?.stop()
+                throw error
             }
         }
-        DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0],
-            alarm: broker.resourceAlarm).start()
         logger.info(
             "gateway \(GatewayVersion.current) started, \(threads) I/O thread(s), data in \(configuration.main.dataDir)"
         )
@@ -210,18 +85,10 @@ final class GatewayServer {
             if signal == SIGHUP { reloadTLS() }
         }
         logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
-        cluster?.stop()
-        clientListeners.stop()
-        for l in managementListeners { l.close() }
-        amqp.closeAll(reason: "broker shutdown")
-        mqtt.closeAll()
-        let deadline = MonotonicClock.milliseconds() + 5_000
-        while amqp.connectionCount + mqtt.connectionCount > 0 && MonotonicClock.milliseconds() < deadline {
-            usleep(10_000)
-        }
+        let running = cluster?.stop() ?? services
+        running?.closeConnections()
         group.shutdown()
-        management.stop()
-        coordinator.shutdown()
+        running?.stop()
         dataDirectory.close()
         logger.info("stopped")
     }
@@ -241,67 +108,6 @@ final class GatewayServer {
         }
     }
 
-    /// The `[main] auth_backends` chain. With oauth, the signing keys are loaded now: a JWKS file that cannot be
-    /// read stops the start; a URL that cannot be fetched is logged and retried when logins need the keys.
-    private static func makeAuthenticator(
-        _ configuration: GatewayConfiguration, users: UserStore, logger: Logger
-    ) throws(StartupError) -> Authenticator {
-        let backends = configuration.main.authBackends.compactMap(AuthBackend.init(rawValue:))
-        guard backends.contains(.oauth) else { return Authenticator(users: users, backends: backends) }
-        let section = configuration.oauth
-        guard let source = JWKSSource(section) else {
-            throw StartupError("[main] auth_backends includes oauth but [oauth] jwks and issuer are both unset")
-        }
-        let keys = JWKSCache(
-            source: source.description, ttl: Int64(section.jwksCacheTtl),
-            loader: { () throws(OAuthError) in try source.load() },
-            onLoaded: { logger.info("oauth: loaded \($0.keys.count) signing key(s) from \(source)") },
-            onFailure: { logger.error("oauth: cannot refresh the signing keys: \($0)") })
-        do {
-            try keys.load()
-            logger.info("oauth: loaded \(keys.currentKeys()?.keys.count ?? 0) signing key(s) from \(source)")
-        } catch {
-            if source.isFile { throw StartupError("[oauth] jwks: \(error)") }
-            logger.error("oauth: cannot load the signing keys, token logins are refused until they load: \(error)")
-        }
-        let oauth = OAuthConfiguration(
-            issuer: section.issuer, audience: section.audience, resourceServerId: section.resourceServerId,
-            scopePrefix: section.scopePrefix, preferredUsernameClaims: section.preferredUsernameClaims,
-            verifyAudience: section.verifyAud, leewaySeconds: Int64(section.leeway))
-        return Authenticator(
-            users: users, backends: backends, oauth: OAuthBackend(configuration: oauth, keys: keys))
-    }
-
-    /// The client listeners of `configuration`: AMQP, MQTT, MQTT over WebSocket, and with `tls` their TLS twins.
-    private static func clientListenerSpecs(
-        _ configuration: GatewayConfiguration, tls: TLSContext?, amqp: AMQPServer, mqtt: MQTTServer
-    ) -> [ClientListeners.Spec] {
-        let a = configuration.amqp
-        let m = configuration.mqtt
-        var specs: [ClientListeners.Spec] = [
-            .init(host: a.bind, port: a.port, tls: nil, protocolName: "amqp", label: "AMQP") { amqp.makeHandler(for: $0) },
-            .init(host: m.bind, port: m.port, tls: nil, protocolName: "mqtt", label: "MQTT") { mqtt.makeHandler(for: $0) },
-            .init(host: m.wsBind, port: m.wsPort, tls: nil, protocolName: "http/web-mqtt", label: "MQTT over WebSocket") {
-                mqtt.makeWebSocketHandler(for: $0)
-            },
-        ]
-        if let tls {
-            specs += [
-                .init(host: a.bind, port: a.tlsPort, tls: tls, protocolName: "amqp/ssl", label: "AMQPS") {
-                    amqp.makeHandler(for: $0)
-                },
-                .init(host: m.bind, port: m.tlsPort, tls: tls, protocolName: "mqtt/ssl", label: "MQTTS") {
-                    mqtt.makeHandler(for: $0)
-                },
-                .init(
-                    host: m.wsBind, port: m.wssPort, tls: tls, protocolName: "https/web-mqtt",
-                    label: "MQTT over secure WebSocket"
-                ) { mqtt.makeWebSocketHandler(for: $0) },
-            ]
-        }
-        return specs
-    }
-
     /// The TLS context from `[main] tls_*`, or nil when `tls_cert` is not set (then no TLS listener starts).
     private static func makeTLSContext(_ main: MainSection) throws(StartupError) -> TLSContext? {
         guard let certificate = main.tlsCert else { return nil }
@@ -315,80 +121,6 @@ final class GatewayServer {
         } catch {
             throw StartupError("cannot enable TLS: \(error)")
         }
-    }
-
-    private static func createDefaultUser(users: UserStore, main: MainSection, logger: Logger) throws(StartupError) {
-        let name = main.defaultUser
-        let hash = main.defaultPasswordHash ?? PasswordHash.make("guest", algorithm: .sha256)
-        users.put(User(name: name, passwordHash: hash, hashingAlgorithm: .sha256, tags: ["administrator"]))
-        do {
-            try users.setPermissions(
-                user: name, vhost: "/", Permissions(configure: ".*", write: ".*", read: ".*"))
-        } catch {
-            throw StartupError("cannot create the default user: \(error)")
-        }
-        logger.info(
-            "created default user '\(name)'"
-                + (main.defaultUserOnlyLoopback ? " (allowed from loopback only)" : ""))
-    }
-
-    private static func mqttConfiguration(_ c: GatewayConfiguration) -> MQTTServerConfiguration {
-        var m = MQTTServerConfiguration()
-        m.defaultVhost = c.mqtt.defaultVhost
-        m.permissionCheckEnabled = c.mqtt.permissionCheckEnabled
-        m.maxInflightMessages = c.mqtt.maxInflightMessages
-        m.maxPacketSize = c.mqtt.maxPacketSize
-        m.maxKeepalive = c.mqtt.maxKeepalive
-        m.clientIdMustMatchUsername = c.mqtt.clientIdValidation == .username
-        m.allowAnonymous = c.mqtt.allowAnonymous
-        m.anonymousUser = c.mqtt.anonymousUser
-        m.queueQoS0Offline = c.mqtt.queueQos0Offline
-        m.maxSessionExpiryInterval = c.mqtt.maxSessionExpiryInterval
-        m.topicAliasMaximum = c.mqtt.topicAliasMaximum
-        m.maxTopicLevels = c.mqtt.maxTopicLevels
-        m.maxSubscriptionsPerSession = c.mqtt.maxSubscriptionsPerSession
-        m.defaultUser = c.main.defaultUser
-        m.defaultUserOnlyLoopback = c.main.defaultUserOnlyLoopback
-        return m
-    }
-
-    /// `max_message_memory`, or 40 % of physical memory when it is 0 (RabbitMQ's default watermark).
-    private static func messageMemoryLimit(_ configured: Int64) -> Int {
-        if configured > 0 { return Int(clamping: configured) }
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return 4 << 30 }
-        return pages * pageSize / 10 * 4
-    }
-
-    /// Loads the definitions snapshot the previous run left in the data dir: vhosts, users, permissions, durable
-    /// exchanges, queues (with their messages) and bindings.
-    private static func restoreDefinitions(
-        from snapshot: AtomicFile, into broker: Broker, users: UserStore, logger: Logger
-    ) throws(StartupError) {
-        let bytes: [UInt8]?
-        do { bytes = try snapshot.read() } catch {
-            throw StartupError("cannot read the definitions snapshot \(snapshot.path): \(error)")
-        }
-        guard let bytes else { return }
-        do {
-            let definitions = try DefinitionsParser.parse(bytes, source: snapshot.path)
-            try DefinitionsImporter(broker: broker, users: users, source: snapshot.path).apply(definitions)
-            let messages = broker.vhosts.flatMap(\.queues).reduce(0) { $0 + $1.messageCount }
-            logger.info(
-                "restored \(definitions.vhosts.count) vhost(s), \(definitions.queues.count) durable queue(s) with "
-                    + "\(messages) message(s), \(definitions.exchanges.count) exchange(s), \(definitions.bindings.count) binding(s)"
-            )
-        } catch {
-            throw StartupError("definitions snapshot \(snapshot.path): \(error)")
-        }
-    }
-
-    /// `gateway@<hostname>`, RabbitMQ's node-name shape.
-    private static func nodeName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "gateway@localhost" }
-        return "gateway@" + String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func signalSet() -> sigset_t {

@@ -90,9 +90,16 @@ struct CtlCommand {
                 for key in ["role", "leader", "advertised_uri"] {
                     if case .string(let value)? = c[key] { print("\(key)\t\(value)") }
                 }
-                if case .array(let endpoints)? = c["etcd_endpoints"] {
-                    let names = endpoints.compactMap { if case .string(let e) = $0 { e } else { nil } }
-                    print("etcd_endpoints\t\(names.joined(separator: ","))")
+                for key in ["etcd_endpoints", "isr"] {
+                    guard case .array(let values)? = c[key] else { continue }
+                    let names = values.compactMap { if case .string(let e) = $0 { e } else { nil } }
+                    print("\(key)\t\(names.joined(separator: ","))")
+                }
+                if case .array(let followers)? = c["followers"] {
+                    for case .table(let f) in followers {
+                        let fields = ["node", "address", "in_sync", "lag_in_bytes"].map { CtlOutput.text(f[$0] ?? .null) }
+                        print("follower\t" + fields.joined(separator: "\t"))
+                    }
                 }
             }
         case "list_users":

@@ -76,6 +76,16 @@ extension APIRequest {
                 "etcd_endpoints": .array(status.etcdEndpoints.map { .string($0) }),
             ]
             if let leader = status.leader { cluster["leader"] = .string(leader) }
+            if status.role == "leader" {
+                cluster["isr"] = .array(status.inSyncReplicas.map { .string($0) })
+                cluster["followers"] = .array(
+                    status.followers.map {
+                        .table([
+                            "node": .string($0.node), "address": .string($0.address), "in_sync": .bool($0.inSync),
+                            "lag_in_bytes": .int(Int64(clamping: $0.lagBytes)),
+                        ])
+                    })
+            }
             node["cluster"] = .table(cluster)
         }
         guard let name else { return try list([.table(node)]) }

@@ -9,11 +9,20 @@ public struct ClusterStatus: Sendable, Equatable {
     public var advertisedURI: String
     /// The etcd endpoints it uses.
     public var etcdEndpoints: [String]
+    /// On the leader: the followers connected to it.
+    public var followers: [ClusterFollower]
+    /// On the leader: the in-sync replica set it published (itself and the followers in sync).
+    public var inSyncReplicas: [String]
 
-    public init(role: String, leader: String?, advertisedURI: String, etcdEndpoints: [String]) {
+    public init(
+        role: String, leader: String?, advertisedURI: String, etcdEndpoints: [String], followers: [ClusterFollower] = [],
+        inSyncReplicas: [String] = []
+    ) {
         self.role = role
         self.leader = leader
         self.advertisedURI = advertisedURI
         self.etcdEndpoints = etcdEndpoints
+        self.followers = followers
+        self.inSyncReplicas = inSyncReplicas
     }
 }

@@ -71,6 +71,17 @@ struct Metrics {
         out.family("gateway_resource_alarm", "gauge", "1 while the resource alarm blocks publishers.")
         out.sample("gateway_resource_alarm", [("resource", "memory")], alarm.cause == .memory ? 1 : 0)
         out.sample("gateway_resource_alarm", [("resource", "disk")], alarm.isDiskAlarmed ? 1 : 0)
+        if let cluster = server.configuration.clusterStatus?(), cluster.role == "leader" {
+            out.single(
+                "total_connected_followers", "gauge", "Followers connected to this leader.", cluster.followers.count)
+            out.single(
+                "gateway_in_sync_followers", "gauge", "Followers in the in-sync replica set.",
+                cluster.followers.filter(\.inSync).count)
+            out.family("follower_lag_in_bytes", "gauge", "Bytes of changes a follower has not acknowledged.")
+            for f in cluster.followers {
+                out.sample("follower_lag_in_bytes", [("follower", f.node)], Int(clamping: f.lagBytes))
+            }
+        }
         if let rounds = broker.storage?.coordinator.roundLatency {
             let name = "gateway_sync_round_seconds"
             out.family(name, "histogram", "Duration of the sync thread's rounds (write records, fsync) that confirm messages.")

@@ -29,16 +29,18 @@ public final class ReplicationClient: @unchecked Sendable {
     private let root: String
     private let host: String
     private let port: Int
-    private let secret: [UInt8]
+    private let secret: @Sendable () -> [UInt8]?
     private let node: String
     private let logger: @Sendable (String) -> Void
     private let state: ConditionLock<State>
     private var thread: NamedThread?
 
     /// A follower of the leader at `leaderURI` (`tcp://host:port`) replicating into `root`, introducing itself as
-    /// `node` with `secret`. Throws for a URI it cannot parse.
+    /// `node` with the secret `secret` returns (asked at each connection; nil: not known yet, try again later). Throws
+    /// for a URI it cannot parse.
     public init(
-        root: String, leaderURI: String, secret: [UInt8], node: String, logger: @escaping @Sendable (String) -> Void
+        root: String, leaderURI: String, secret: @escaping @Sendable () -> [UInt8]?, node: String,
+        logger: @escaping @Sendable (String) -> Void
     ) throws(ReplicationFailure) {
         guard let (host, port) = Self.parse(leaderURI) else {
             throw ReplicationFailure(description: "cannot follow '\(leaderURI)': not a tcp://host:port URI")
@@ -104,6 +106,7 @@ public final class ReplicationClient: @unchecked Sendable {
     }
 
     private func follow() throws(ReplicationFailure) {
+        guard let secret = secret() else { throw ReplicationFailure(description: "the clustering secret is not known yet") }
         let socket = try BlockingSocket.connect(host: host, port: port, timeoutMilliseconds: 2000)
         let stopping = state.withLock { s -> Bool in
             s.socket = socket

@@ -33,6 +33,18 @@ struct EtcdClientTests {
         #expect(try c.campaign("gw/leader", Array("tcp://node2:5679".utf8), lease: l2).won)
     }
 
+    @Test("a guarded put writes only while the guard key holds the expected value")
+    func guardedPut() throws {
+        let etcd = try EtcdServer()
+        let c = EtcdClient(endpoints: [etcd.endpoint])
+        try c.put("gw/leader", Array("tcp://node1:5679".utf8))
+        #expect(try c.put("gw/isr", Array("a".utf8), ifKey: "gw/leader", equals: Array("tcp://node1:5679".utf8)))
+        #expect(try c.get("gw/isr")?.value == Array("a".utf8))
+        #expect(try !c.put("gw/isr", Array("b".utf8), ifKey: "gw/leader", equals: Array("tcp://node2:5679".utf8)))
+        #expect(try !c.put("gw/isr", Array("c".utf8), ifKey: "gw/missing", equals: Array("x".utf8)))
+        #expect(try c.get("gw/isr")?.value == Array("a".utf8))
+    }
+
     @Test("a kept-alive lease keeps its key; one left alone expires with it")
     func leases() throws {
         let etcd = try EtcdServer()

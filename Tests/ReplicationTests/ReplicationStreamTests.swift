@@ -47,7 +47,7 @@ struct ReplicationStreamTests {
         let (log, server) = try Self.leader(leaderDir.path, published: published, lines: lines)
         defer { server.stop() }
         let client = try ReplicationClient(
-            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: Self.secret,
+            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Self.secret },
             node: "tcp://follower-1:5679", logger: { lines.append($0) })
         try client.start()
         defer { client.stop() }
@@ -89,7 +89,7 @@ struct ReplicationStreamTests {
         let (_, server) = try Self.leader(leaderDir.path, published: Lock([]), lines: leaderLines)
         defer { server.stop() }
         let client = try ReplicationClient(
-            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: Array("guess".utf8),
+            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Array("guess".utf8) },
             node: "tcp://intruder:1", logger: { followerLines.append($0) })
         try client.start()
         defer { client.stop() }
@@ -119,7 +119,7 @@ struct ReplicationStreamTests {
             #expect(eventually { lines.all.count > before && lines.all.last!.contains("refused") }, "\(lines.all)")
         }
         let client = try ReplicationClient(
-            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: Self.secret,
+            root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Self.secret },
             node: "tcp://follower:1", logger: { lines.append($0) })
         try client.start()
         defer { client.stop() }

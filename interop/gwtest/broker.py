@@ -187,8 +187,8 @@ class GatewayProcess:
     """How many times `restart` started this gateway again (the log file keeps every run)."""
     ws_ports: tuple[int, int] | None = None
     """The WebSocket and secure WebSocket ports (chosen free at the first start, kept across restarts)."""
-    ready_on_http: bool = False
-    """Ready once the management HTTP port accepts (a cluster follower opens no AMQP listener)."""
+    ready_on_log: str | None = None
+    """Ready once the log holds this text instead of once AMQP accepts (a cluster follower opens no listener)."""
 
     @property
     def data_path(self) -> Path:
@@ -247,7 +247,10 @@ class GatewayProcess:
                 raise BrokerStartError(
                     f"gateway exited with code {code} before accepting AMQP connections on "
                     f"{self.bind}:{amqp}.\n--- gateway output ---\n{self.log_text()}")
-            if tcp_connects(self.bind, http if self.ready_on_http else amqp, timeout=0.2):
+            if self.ready_on_log is not None:
+                if self.ready_on_log in read_log(self.log_path, 1 << 20):
+                    break
+            elif tcp_connects(self.bind, amqp, timeout=0.2):
                 break
             if time.monotonic() > deadline:
                 self.stop()

@@ -25,6 +25,7 @@ public final class SyncCoordinator: @unchecked Sendable {
         var stopping = false
         var definitionsDirty = false
         var definitionsWriter: (@Sendable () throws -> Void)?
+        var barrier: (@Sendable () -> Bool)?
         var rounds = RoundLatencyHistogram()
     }
 
@@ -62,6 +63,13 @@ public final class SyncCoordinator: @unchecked Sendable {
     /// Sets what writes the definitions snapshot; it runs on the sync thread at the start of a round.
     public func setDefinitionsWriter(_ writer: @escaping @Sendable () throws -> Void) {
         state.withLock { $0.definitionsWriter = writer }
+    }
+
+    /// Sets a check every round passes after its sync and before its waiters hear of it (a cluster leader's: every
+    /// in-sync follower has the round's writes, and this node may still lead). A round whose check returns false
+    /// failed. It runs on the sync thread and may block.
+    public func setDurabilityBarrier(_ barrier: @escaping @Sendable () -> Bool) {
+        state.withLock { $0.barrier = barrier }
     }
 
     /// Durable definitions changed (a durable queue, exchange or binding): the next round writes a snapshot
@@ -107,14 +115,14 @@ public final class SyncCoordinator: @unchecked Sendable {
     private func run() {
         while true {
             while sem_wait(wakeup) != 0 && errno == EINTR {}
-            let (queues, generation, stopping, writer) = state.withLock {
-                s -> ([any SyncParticipant], UInt64, Bool, (@Sendable () throws -> Void)?) in
+            let (queues, generation, stopping, writer, barrier) = state.withLock {
+                s -> ([any SyncParticipant], UInt64, Bool, (@Sendable () throws -> Void)?, (@Sendable () -> Bool)?) in
                 let q = Array(s.dirty.values)
                 s.dirty.removeAll(keepingCapacity: true)
                 s.started += 1
                 let w = s.definitionsDirty ? s.definitionsWriter : nil
                 s.definitionsDirty = false
-                return (q, s.started, s.stopping, w)
+                return (q, s.started, s.stopping, w, s.barrier)
             }
             let roundStart = MonotonicClock.nanoseconds()
             var ok = true
@@ -143,6 +151,7 @@ public final class SyncCoordinator: @unchecked Sendable {
             } else {
                 for b in batches { b.discard() }
             }
+            if ok, syncEnabled, let barrier, !barrier() { ok = false }
             let seconds = Double(MonotonicClock.nanoseconds() - roundStart) / 1e9
             let ready = state.withLock { s -> [(UInt64, @Sendable (Bool) -> Void)] in
                 s.rounds.record(seconds: seconds)

@@ -145,6 +145,15 @@ extension ConfigKey {
         key("clustering", "lease_ttl") { (c, v) throws(ValueError) in
             c.clustering.leaseTTL = try ValueParser.integer(v, in: 2...3600)
         },
+        key("clustering", "min_isr") { (c, v) throws(ValueError) in
+            c.clustering.minISR = try ValueParser.integer(v, in: 0...16)
+        },
+        key("clustering", "follower_ack_timeout") { (c, v) throws(ValueError) in
+            c.clustering.followerAckTimeout = try ValueParser.integer(v, in: 100...600_000)
+        },
+        key("clustering", "max_lag") { (c, v) throws(ValueError) in
+            c.clustering.maxLag = try ValueParser.integer(v, in: 1 << 20...1 << 40)
+        },
         key("clustering", "on_leader_elected") { (c, v) throws(ValueError) in
             c.clustering.onLeaderElected = ValueParser.optionalString(v)
         },

@@ -15,7 +15,16 @@ public struct ClusteringSection: Sendable, Equatable {
     public var etcdPrefix = "gateway"
     /// `lease_ttl`: seconds the node's etcd lease lives without a keepalive; a leader cut off from etcd stops serving
     /// within it, and another node may lead after it.
-    public var leaseTTL = 10
+    public var leaseTTL = 5
+    /// `min_isr`: in-sync followers needed for a confirm; with fewer, confirms fail (nack, MQTT disconnect) instead
+    /// of going out with fewer copies.
+    public var minISR = 0
+    /// `follower_ack_timeout`: milliseconds a follower in the in-sync replica set has to acknowledge a change before
+    /// the leader removes it from the set and confirms without it.
+    public var followerAckTimeout = 5000
+    /// `max_lag`: bytes of changes kept for a follower that has not received them; a follower further behind is
+    /// disconnected (and syncs again when it returns).
+    public var maxLag = 256 << 20
     /// `on_leader_elected`: a shell command run when this node becomes the leader.
     public var onLeaderElected: String?
     /// `on_leader_lost`: a shell command run when this node stops being the leader.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -14,10 +15,10 @@ from pathlib import Path
 import pika
 import pytest
 
-from gwtest.broker import GatewayProcess, free_ports, gateway_binary, tcp_connects
+from gwtest.broker import gateway_binary
 from gwtest.clients import connect
+from gwtest.cluster import LEASE_TTL, cluster_of, in_sync, serving, start_nodes, the_leader, uri, wait_for
 from gwtest.confirms import publish_confirmed
-from gwtest.definitions import write_gateway_config
 from gwtest.etcd import running_etcd
 from gwtest.http_api import ok
 from gwtest.mqtt import MQTTClient
@@ -25,14 +26,7 @@ from gwtest.session import gateway_only
 
 pytestmark = gateway_only("clustering is Gateway's")
 
-LEASE_TTL = 2
 CTL = gateway_binary().with_name("gatewayctl")
-cluster_ports = free_ports(3)
-"""The nodes' clustering ports: node i advertises tcp://127.0.0.1:<cluster_ports[i]>."""
-
-
-def uri(i: int) -> str:
-    return f"tcp://127.0.0.1:{cluster_ports[i]}"
 
 
 def ctl(target, *args: str) -> str:
@@ -40,53 +34,6 @@ def ctl(target, *args: str) -> str:
                          env=dict(os.environ, GATEWAY_URL=f"http://{target.host}:{target.http_port}"))
     assert run.returncode == 0, run.stderr
     return run.stdout
-
-
-def start_nodes(tmp_path: Path, etcd, count: int, **extra: str) -> list[GatewayProcess]:
-    nodes = []
-    for i in range(count):
-        workdir = tmp_path / f"node{i}"
-        cluster_port = cluster_ports[i]
-        settings = {"clustering": {
-            "enabled": "true", "port": str(cluster_port), "advertised_uri": uri(i),
-            "etcd_endpoints": etcd.endpoint, "etcd_prefix": f"test-{tmp_path.name}", "lease_ttl": str(LEASE_TTL),
-            "follower_ack_timeout": "2000", "on_leader_elected": f"touch {workdir}/elected", **extra}}
-        gw = GatewayProcess(workdir=workdir, config=write_gateway_config(workdir, None, settings),
-                            ready_on_log="clustering on")
-        gw.start()
-        nodes.append(gw)
-    return nodes
-
-
-def serving(nodes: list[GatewayProcess]) -> list[int]:
-    """The indexes of the nodes whose AMQP port accepts connections."""
-    return [i for i, n in enumerate(nodes) if n.proc.poll() is None and tcp_connects(n.bind, n.target.amqp_port, 0.2)]
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.05)
-
-
-def the_leader(nodes: list[GatewayProcess], seconds: float = 30) -> int:
-    return wait_for(lambda: serving(nodes) if len(serving(nodes)) == 1 else None, seconds,
-                    "exactly one node accepting AMQP")[0]
-
-
-def cluster_of(node: GatewayProcess) -> dict:
-    return ok(node.target, "GET", "/api/nodes")[0]["cluster"]
-
-
-def in_sync(leader: GatewayProcess, followers: list[int]) -> bool:
-    try:
-        return sorted(cluster_of(leader)["isr"][1:]) == sorted(uri(i) for i in followers)
-    except (OSError, AssertionError, KeyError):
-        return False
 
 
 @pytest.mark.watchdog(120)
@@ -204,10 +151,33 @@ def test_a_leader_cut_off_from_etcd_stops_serving_within_its_lease(tmp_path):
         nodes = start_nodes(tmp_path, etcd, 1)
         try:
             wait_for(lambda: serving(nodes) == [0], 20, "the single node leading")
+            confirms: list[float] = []
+            cut = threading.Event()
+
+            def publisher():
+                conn = connect(nodes[0].target)
+                ch = conn.channel()
+                ch.queue_declare("fenced", durable=True)
+                ch.confirm_delivery()
+                try:
+                    while True:
+                        ch.basic_publish("", "fenced", b"x", pika.BasicProperties(delivery_mode=2))
+                        confirms.append(time.monotonic())
+                        if cut.is_set() and time.monotonic() - confirms[0] > 3 * LEASE_TTL:
+                            return
+                except pika.exceptions.AMQPError:
+                    return
+
+            thread = threading.Thread(target=publisher, daemon=True)
+            thread.start()
+            wait_for(lambda: len(confirms) > 10, 10, "confirms flowing")
             etcd.stop()
             cut_at = time.monotonic()
+            cut.set()
             wait_for(lambda: serving(nodes) == [], LEASE_TTL + 5, "the node closing its client listeners")
             assert time.monotonic() - cut_at <= LEASE_TTL + 1, "fenced within the lease"
+            thread.join(10)
+            assert confirms[-1] - cut_at < LEASE_TTL, "no confirm after the lease could have been taken over"
             wait_for(lambda: "restarting as a follower" in nodes[0].log_text(), 5, "the restart line")
             assert nodes[0].log_text().count("clustering on: advertising") == 2, "restarted in place"
             assert nodes[0].proc.poll() is None, "the process lives on (same pid) as a candidate"

@@ -121,7 +121,7 @@ final class ClusterRole: @unchecked Sendable {
         do {
             let client = try ReplicationClient(
                 root: configuration.main.dataDir, leaderURI: leader, secret: { [unowned self] in knownSecret() },
-                node: uri, logger: { logger.info($0) })
+                node: uri, logger: ReplicationLogger(info: { logger.info($0) }, warning: { logger.warning($0) }))
             try client.start()
             state.withLock { $0.follower = client }
             logger.info("following the leader \(leader)")
@@ -159,7 +159,8 @@ final class ClusterRole: @unchecked Sendable {
             server = try ReplicationServer(
                 root: root, log: log, host: section.bind, port: section.port, secret: secret,
                 ackTimeoutMilliseconds: section.followerAckTimeout,
-                publishISR: { [unowned self] in publishISR($0) }, logger: { logger.info($0) })
+                publishISR: { [unowned self] in publishISR($0) },
+                logger: ReplicationLogger(info: { logger.info($0) }, warning: { logger.warning($0) }))
             try server.start()
         } catch {
             logger.error("elected leader but cannot open the clustering port \(section.bind):\(section.port): \(error)")

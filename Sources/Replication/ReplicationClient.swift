@@ -31,7 +31,7 @@ public final class ReplicationClient: @unchecked Sendable {
     private let port: Int
     private let secret: @Sendable () -> [UInt8]?
     private let node: String
-    private let logger: @Sendable (String) -> Void
+    private let logger: ReplicationLogger
     private let state: ConditionLock<State>
     private var thread: NamedThread?
 
@@ -40,7 +40,7 @@ public final class ReplicationClient: @unchecked Sendable {
     /// for a URI it cannot parse.
     public init(
         root: String, leaderURI: String, secret: @escaping @Sendable () -> [UInt8]?, node: String,
-        logger: @escaping @Sendable (String) -> Void
+        logger: ReplicationLogger
     ) throws(ReplicationFailure) {
         guard let (host, port) = Self.parse(leaderURI) else {
             throw ReplicationFailure(description: "cannot follow '\(leaderURI)': not a tcp://host:port URI")
@@ -93,7 +93,7 @@ public final class ReplicationClient: @unchecked Sendable {
             } catch {
                 if state.withLock({ $0.stopping }) { break }
                 if error.description != lastFailure {
-                    logger("replication from \(host):\(port): \(error); retrying every second")
+                    logger.warning("replication from \(host):\(port): \(error); retrying every second")
                     lastFailure = error.description
                 }
             }
@@ -151,7 +151,7 @@ public final class ReplicationClient: @unchecked Sendable {
                 }
                 ReplicationCodec.encode(.ack(position: position), into: &out)
                 try socket.write(&out)
-                logger("synced with the leader \(host):\(port) in \(MonotonicClock.milliseconds() - started) ms; streaming")
+                logger.info("synced with the leader \(host):\(port) in \(MonotonicClock.milliseconds() - started) ms; streaming")
                 try stream(&reader, replica: replica, from: position)
             }
         }

@@ -43,14 +43,14 @@ public final class ReplicationServer: @unchecked Sendable {
     private let state = ConditionLock(State())
     /// Serialises changes of the ISR (each one waits for its publication).
     private let isrChanges = Lock(())
-    private let logger: @Sendable (String) -> Void
+    private let logger: ReplicationLogger
     private var acceptThread: NamedThread?
 
     /// Listens on `host:port` for followers of the data directory `root`, whose changes `log` records. `publishISR`
-    /// gets the follower URIs of each new ISR and returns whether it was published; `logger` gets one line per event.
+    /// gets the follower URIs of each new ISR and returns whether it was published.
     public init(
         root: String, log: ReplicationLog, host: String, port: Int, secret: [UInt8], ackTimeoutMilliseconds: Int,
-        publishISR: @escaping @Sendable ([String]) -> Bool, logger: @escaping @Sendable (String) -> Void
+        publishISR: @escaping @Sendable ([String]) -> Bool, logger: ReplicationLogger
     ) throws(ReplicationFailure) {
         self.root = root
         self.log = log
@@ -104,7 +104,7 @@ public final class ReplicationServer: @unchecked Sendable {
         let sockets = state.withLock { s in s.followers.values.filter { late.contains($0.node) }.map(\.socket) }
         for socket in sockets { socket.shutdown() }
         for node in late.sorted() {
-            logger("follower \(node) did not acknowledge within \(ackTimeout) ms: removed from the in-sync replicas")
+            logger.warning("follower \(node) did not acknowledge within \(ackTimeout) ms: removed from the in-sync replicas")
         }
         return true
     }
@@ -120,7 +120,7 @@ public final class ReplicationServer: @unchecked Sendable {
             let next = current.union(adding).subtracting(removing)
             guard next != current else { return true }
             guard publishISR(next.sorted()) else {
-                logger("cannot publish the in-sync replicas \(next.sorted())")
+                logger.warning("cannot publish the in-sync replicas \(next.sorted())")
                 return false
             }
             state.withLockBroadcasting { $0.isr = next }
@@ -133,14 +133,14 @@ public final class ReplicationServer: @unchecked Sendable {
             let socket: BlockingSocket
             do { socket = try listener.accept() } catch {
                 if state.withLock({ $0.stopping }) { return }
-                logger("replication port: \(error)")
+                logger.warning("replication port: \(error)")
                 continue
             }
             if state.withLock({ $0.stopping }) { return }
             do {
                 try NamedThread(name: "gw-repl-follow") { [self] in serve(socket) }.detach()
             } catch {
-                logger("cannot serve follower \(socket.peer): \(error)")
+                logger.warning("cannot serve follower \(socket.peer): \(error)")
             }
         }
     }
@@ -150,17 +150,17 @@ public final class ReplicationServer: @unchecked Sendable {
         var reader = FrameReader(socket: socket)
         let node: String
         do { node = try handshake(&reader) } catch {
-            logger("replication: refused \(socket.peer): \(error)")
+            logger.warning("replication: refused \(socket.peer): \(error)")
             return
         }
-        logger("follower \(node) connected from \(socket.peer): bulk sync")
+        logger.info("follower \(node) connected from \(socket.peer): bulk sync")
         var id: Int?
         do {
             let (logID, position) = try bulkSync(&reader, node: node)
             id = logID
             try stream(&reader, node: node, id: logID, from: position)
         } catch {
-            logger("follower \(node) (\(socket.peer)) disconnected: \(error)")
+            logger.warning("follower \(node) (\(socket.peer)) disconnected: \(error)")
         }
         socket.shutdown()
         if let id {
@@ -244,7 +244,7 @@ public final class ReplicationServer: @unchecked Sendable {
                 return f.acknowledged >= f.joinedAt && !s.isr.contains(node)
             }
             if joined, changeISR(adding: [node]) {
-                logger("follower \(node) is in sync (stream position \(acked)): added to the in-sync replicas")
+                logger.info("follower \(node) is in sync (stream position \(acked)): added to the in-sync replicas")
             }
         }
     }
@@ -254,7 +254,7 @@ public final class ReplicationServer: @unchecked Sendable {
         var out = ByteBuffer()
         while true {
             guard let bytes = log.next(for: id, limit: 256 * 1024, deadline: MonotonicClock.milliseconds() + 1000) else {
-                logger("follower \(node) fell more than \(log.maxLagBytes) bytes behind: disconnected")
+                logger.warning("follower \(node) fell more than \(log.maxLagBytes) bytes behind: disconnected")
                 socket.shutdown()
                 return
             }

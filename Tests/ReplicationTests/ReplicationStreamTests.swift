@@ -21,7 +21,7 @@ struct ReplicationStreamTests {
             publishISR: { isr in
                 published.withLock { $0.append(isr) }
                 return true
-            }, logger: { lines.append($0) })
+            }, logger: lines.logger)
         try server.start()
         return (log, server)
     }
@@ -48,7 +48,7 @@ struct ReplicationStreamTests {
         defer { server.stop() }
         let client = try ReplicationClient(
             root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Self.secret },
-            node: "tcp://follower-1:5679", logger: { lines.append($0) })
+            node: "tcp://follower-1:5679", logger: lines.logger)
         try client.start()
         defer { client.stop() }
         #expect(eventually { server.inSyncReplicas == ["tcp://follower-1:5679"] }, "\(lines.all)")
@@ -90,7 +90,7 @@ struct ReplicationStreamTests {
         defer { server.stop() }
         let client = try ReplicationClient(
             root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Array("guess".utf8) },
-            node: "tcp://intruder:1", logger: { followerLines.append($0) })
+            node: "tcp://intruder:1", logger: followerLines.logger)
         try client.start()
         defer { client.stop() }
         #expect(eventually { leaderLines.contains("refused 127.0.0.1") && leaderLines.contains("wrong clustering secret") })
@@ -120,7 +120,7 @@ struct ReplicationStreamTests {
         }
         let client = try ReplicationClient(
             root: followerDir.path, leaderURI: "tcp://127.0.0.1:\(server.port)", secret: { Self.secret },
-            node: "tcp://follower:1", logger: { lines.append($0) })
+            node: "tcp://follower:1", logger: lines.logger)
         try client.start()
         defer { client.stop() }
         #expect(eventually { server.inSyncReplicas == ["tcp://follower:1"] })

@@ -1,6 +1,7 @@
 import Clocks
 import Glibc
 import Locks
+import Replication
 
 /// A fresh directory under /tmp, removed with everything in it by `remove()`.
 struct TempDirectory {
@@ -65,6 +66,11 @@ final class LogLines: Sendable {
     var all: [String] { lines.withLock { $0 } }
 
     func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+
+    /// A replication logger writing here (warnings marked).
+    var logger: ReplicationLogger {
+        ReplicationLogger(info: { self.append($0) }, warning: { self.append("warning: " + $0) })
+    }
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.

@@ -42,6 +42,21 @@ trap 'exit 130' INT TERM
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
+# Node ports below the kernel's ephemeral range: the failover client's many short connections take ephemeral ports,
+# and a node elected while one of them sits on its port cannot open its listener.
+node_port() {
+  python3 -c 'import random, socket
+while True:
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
+
 if [ "$BUILD" != 0 ]; then
   swift build -c release --product gateway >&2 && swift build -c release --product gatewayperf >&2 ||
     die "release build failed"
@@ -75,8 +90,8 @@ kill -TERM "$SINGLE_PID"; wait "$SINGLE_PID" 2>/dev/null
 echo "== 3-node cluster" >&2
 AMQP=() HTTP=() NODE_PIDS=()
 for i in 0 1 2; do
-  AMQP+=("$(free_port)") HTTP+=("$(free_port)")
-  port=$(free_port)
+  AMQP+=("$(node_port)") HTTP+=("$(node_port)")
+  port=$(node_port)
   cat >"$WORK/node$i.ini" <<INI
 [clustering]
 enabled = true
@@ -86,8 +101,8 @@ etcd_endpoints = 127.0.0.1:$ETCD_CLIENT
 etcd_prefix = bench
 lease_ttl = $LEASE_TTL
 INI
-  "$GATEWAY" -c "$WORK/node$i.ini" -D "$WORK/node$i" --amqp-port "${AMQP[$i]}" --mqtt-port "$(free_port)" \
-    --http-port "${HTTP[$i]}" --ws-port "$(free_port)" --wss-port 0 -l info >"$WORK/node$i.log" 2>&1 &
+  "$GATEWAY" -c "$WORK/node$i.ini" -D "$WORK/node$i" --amqp-port "${AMQP[$i]}" --mqtt-port "$(node_port)" \
+    --http-port "${HTTP[$i]}" --ws-port "$(node_port)" --wss-port 0 -l info >"$WORK/node$i.log" 2>&1 &
   NODE_PIDS+=($!)
   PIDS+=($!)
 done

@@ -28,13 +28,15 @@ final class BrokerServices: @unchecked Sendable {
     private let logger = Logger(label: "gateway")
 
     /// Loads the broker from `configuration.main.dataDir` and binds the management listeners; the client listeners
-    /// open with `openListeners`.
+    /// open with `openListeners`. A cluster leader passes its `durabilityBarrier` (see
+    /// `SyncCoordinator.setDurabilityBarrier`) and `clusterStatus`.
     init(
         configuration: GatewayConfiguration, group: EventLoopGroup, tls: TLSContext?, dataDirectory: DataDirectory,
-        clusterStatus: (@Sendable () -> ClusterStatus)?
+        durabilityBarrier: (@Sendable () -> Bool)? = nil, clusterStatus: (@Sendable () -> ClusterStatus)? = nil
     ) throws(StartupError) {
         let dataDir = configuration.main.dataDir
         coordinator = SyncCoordinator(syncEnabled: configuration.main.sync)
+        if let durabilityBarrier { coordinator.setDurabilityBarrier(durabilityBarrier) }
         if !configuration.main.sync {
             logger.warning(
                 "sync is off (--no-sync / [main] sync = false): confirmed messages are written but not fsynced, "

@@ -142,16 +142,6 @@ final class ClusterRole: @unchecked Sendable {
         let log = ReplicationLog(maxLagBytes: UInt64(section.maxLag))
         let root = configuration.main.dataDir
         FileChangeFeeds.attach(log, root: root)
-        let services: BrokerServices
-        do {
-            services = try BrokerServices(
-                configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
-                clusterStatus: { [unowned self] in status })
-        } catch {
-            logger.error("elected leader but cannot load the broker: \(error)")
-            restart(because: "the broker could not be loaded")
-        }
-        state.withLock { $0.services = services }
         guard publishISR([]) else { restart(because: "the in-sync replica set cannot be written to etcd") }
         let server: ReplicationServer
         do {
@@ -168,7 +158,7 @@ final class ClusterRole: @unchecked Sendable {
         }
         state.withLock { $0.server = server }
         let (node, minISR, logger) = (node!, section.minISR, logger)
-        services.coordinator.setDurabilityBarrier {
+        let barrier: @Sendable () -> Bool = {
             guard server.waitUntilReplicated(log.position) else { return false }
             guard server.inSyncReplicas.count >= minISR else {
                 logger.warning(
@@ -177,6 +167,16 @@ final class ClusterRole: @unchecked Sendable {
             }
             return node.mayLead
         }
+        let services: BrokerServices
+        do {
+            services = try BrokerServices(
+                configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
+                durabilityBarrier: barrier, clusterStatus: { [unowned self] in status })
+        } catch {
+            logger.error("elected leader but cannot load the broker: \(error)")
+            restart(because: "the broker could not be loaded")
+        }
+        state.withLock { $0.services = services }
         do { try services.openListeners() } catch {
             logger.error("elected leader but \(error)")
             restart(because: "the client listeners could not be opened")

@@ -59,8 +59,7 @@ final class GatewayServer {
         } else {
             do {
                 let services = try BrokerServices(
-                    configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
-                    clusterStatus: nil)
+                    configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory)
                 self.services = services
                 try services.openListeners()
             } catch {

@@ -5,6 +5,7 @@ follower; when the leader dies an in-sync follower takes over with every confirm
 MQTT session and retained message; a leader that loses its lease stops at once and restarts as a follower."""
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import threading
@@ -181,6 +182,88 @@ def test_a_leader_cut_off_from_etcd_stops_serving_within_its_lease(tmp_path):
             wait_for(lambda: "restarting as a follower" in nodes[0].log_text(), 5, "the restart line")
             assert nodes[0].log_text().count("clustering on: advertising") == 2, "restarted in place"
             assert nodes[0].proc.poll() is None, "the process lives on (same pid) as a candidate"
+        finally:
+            for n in nodes:
+                n.stop()
+
+
+def data_files(node) -> dict[str, bytes]:
+    """Every file of a node's data directory (but its lock file) with its SHA-256."""
+    root = node.data_path
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).digest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def check_state(target) -> None:
+    """What `make_state` created, read without consuming it."""
+    assert ok(target, "GET", "/api/users/carol")["name"] == "carol"
+    assert ok(target, "GET", "/api/permissions/prod/carol")["write"] == "^orders"
+    assert ok(target, "GET", "/api/policies/prod/cap")["definition"] == {"max-length": 1000}
+    assert ok(target, "GET", "/api/exchanges/prod/orders")["type"] == "topic"
+    assert [b["routing_key"] for b in ok(target, "GET", "/api/queues/prod/orders.eu/bindings")
+            if b["source"] == "orders"] == ["eu.#"]
+    assert ok(target, "GET", "/api/queues/prod/orders.eu")["messages"] == 300
+    assert ok(target, "GET", "/api/queues/%2F/mqtt.meter-1")["messages"] == 11, "10 readings and the state"
+    watcher = MQTTClient(target, "check-retained").connected()
+    watcher.subscribe("meters/+/state", qos=1)
+    assert {m.payload for m in watcher.wait_messages(2)} == {b"on", b"off"}
+    watcher.disconnect()
+
+
+@pytest.mark.watchdog(240)
+def test_every_follower_holds_the_leaders_files_and_serves_them_after_a_switchover(tmp_path):
+    """Definitions, users, permissions, policies, confirmed messages, a persistent MQTT session's queued messages and
+    retained messages made on the leader: once the followers caught up their data directories are byte for byte the
+    leader's, and after each controlled switchover (SIGTERM of the leader) the new leader serves all of it."""
+    with running_etcd(tmp_path / "etcd") as etcd:
+        nodes = start_nodes(tmp_path, etcd, 3)
+        try:
+            leader = the_leader(nodes)
+            wait_for(lambda: in_sync(nodes[leader], [i for i in range(3) if i != leader]), 20, "followers in sync")
+            target = nodes[leader].target
+            ok(target, "PUT", "/api/vhosts/prod")
+            ok(target, "PUT", "/api/users/carol", {"password": "secret", "tags": ""})
+            ok(target, "PUT", "/api/permissions/prod/carol", {"configure": "", "write": "^orders", "read": ""})
+            ok(target, "PUT", "/api/permissions/prod/guest", {"configure": ".*", "write": ".*", "read": ".*"})
+            ok(target, "PUT", "/api/policies/prod/cap",
+               {"pattern": "^orders\\.", "apply-to": "queues", "definition": {"max-length": 1000}})
+            conn = connect(target, vhost="prod")
+            ch = conn.channel()
+            ch.exchange_declare("orders", "topic", durable=True)
+            ch.queue_declare("orders.eu", durable=True)
+            ch.queue_bind("orders.eu", "orders", "eu.#")
+            conn.close()
+            bodies = iter([f"o{i}".encode() for i in range(300)])
+            outcome = publish_confirmed(target, "orders", "eu.x", lambda: next(bodies, None), vhost="prod")
+            assert len(outcome.confirmed) == 300, outcome
+            meter = MQTTClient(target, "meter-1", clean_session=False).connected()
+            meter.subscribe("meters/1/#", qos=1)
+            meter.disconnect()
+            publisher = MQTTClient(target, "meter-publisher").connected()
+            for i in range(10):
+                publisher.publish("meters/1/reading", f"r{i}", qos=1)
+            publisher.publish("meters/1/state", "on", qos=1, retain=True)
+            publisher.publish("meters/2/state", "off", qos=1, retain=True)
+            publisher.disconnect()
+            check_state(target)
+
+            def identical():
+                if any(f["lag_in_bytes"] for f in cluster_of(nodes[leader])["followers"]):
+                    return False
+                files = [data_files(n) for n in nodes]
+                return files[0] == files[1] == files[2] and files[0]
+            files = wait_for(identical, 20, "every data directory byte for byte the leader's")
+            assert any(p.startswith("queues/") and "/msgs." in p for p in files), sorted(files)
+            assert any(p.startswith("retained/") for p in files) and "definitions.json" in files
+
+            for switchover in range(2):
+                old = leader
+                nodes[old].stop()
+                leader = the_leader(nodes, 20, among=[i for i in range(3) if i != old])
+                check_state(nodes[leader].target)
+                nodes[old].start(append_log=True)
+                wait_for(lambda: in_sync(nodes[leader], [i for i in range(3) if i != leader]), 30,
+                         f"switchover {switchover}: the old leader back as an in-sync follower")
         finally:
             for n in nodes:
                 n.stop()

@@ -168,7 +168,7 @@ _KEEP = object()
 
 @dataclass
 class GatewayProcess:
-    """One `gateway` subprocess: started on free ports, ready when its AMQP port accepts a TCP connection.
+    """One `gateway` subprocess: started on free ports, ready when its AMQP, MQTT, WebSocket and HTTP ports accept.
 
     stdout and stderr go to a log file (never a pipe: a debug-logging broker must not block on a full pipe).
     """
@@ -250,7 +250,8 @@ class GatewayProcess:
             if self.ready_on_log is not None:
                 if self.ready_on_log in read_log(self.log_path, 1 << 20):
                     break
-            elif tcp_connects(self.bind, amqp, timeout=0.2):
+            elif all(tcp_connects(self.bind, port, timeout=0.2) for port in (amqp, mqtt, self.ws_ports[0], http)):
+                # Every listener, not only the first to open: a test may speak MQTT the moment AMQP is up.
                 break
             if time.monotonic() > deadline:
                 self.stop()

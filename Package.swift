@@ -116,8 +116,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        // Blocking loopback clients (plain and TLS), a closure-driven handler and waiting helpers, shared by the
+        // Transport and Forwarding tests.
+        .target(
+            name: "TransportTestSupport", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
+            path: "Tests/TransportTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
+            name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport", "TransportTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Bytes", "Clocks", "JWTTestSupport"], swiftSettings: strict),

@@ -2,6 +2,7 @@ import Bytes
 import Glibc
 import Synchronization
 import Testing
+import TransportTestSupport
 @testable import Transport
 
 @Suite("TCPConnection")

@@ -32,6 +32,12 @@ public final class TestClient {
         }
     }
 
+    /// Takes over a connected socket (e.g. one accepted by a `StalledListener`), with the same timeouts.
+    public init(adopting fd: Int32) {
+        self.fd = fd
+        Self.setTimeouts(fd)
+    }
+
     deinit {
         Glibc.close(fd)
     }

@@ -2,7 +2,8 @@ import Bytes
 import CLinux
 import Glibc
 
-/// A non-blocking TCP socket owned by one event loop for its whole life.
+/// A non-blocking TCP socket owned by one event loop for its whole life: accepted by a `TCPListener` or connected by
+/// a `TCPConnector`.
 ///
 /// Inbound bytes are read into the loop's scratch buffer and appended to one inbound `ByteBuffer` that the handler
 /// decodes in place. Outbound frames are encoded straight into one outbound `ByteBuffer`; every connection written
@@ -53,7 +54,7 @@ public final class TCPConnection {
         return tls?.negotiated
     }
 
-    /// When the socket was accepted, Unix milliseconds (fixed: readable from any thread).
+    /// When the socket was accepted or connected, Unix milliseconds (fixed: readable from any thread).
     public let acceptedAt: Int64
 
     /// Pending output above which `isWritable` turns false.

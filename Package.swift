@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "AMQPValues", swiftSettings: strict),
         // Segment files, acks, atomic files, append logs (knows no protocol).
         .target(name: "Storage", dependencies: ["Locks", "COpenSSL"], swiftSettings: strict),
-        // Epoll event loops, TCP listeners and connections.
-        .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
+        // Epoll event loops, TCP listeners, connections and outbound connects; TLS; PROXY headers from trusted peers.
+        .target(
+            name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL", "ProxyProtocol"],
+            swiftSettings: strict),
         // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
         .target(name: "Auth", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "COpenSSL", "CCrypt"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue. No auth, no wire format.
@@ -122,7 +124,8 @@ let package = Package(
             name: "TransportTestSupport", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
             path: "Tests/TransportTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport", "TransportTestSupport"],
+            name: "TransportTests",
+            dependencies: ["Transport", "Bytes", "COpenSSL", "ProxyProtocol", "TLSTestSupport", "TransportTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Bytes", "Clocks", "JWTTestSupport"], swiftSettings: strict),

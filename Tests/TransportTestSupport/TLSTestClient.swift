@@ -15,8 +15,13 @@ public final class TLSTestClient {
 
     /// Connects and completes the handshake; throws with OpenSSL's reason when the handshake fails.
     /// `maxVersion` (e.g. `TLS1_1_VERSION`) also lowers the client's security level so old versions can be offered.
-    public init(port: Int, trusting caFile: String, identity: TestPKI.Identity? = nil, maxVersion: Int32? = nil) throws {
+    /// `preface` is sent in clear before the ClientHello (a PROXY protocol header).
+    public init(
+        port: Int, trusting caFile: String, identity: TestPKI.Identity? = nil, maxVersion: Int32? = nil,
+        preface: [UInt8] = []
+    ) throws {
         tcp = try TestClient(port: port)
+        try tcp.send(preface)
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure(description: "SSL_CTX_new failed") }
         self.context = context
         guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {

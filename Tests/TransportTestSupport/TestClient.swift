@@ -93,6 +93,18 @@ public final class TestClient {
         String(decoding: try receive(count), as: UTF8.self)
     }
 
+    /// Reads and drops whatever arrives until the server closes or resets the connection (a server that closes
+    /// with input unread sends a reset); throws on a timeout.
+    public func awaitClose() throws {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return }
+            if n < 0 { throw Failure(description: "receive: errno \(errno) before the server closed") }
+        }
+    }
+
     /// Reads until the server closes; returns what arrived.
     public func receiveUntilEnd() throws -> [UInt8] {
         var result: [UInt8] = []

@@ -66,6 +66,8 @@ let package = Package(
         .target(name: "Etcd", dependencies: ["Bytes", "HTTPFetch", "JSON"], swiftSettings: strict),
         // The PROXY protocol v2 header (a follower forwarding client connections to the leader): no I/O.
         .target(name: "ProxyProtocol", swiftSettings: strict),
+        // A follower's client connections relayed to the leader behind a PROXY header, TLS untouched: no core.
+        .target(name: "Forwarding", dependencies: ["Transport", "ProxyProtocol", "Bytes"], swiftSettings: strict),
         // Clustering: leader election on an etcd lease (a pure state machine and the thread that runs it).
         .target(name: "Cluster", dependencies: ["Etcd", "Clocks", "Locks"], swiftSettings: strict),
         // RFC 6455 framing and the opening handshake, for MQTT over WebSocket: no core.
@@ -126,6 +128,12 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: ["Transport", "Bytes", "COpenSSL", "ProxyProtocol", "TLSTestSupport", "TransportTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ForwardingTests",
+            dependencies: [
+                "Forwarding", "Transport", "Bytes", "ProxyProtocol", "TLSTestSupport", "TransportTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Bytes", "Clocks", "JWTTestSupport"], swiftSettings: strict),

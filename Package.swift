@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "AMQPValues", swiftSettings: strict),
         // Segment files, acks, atomic files, append logs (knows no protocol).
         .target(name: "Storage", dependencies: ["Locks", "COpenSSL"], swiftSettings: strict),
-        // Epoll event loops, TCP listeners and connections.
-        .target(name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL"], swiftSettings: strict),
+        // Epoll event loops, TCP listeners, connections and outbound connects; TLS; PROXY headers from trusted peers.
+        .target(
+            name: "Transport", dependencies: ["CLinux", "Bytes", "Locks", "COpenSSL", "ProxyProtocol"],
+            swiftSettings: strict),
         // Users, password hashes, permissions, the authentication chain (local users, OAuth2 tokens) and authorization.
         .target(name: "Auth", dependencies: ["AMQPValues", "Bytes", "Clocks", "Locks", "COpenSSL", "CCrypt"], swiftSettings: strict),
         // The core: vhosts, exchanges, queues, bindings, messages, durable storage glue. No auth, no wire format.
@@ -64,6 +66,8 @@ let package = Package(
         .target(name: "Etcd", dependencies: ["Bytes", "HTTPFetch", "JSON"], swiftSettings: strict),
         // The PROXY protocol v2 header (a follower forwarding client connections to the leader): no I/O.
         .target(name: "ProxyProtocol", swiftSettings: strict),
+        // A follower's client connections relayed to the leader behind a PROXY header, TLS untouched: no core.
+        .target(name: "Forwarding", dependencies: ["Transport", "ProxyProtocol", "Bytes"], swiftSettings: strict),
         // Clustering: leader election on an etcd lease (a pure state machine and the thread that runs it).
         .target(name: "Cluster", dependencies: ["Etcd", "Clocks", "Locks"], swiftSettings: strict),
         .target(
@@ -119,11 +123,23 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BytesTests", dependencies: ["Bytes"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        // Blocking loopback clients (plain and TLS), a closure-driven handler and waiting helpers, shared by the
+        // Transport and Forwarding tests.
+        .target(
+            name: "TransportTestSupport", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
+            path: "Tests/TransportTestSupport", swiftSettings: strict),
         .testTarget(
             name: "ReplicationTests", dependencies: ["Replication", "Storage", "Bytes", "Clocks", "Locks"],
             swiftSettings: strict),
         .testTarget(
-            name: "TransportTests", dependencies: ["Transport", "Bytes", "COpenSSL", "TLSTestSupport"],
+            name: "TransportTests",
+            dependencies: ["Transport", "Bytes", "COpenSSL", "ProxyProtocol", "TLSTestSupport", "TransportTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ForwardingTests",
+            dependencies: [
+                "Forwarding", "Transport", "Bytes", "ProxyProtocol", "TLSTestSupport", "TransportTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "AuthTests", dependencies: ["Auth", "AMQPValues", "Bytes", "Clocks", "JWTTestSupport"], swiftSettings: strict),

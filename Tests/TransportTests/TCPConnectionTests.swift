@@ -2,6 +2,7 @@ import Bytes
 import Glibc
 import Synchronization
 import Testing
+import TransportTestSupport
 @testable import Transport
 
 @Suite("TCPConnection")
@@ -258,6 +259,13 @@ struct TCPConnectionTests {
         #expect(try control.receiveString(6) == "resume")
         #expect(try subject.receiveString(5) == "later")
         #expect(log.all.filter { $0.hasPrefix("\(subject.localPort)") } == ["\(subject.localPort) pause", "\(subject.localPort) later"])
+    }
+
+    @Test("a TCPConnection instance fits jemalloc's 192-byte size class")
+    func instanceSize() {
+        // The instance size the Swift runtime allocates, from the class metadata.
+        let size = unsafeBitCast(TCPConnection.self, to: UnsafeRawPointer.self).load(fromByteOffset: 24, as: UInt32.self)
+        #expect(size <= 192, "TCPConnection instances take \(size) bytes")
     }
 
     @Test("shutdown closes open connections and tells their handlers")

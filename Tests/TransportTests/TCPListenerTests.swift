@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TransportTestSupport
 @testable import Transport
 
 @Suite("TCPListener")

@@ -4,6 +4,7 @@ import Glibc
 import TLSTestSupport
 import Testing
 import Transport
+import TransportTestSupport
 
 @Suite("TLS connections")
 struct TLSConnectionTests {

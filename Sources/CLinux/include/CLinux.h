@@ -117,9 +117,8 @@ static inline ssize_t gw_send(int fd, const void *buf, size_t len) { return send
 
 static inline int gw_shutdown_write(int fd) { return shutdown(fd, SHUT_WR); }
 
-/// Fills `out` from a numeric IPv4/IPv6 literal, or resolves a host name with getaddrinfo (first result).
-/// Returns 0 on success or a getaddrinfo error code (use gai_strerror).
-static inline int gw_resolve(const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
+/// Fills `out` from a numeric IPv4/IPv6 literal, never looking a name up. Returns 0, or -1 when `host` is no literal.
+static inline int gw_numeric_address(const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
     memset(out, 0, sizeof *out);
     struct sockaddr_in *v4 = (struct sockaddr_in *)out;
     if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
@@ -135,6 +134,13 @@ static inline int gw_resolve(const char *host, int port, struct sockaddr_storage
         *len = sizeof *v6;
         return 0;
     }
+    return -1;
+}
+
+/// Fills `out` from a numeric IPv4/IPv6 literal, or resolves a host name with getaddrinfo (first result).
+/// Returns 0 on success or a getaddrinfo error code (use gai_strerror).
+static inline int gw_resolve(const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
+    if (gw_numeric_address(host, port, out, len) == 0) return 0;
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -153,6 +159,12 @@ static inline int gw_resolve(const char *host, int port, struct sockaddr_storage
 
 static inline int gw_bind(int fd, const struct sockaddr_storage *addr, socklen_t len) {
     return bind(fd, (const struct sockaddr *)addr, len);
+}
+
+/// Starts a connect on a non-blocking socket: 0 when already connected, -1 with errno EINPROGRESS while it runs
+/// (completion is reported by EPOLLOUT, the outcome by `gw_socket_error`).
+static inline int gw_connect(int fd, const struct sockaddr_storage *addr, socklen_t len) {
+    return connect(fd, (const struct sockaddr *)addr, len);
 }
 
 /// Writes the numeric host (NUL-terminated, at most `host_capacity` bytes) and port of `addr`. Returns -1 for unknown families.

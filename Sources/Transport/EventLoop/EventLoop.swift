@@ -305,6 +305,8 @@ public final class EventLoop: @unchecked Sendable {
             connection.handle(events: events)
         case .listener(let listener):
             listener.acceptReady()
+        case .connector(let connector):
+            connector.connectReady()
         }
     }
 
@@ -392,7 +394,7 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: - Shutdown
 
     /// Runs what is still queued, closes every connection and listener (their handlers see `connectionClosed`),
-    /// and drops timers. Tasks submitted after this point are dropped by `execute`.
+    /// fails every connect in progress, and drops timers. Tasks submitted after this point are dropped by `execute`.
     private func finish() {
         let late = inbox.withLock { inbox -> [@Sendable () -> Void] in
             inbox.closed = true
@@ -405,6 +407,7 @@ public final class EventLoop: @unchecked Sendable {
             switch registration?.owner {
             case .connection(let connection): connection.abort()
             case .listener(let listener): listener.close()
+            case .connector(let connector): connector.abandon()
             case nil: break
             }
         }

@@ -3,6 +3,8 @@ struct Registration {
     enum Owner {
         case connection(TCPConnection)
         case listener(ListenerChannel)
+        /// An outbound socket whose connect is in progress.
+        case connector(TCPConnector)
     }
 
     let id: UInt32

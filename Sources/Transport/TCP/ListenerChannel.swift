@@ -17,6 +17,7 @@ final class ListenerChannel: @unchecked Sendable {
     let eventLoop: EventLoop
     private let group: EventLoopGroup
     private let tls: TLSContext?
+    private let proxyTrust: ProxyTrust?
     private let makeHandler: @Sendable (TCPConnection) -> ConnectionHandler?
     private let onError: @Sendable (TransportError) -> Void
     private var registrationID: UInt32 = 0
@@ -25,7 +26,7 @@ final class ListenerChannel: @unchecked Sendable {
 
     init(
         fd: Int32, localAddress: SocketAddress, eventLoop: EventLoop, group: EventLoopGroup, tls: TLSContext?,
-        makeHandler: @escaping @Sendable (TCPConnection) -> ConnectionHandler?,
+        proxyTrust: ProxyTrust?, makeHandler: @escaping @Sendable (TCPConnection) -> ConnectionHandler?,
         onError: @escaping @Sendable (TransportError) -> Void
     ) {
         self.fd = fd
@@ -33,6 +34,7 @@ final class ListenerChannel: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.group = group
         self.tls = tls
+        self.proxyTrust = proxyTrust
         self.makeHandler = makeHandler
         self.onError = onError
     }
@@ -78,7 +80,8 @@ final class ListenerChannel: @unchecked Sendable {
         }
     }
 
-    /// Configures an accepted socket and creates its connection on the next loop, on that loop's thread.
+    /// Configures an accepted socket and creates its connection on the next loop, on that loop's thread. A trusted
+    /// proxy's connection first gets a `ProxyHeaderReader`, which makes the handler once the header is read.
     private func handOff(_ socket: Int32) {
         _ = gw_set_nodelay(socket)
         guard let local = SocketAddress(socket: socket, peer: false),
@@ -91,6 +94,7 @@ final class ListenerChannel: @unchecked Sendable {
         let makeHandler = makeHandler
         let onError = onError
         let tls = tls
+        let headerTimeout = proxyTrust.flatMap { $0.trusts(remote) ? $0.headerTimeout : nil }
         target.execute {
             var session: TLSSession?
             if let tls {
@@ -102,14 +106,22 @@ final class ListenerChannel: @unchecked Sendable {
                     return
                 }
             }
-            let connection = TCPConnection(
-                fd: socket, eventLoop: target, localAddress: local, remoteAddress: remote, tls: session,
-                onError: session == nil ? nil : onError)
-            guard let handler = makeHandler(connection) else {
-                connection.discard()
-                return
+            let connection: TCPConnection
+            if let headerTimeout {
+                session?.onError = onError
+                connection = TCPConnection(fd: socket, eventLoop: target, localAddress: local, remoteAddress: remote)
+                connection.handler = ProxyHeaderReader(
+                    timeout: headerTimeout, tls: session, makeHandler: makeHandler, onError: onError)
+            } else {
+                connection = TCPConnection(
+                    fd: socket, eventLoop: target, localAddress: local, remoteAddress: remote, tls: session,
+                    onError: session == nil ? nil : onError)
+                guard let handler = makeHandler(connection) else {
+                    connection.discard()
+                    return
+                }
+                connection.handler = handler
             }
-            connection.handler = handler
             do throws(TransportError) {
                 try connection.activate()
             } catch {

@@ -42,6 +42,24 @@ public struct SocketAddress: Sendable, CustomStringConvertible, Hashable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// `host:port` with `host` resolved to a numeric address (a literal is taken as is, a name through
+    /// `getaddrinfo`, first result). Blocks while a name is looked up: call it off the event loops.
+    public static func resolve(host: String, port: Int) throws(TransportError) -> SocketAddress {
+        guard (0...65535).contains(port) else {
+            throw TransportError(operation: "resolve \(host)", reason: "port out of range 0...65535", errno: EINVAL)
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(0)
+        let rc = gw_resolve(host, Int32(port), &storage, &length)
+        guard rc == 0 else {
+            throw TransportError(operation: "resolve \(host)", reason: String(cString: gai_strerror(rc)))
+        }
+        guard let address = SocketAddress(storage) else {
+            throw TransportError(operation: "resolve \(host)", reason: "neither an IPv4 nor an IPv6 address")
+        }
+        return address
+    }
+
     /// The local (`peer == false`) or remote address of a socket, or nil when the socket has none (e.g. already reset).
     init?(socket fd: Int32, peer: Bool) {
         var storage = sockaddr_storage()

@@ -2,7 +2,8 @@ import Bytes
 import CLinux
 import Glibc
 
-/// A non-blocking TCP socket owned by one event loop for its whole life.
+/// A non-blocking TCP socket owned by one event loop for its whole life: accepted by a `TCPListener` or connected by
+/// a `TCPConnector`.
 ///
 /// Inbound bytes are read into the loop's scratch buffer and appended to one inbound `ByteBuffer` that the handler
 /// decodes in place. Outbound frames are encoded straight into one outbound `ByteBuffer`; every connection written
@@ -12,7 +13,11 @@ import Glibc
 /// A connection accepted by a TLS listener carries a `TLSSession`: ciphertext from the socket is decrypted into the
 /// inbound buffer (the handler only ever sees plaintext, and is not called while the handshake runs), and the
 /// plaintext outbound buffer is encrypted at flush time into a second buffer that goes to the socket, so the
-/// once-per-turn batching is unchanged. Addresses stay those of the TCP socket.
+/// once-per-turn batching is unchanged.
+///
+/// Addresses are those of the TCP socket, except `remoteAddress` on a listener with `ProxyTrust`: a connection from
+/// a trusted proxy starts with a PROXY protocol v2 header, read below TLS before the handler exists, and the client
+/// it names becomes the remote address.
 public final class TCPConnection {
     private enum State {
         /// Reading and writing.
@@ -35,16 +40,19 @@ public final class TCPConnection {
 
     // Stored properties are ordered by size so the object packs without padding (one per connection).
     public let eventLoop: EventLoop
-    public let remoteAddress: SocketAddress
+    /// The peer: the TCP socket's, or the client named by a trusted proxy's PROXY header (set before the handler is
+    /// made, so a handler only ever sees the final value).
+    public internal(set) var remoteAddress: SocketAddress
     public let localAddress: SocketAddress
     /// The protocol logic; held strongly, and set to nil after `connectionClosed` to break cycles.
     public var handler: ConnectionHandler?
     private var inbound = ByteBuffer()
     private var outbound = ByteBuffer()
-    /// The TLS session, with its ciphertext buffer (`TLSSession.sealed`); nil for plain TCP.
-    private let tls: TLSSession?
+    /// The TLS session, with its ciphertext buffer (`TLSSession.sealed`); nil for plain TCP. Set at accept, or behind
+    /// a PROXY header once the header was read (`proxyHeaderConsumed`).
+    private var tls: TLSSession?
 
-    /// True when the connection runs over TLS (fixed at accept: readable from any thread).
+    /// True when the connection runs over TLS (fixed before the handler is made).
     public var isTLS: Bool { tls != nil }
 
     /// The TLS protocol version and cipher suite negotiated, once the handshake is complete (on the loop only).
@@ -53,7 +61,7 @@ public final class TCPConnection {
         return tls?.negotiated
     }
 
-    /// When the socket was accepted, Unix milliseconds (fixed: readable from any thread).
+    /// When the socket was accepted or connected, Unix milliseconds (fixed: readable from any thread).
     public let acceptedAt: Int64
 
     /// Pending output above which `isWritable` turns false.
@@ -164,19 +172,49 @@ public final class TCPConnection {
         let interest = desiredInterest
         registrationID = try eventLoop.register(.connection(self), fd: fd, interest: interest)
         registeredInterest = interest
-        if let tls {
-            tls.handshakeTimer = eventLoop.scheduleTimer(after: tls.handshakeTimeout) { [weak self] in
-                guard let self else { return }
-                tls.handshakeTimer = nil
-                guard state != .closed else { return }
-                tls.onError?(
-                    TransportError(
-                        operation: "TLS handshake with \(remoteAddress)",
-                        reason: "not completed within \(tls.handshakeTimeout)"))
-                abort()
-            }
-        }
+        if let tls { startHandshakeDeadline(tls) }
         handler?.connectionActive(self)
+    }
+
+    /// Ends the PROXY header phase of a connection from a trusted proxy (a `ProxyHeaderReader` was its handler, and
+    /// `rest` is the reader's `connectionRead` buffer): `handler` takes over and gets `connectionActive`. On a TLS
+    /// listener the session held back until now starts: what followed the header in `rest` is its first ciphertext,
+    /// decrypted later in this turn (the inbound buffer is the handler's until `connectionRead` returns). Plain
+    /// bytes in `rest` are offered to `handler` at once, unless it closed or paused reading in `connectionActive`.
+    func proxyHeaderConsumed(handler: ConnectionHandler, tls session: TLSSession?, rest: inout ByteBuffer) {
+        self.handler = handler
+        guard let session else {
+            handler.connectionActive(self)
+            if state == .open && !readingPaused && rest.readableBytes > 0 { handler.connectionRead(self, &rest) }
+            return
+        }
+        tls = session
+        startHandshakeDeadline(session)
+        let ciphertext = rest.readableBytes
+        rest.withReadableBytes { session.receive($0) }
+        rest.moveReaderIndex(forwardBy: ciphertext)
+        handler.connectionActive(self)
+        guard ciphertext > 0 else { return }
+        eventLoop.enqueue { [self] in
+            guard state == .open else { return }
+            var peerClosed = false
+            guard unseal(session, scratch: eventLoop.readScratch, peerClosed: &peerClosed) else { return }
+            if peerClosed { closeNow() }
+        }
+    }
+
+    /// Closes the connection when its TLS handshake is not complete within the session's handshake timeout.
+    private func startHandshakeDeadline(_ tls: TLSSession) {
+        tls.handshakeTimer = eventLoop.scheduleTimer(after: tls.handshakeTimeout) { [weak self] in
+            guard let self else { return }
+            tls.handshakeTimer = nil
+            guard state != .closed else { return }
+            tls.onError?(
+                TransportError(
+                    operation: "TLS handshake with \(remoteAddress)",
+                    reason: "not completed within \(tls.handshakeTimeout)"))
+            abort()
+        }
     }
 
     /// Closes a socket that was never activated (the handler factory declined it).

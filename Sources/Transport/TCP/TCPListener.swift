@@ -24,9 +24,16 @@ public final class TCPListener: Sendable {
     /// With `tls`, every accepted socket runs a TLS server session from the context current at accept time
     /// (see `TLSContext.reload()`); handlers see only plaintext. A failed or timed-out handshake or a fatal TLS error
     /// closes that connection and is reported to `onError` once (`TLS handshake with <peer>: <reason>`).
+    ///
+    /// With `proxyProtocol`, a connection whose TCP peer it trusts must start with a PROXY protocol v2 header, read
+    /// before anything else (below TLS: the header comes in clear before the ClientHello) within
+    /// `ProxyTrust.headerTimeout`. The header's source address becomes the connection's `remoteAddress` (a LOCAL
+    /// header keeps the TCP peer's), and only then is `makeHandler` called and the handler made active. A malformed
+    /// header, other bytes, a header cut short or a timeout closes that connection and is reported to `onError` once
+    /// (`PROXY header from <peer>: <reason>`). Connections from other peers are served as without the option.
     public static func bind(
         host: String, port: Int, group: EventLoopGroup, backlog: Int32 = 1024, tls: TLSContext? = nil,
-        onError: @escaping @Sendable (TransportError) -> Void = { _ in },
+        proxyProtocol: ProxyTrust? = nil, onError: @escaping @Sendable (TransportError) -> Void = { _ in },
         makeHandler: @escaping @Sendable (TCPConnection) -> ConnectionHandler?
     ) throws(TransportError) -> TCPListener {
         let requested = SocketAddress(host: host, port: port)
@@ -56,7 +63,8 @@ public final class TCPListener: Sendable {
         }
         let loop = group.next()
         let channel = ListenerChannel(
-            fd: fd, localAddress: bound, eventLoop: loop, group: group, tls: tls, makeHandler: makeHandler, onError: onError)
+            fd: fd, localAddress: bound, eventLoop: loop, group: group, tls: tls, proxyTrust: proxyProtocol,
+            makeHandler: makeHandler, onError: onError)
         loop.execute { channel.start() }
         return TCPListener(channel: channel)
     }

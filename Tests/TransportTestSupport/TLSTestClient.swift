@@ -4,19 +4,24 @@ import TLSTestSupport
 
 /// A blocking TLS client for tests: OpenSSL over a `TestClient` socket (10 s timeouts), verifying the server
 /// against a CA file, optionally presenting a client certificate or capping the protocol version.
-final class TLSTestClient {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class TLSTestClient {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let tcp: TestClient
+    public let tcp: TestClient
     private let context: OpaquePointer
     private let ssl: OpaquePointer
 
     /// Connects and completes the handshake; throws with OpenSSL's reason when the handshake fails.
     /// `maxVersion` (e.g. `TLS1_1_VERSION`) also lowers the client's security level so old versions can be offered.
-    init(port: Int, trusting caFile: String, identity: TestPKI.Identity? = nil, maxVersion: Int32? = nil) throws {
+    /// `preface` is sent in clear before the ClientHello (a PROXY protocol header).
+    public init(
+        port: Int, trusting caFile: String, identity: TestPKI.Identity? = nil, maxVersion: Int32? = nil,
+        preface: [UInt8] = []
+    ) throws {
         tcp = try TestClient(port: port)
+        try tcp.send(preface)
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure(description: "SSL_CTX_new failed") }
         self.context = context
         guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
@@ -53,18 +58,18 @@ final class TLSTestClient {
     }
 
     /// The negotiated protocol, e.g. "TLSv1.3".
-    var protocolVersion: String {
+    public var protocolVersion: String {
         String(cString: SSL_get_version(ssl))
     }
 
     /// The serial number of the certificate the server presented.
-    var serverSerial: Int {
+    public var serverSerial: Int {
         guard let certificate = SSL_get1_peer_certificate(ssl) else { return -1 }
         defer { X509_free(certificate) }
         return ASN1_INTEGER_get(X509_get_serialNumber(certificate))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             var written = 0
@@ -75,12 +80,12 @@ final class TLSTestClient {
         }
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
     /// Reads exactly `count` plaintext bytes (throws on timeout, close or a TLS alert).
-    func receive(_ count: Int) throws -> [UInt8] {
+    public func receive(_ count: Int) throws -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)
         var offset = 0
         while offset < count {
@@ -95,12 +100,12 @@ final class TLSTestClient {
         return result
     }
 
-    func receiveString(_ count: Int) throws -> String {
+    public func receiveString(_ count: Int) throws -> String {
         String(decoding: try receive(count), as: UTF8.self)
     }
 
     /// Reads until the stream ends; true when it ended with the server's close_notify.
-    func receivedCloseNotify() -> Bool {
+    public func receivedCloseNotify() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             var read = 0

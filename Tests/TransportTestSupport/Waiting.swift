@@ -2,7 +2,7 @@ import Glibc
 import Transport
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held. For waiting, never for asserting time.
-func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+public func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     var start = timespec()
     clock_gettime(CLOCK_MONOTONIC, &start)
     while !condition() {
@@ -15,7 +15,7 @@ func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
 }
 
 /// Runs `task` on `loop` and waits for it to finish (a barrier: everything the loop was asked to do before has run).
-func runOnLoop(_ loop: EventLoop, _ task: @escaping @Sendable () -> Void) -> Bool {
+public func runOnLoop(_ loop: EventLoop, _ task: @escaping @Sendable () -> Void) -> Bool {
     let done = Recorder()
     loop.execute {
         task()
@@ -25,16 +25,16 @@ func runOnLoop(_ loop: EventLoop, _ task: @escaping @Sendable () -> Void) -> Boo
 }
 
 /// Box for state shared between handlers that only loop threads touch (tests with a single-thread group).
-final class LoopLocal<Value>: @unchecked Sendable {
-    var value: Value
+public final class LoopLocal<Value>: @unchecked Sendable {
+    public var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
     }
 }
 
 /// Starts a POSIX thread running `body`; join it with `pthread_join`.
-func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+public func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     var thread = pthread_t()
     let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     let rc = pthread_create(

@@ -1,22 +1,24 @@
 import Synchronization
 
 /// A thread-safe event log shared between handlers on loop threads and the test thread.
-final class Recorder: Sendable {
+public final class Recorder: Sendable {
     private let events = Mutex<[String]>([])
 
-    func record(_ event: String) {
+    public init() {}
+
+    public func record(_ event: String) {
         events.withLock { $0.append(event) }
     }
 
-    var all: [String] {
+    public var all: [String] {
         events.withLock { $0 }
     }
 
-    func count(_ event: String) -> Int {
+    public func count(_ event: String) -> Int {
         events.withLock { $0.filter { $0 == event }.count }
     }
 
-    func contains(_ event: String) -> Bool {
+    public func contains(_ event: String) -> Bool {
         count(event) > 0
     }
 }

@@ -1,13 +1,15 @@
 import Bytes
 import ProxyProtocol
 
-/// The handler of a connection from a trusted proxy until its PROXY protocol v2 header is read (`ProxyTrust`).
+/// The handler of a connection from a trusted proxy until its PROXY protocol v2 header is read (`ProxyTrust`), or
+/// until its first bytes show it has none (they differ from the header's 12-byte signature, which no AMQP, MQTT, HTTP
+/// or TLS client sends first): then it is a client of that host itself and is served as usual.
 ///
 /// The header is decoded from the plain socket bytes, below TLS: a TLS listener's session is held here and attached
 /// only once the header is consumed, so the ClientHello behind the header reaches OpenSSL and the header never does.
 /// Then the header's source becomes the connection's `remoteAddress`, the listener's `makeHandler` makes the real
-/// handler, and the connection hands everything on to it (`TCPConnection.proxyHeaderConsumed`). A malformed header,
-/// other bytes, a header cut short by the peer closing, or no complete header within the timeout close the
+/// handler, and the connection hands everything on to it (`TCPConnection.proxyHeaderConsumed`). A malformed header, a
+/// header cut short by the peer closing, or no complete header within the timeout close the
 /// connection with one report to the listener's `onError`. Loop thread only; one per trusted connection, dropped
 /// once the header is read.
 final class ProxyHeaderReader: ConnectionHandler {
@@ -40,6 +42,19 @@ final class ProxyHeaderReader: ConnectionHandler {
     }
 
     func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
+        let startsLikeHeader = buffer.withReadableBytes { raw in
+            zip(raw, ProxyHeader.signature).allSatisfy { $0 == $1 }
+        }
+        guard startsLikeHeader else {
+            // A client of the trusted host itself (no proxy in between): served as usual.
+            finish(connection)
+            guard let handler = makeHandler(connection) else {
+                connection.abort()
+                return
+            }
+            connection.proxyHeaderConsumed(handler: handler, tls: tls, rest: &buffer)
+            return
+        }
         let decoded = buffer.withReadableBytes { raw in
             Result { () throws(ProxyProtocolError) in try ProxyHeader.decode(raw) }
         }

@@ -4,9 +4,10 @@ import Glibc
 /// Which TCP peers of a listener are proxies (Gateway followers forwarding client connections to the leader) whose
 /// PROXY protocol v2 header is believed: see `TCPListener.bind(…, proxyProtocol:)`.
 ///
-/// A trusted peer must open every connection with the header; the client address it carries replaces the
-/// connection's `remoteAddress`. Every other peer is served as usual, without any header parsing, so a client cannot
-/// claim another address by sending a header itself.
+/// A connection from a trusted peer may open with the header; the client address it carries replaces the
+/// connection's `remoteAddress`. One that does not (its first bytes differ from the header's signature) is a client of
+/// that host itself and is served as usual. Every other peer is served without any header parsing, so a client
+/// cannot claim another address by sending a header itself.
 public struct ProxyTrust: Sendable {
     /// How long a trusted peer has to send its whole header before the connection is closed.
     public var headerTimeout: Duration
@@ -39,7 +40,7 @@ public struct ProxyTrust: Sendable {
         self.isTrusted = isTrusted
     }
 
-    /// True when a connection from `peer` must start with a PROXY protocol header.
+    /// True when a connection from `peer` may start with a PROXY protocol header.
     public func trusts(_ peer: SocketAddress) -> Bool {
         isTrusted(peer)
     }

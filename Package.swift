@@ -99,7 +99,7 @@ let package = Package(
             dependencies: [
                 "GatewayConfig", "AMQPFrontend", "AMQPWire", "MQTTFrontend", "AMQPModel", "AMQPValues", "Auth", "Bytes",
                 "Clocks", "Storage", "Transport", "HTTPFetch", "JSON", "Management", "FrontendSupport", "Cluster", "Etcd",
-                "Replication",
+                "Replication", "Forwarding",
                 "Locks",
             ],
             swiftSettings: strict,

@@ -1,5 +1,5 @@
 """Clustering under failure (issue 12 "tests that must exist"): the leader killed with `kill -9` again and again while
-AMQP publishers with confirms and MQTT QoS 1 publishers run, and afterwards every confirmed or PUBACKed message is
+AMQP publishers with confirms and MQTT QoS 1 publishers run, through a follower and directly, and afterwards every confirmed or PUBACKed message is
 delivered; a frozen follower leaves the in-sync replicas and the leader keeps confirming; hostile bytes on the
 replication port are refused with a log line."""
 from __future__ import annotations
@@ -65,8 +65,10 @@ def test_kill_the_leader_again_and_again_and_lose_no_confirmed_message(tmp_path)
             pubacked: list[bytes] = []
             counter = itertools.count()
             for round_ in range(FAILOVERS):
-                target = nodes[leader].target
-                mqtt = MQTTPublisher(target, round_)
+                # Through a follower (which forwards to the leader) and directly, alternating between the protocols.
+                direct, via = nodes[leader].target, nodes[(leader + 1) % 3].target
+                target, mqtt_target = (via, direct) if round_ % 2 == 0 else (direct, via)
+                mqtt = MQTTPublisher(mqtt_target, round_)
                 mqtt.start()
                 stop = threading.Event()
                 amqp_result = {}

@@ -23,6 +23,7 @@ from gwtest.confirms import publish_confirmed
 from gwtest.etcd import running_etcd
 from gwtest.http_api import ok
 from gwtest.mqtt import MQTTClient
+from gwtest.mqtt5 import MQTT5Client
 from gwtest.session import gateway_only
 
 pytestmark = gateway_only("clustering is Gateway's")
@@ -180,7 +181,7 @@ def test_a_leader_cut_off_from_etcd_stops_serving_within_its_lease(tmp_path):
             thread.join(10)
             assert confirms[-1] - cut_at < LEASE_TTL, "no confirm after the lease could have been taken over"
             wait_for(lambda: "restarting as a follower" in nodes[0].log_text(), 5, "the restart line")
-            assert nodes[0].log_text().count("clustering on: advertising") == 2, "restarted in place"
+            wait_for(lambda: nodes[0].log_text().count("clustering on: advertising") == 2, 5, "the restart in place")
             assert nodes[0].proc.poll() is None, "the process lives on (same pid) as a candidate"
         finally:
             for n in nodes:
@@ -264,6 +265,47 @@ def test_every_follower_holds_the_leaders_files_and_serves_them_after_a_switchov
                 nodes[old].start(append_log=True)
                 wait_for(lambda: in_sync(nodes[leader], [i for i in range(3) if i != leader]), 30,
                          f"switchover {switchover}: the old leader back as an in-sync follower")
+        finally:
+            for n in nodes:
+                n.stop()
+
+
+@pytest.mark.watchdog(120)
+def test_clients_reach_the_leader_through_a_follower_which_names_them_with_a_proxy_header(tmp_path):
+    """Every port of a follower forwards to the leader's listener of the same name (AMQP, MQTT, MQTT over WebSocket,
+    the management API); the leader sees the client's own address, not the follower's."""
+    with running_etcd(tmp_path / "etcd") as etcd:
+        nodes = start_nodes(tmp_path, etcd, 2)
+        try:
+            leader = the_leader(nodes)
+            follower = 1 - leader
+            wait_for(lambda: in_sync(nodes[leader], [follower]), 20, "the follower in sync")
+            via = nodes[follower].target
+            wait_for(lambda: "forwarding AMQP" in nodes[follower].log_text(), 10, "the forwarding listeners")
+
+            assert cluster_of(nodes[follower])["role"] == "leader", "the follower's HTTP port answers as the leader"
+            conn = connect(via)
+            ch = conn.channel()
+            ch.confirm_delivery()
+            ch.queue_declare("through-follower", durable=True)
+            ch.basic_publish("", "through-follower", b"hello", pika.BasicProperties(delivery_mode=2))
+            method, _props, body = ch.basic_get("through-follower", auto_ack=True)
+            assert body == b"hello"
+            conn.close()
+
+            client = MQTTClient(via, "via-follower").connected()
+            local_port = client.paho.socket().getsockname()[1]
+            seen = wait_for(lambda: [c for c in ok(nodes[leader].target, "GET", "/api/connections")
+                                     if c["peer_port"] == local_port], 10,
+                            "the leader's /api/connections naming the client's own port, not the follower's")
+            assert seen[0]["peer_host"] == "127.0.0.1" and seen[0]["protocol"].startswith("MQTT"), seen[0]
+            client.subscribe("via/#", qos=1)
+            ws = MQTT5Client(via, "via-websocket", websocket=True).connected()
+            ws.publish("via/ws", b"over websocket", qos=1)
+            assert client.wait_messages(1)[0].payload == b"over websocket"
+            ws.disconnect()
+            client.disconnect()
+            assert "PROXY header from" not in nodes[leader].log_text()
         finally:
             for n in nodes:
                 n.stop()

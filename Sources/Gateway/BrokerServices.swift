@@ -32,7 +32,8 @@ final class BrokerServices: @unchecked Sendable {
     /// `SyncCoordinator.setDurabilityBarrier`) and `clusterStatus`.
     init(
         configuration: GatewayConfiguration, group: EventLoopGroup, tls: TLSContext?, dataDirectory: DataDirectory,
-        durabilityBarrier: (@Sendable () -> Bool)? = nil, clusterStatus: (@Sendable () -> ClusterStatus)? = nil
+        durabilityBarrier: (@Sendable () -> Bool)? = nil, clusterStatus: (@Sendable () -> ClusterStatus)? = nil,
+        proxyTrust: ProxyTrust? = nil
     ) throws(StartupError) {
         let dataDir = configuration.main.dataDir
         coordinator = SyncCoordinator(syncEnabled: configuration.main.sync)
@@ -110,23 +111,14 @@ final class BrokerServices: @unchecked Sendable {
         let management = self.management
         var managementBound: [Listener] = []
         do {
-            for (port, tls, protocolName, label) in [
-                (configuration.mgmt.port, nil, "http", "HTTP (management API)"),
-                (configuration.mgmt.tlsPort, tls, "https", "HTTPS (management API)"),
-            ] as [(Int, TLSContext?, String, String)] where protocolName == "http" || tls != nil {
-                let listener =
-                    if let tls {
-                        try TCPListener.bind(
-                            host: configuration.mgmt.bind, port: port, group: group, tls: tls,
-                            onError: { [logger] in logger.warning("\($0)") }, makeHandler: { management.makeHandler(for: $0) })
-                    } else {
-                        try TCPListener.bind(
-                            host: configuration.mgmt.bind, port: port, group: group,
-                            makeHandler: { management.makeHandler(for: $0) })
-                    }
+            for address in ListenerAddress.management(configuration, tls: tls != nil) {
+                let listener = try TCPListener.bind(
+                    host: address.host, port: address.port, group: group, tls: address.tls ? tls : nil,
+                    proxyProtocol: proxyTrust, onError: { [logger] in logger.warning("\($0)") },
+                    makeHandler: { management.makeHandler(for: $0) })
                 managementListeners.append(listener)
-                managementBound.append(Listener(listener.localAddress, protocolName))
-                logger.info("listening for \(label) on \(listener.localAddress)")
+                managementBound.append(Listener(listener.localAddress, address.protocolName))
+                logger.info("listening for \(address.label) on \(listener.localAddress)")
             }
         } catch {
             for l in managementListeners { l.close() }
@@ -136,7 +128,7 @@ final class BrokerServices: @unchecked Sendable {
         }
         clientListeners = ClientListeners(
             Self.clientListenerSpecs(configuration, tls: tls, amqp: amqp, mqtt: mqtt), group: group,
-            management: management, managementListeners: managementBound)
+            proxyTrust: proxyTrust, management: management, managementListeners: managementBound)
         DiskMonitor(directory: dataDirectory, minimum: configuration.main.freeDiskMin, loop: group.loops[0],
             alarm: broker.resourceAlarm).start()
     }
@@ -200,30 +192,15 @@ final class BrokerServices: @unchecked Sendable {
     private static func clientListenerSpecs(
         _ configuration: GatewayConfiguration, tls: TLSContext?, amqp: AMQPServer, mqtt: MQTTServer
     ) -> [ClientListeners.Spec] {
-        let a = configuration.amqp
-        let m = configuration.mqtt
-        var specs: [ClientListeners.Spec] = [
-            .init(host: a.bind, port: a.port, tls: nil, protocolName: "amqp", label: "AMQP") { amqp.makeHandler(for: $0) },
-            .init(host: m.bind, port: m.port, tls: nil, protocolName: "mqtt", label: "MQTT") { mqtt.makeHandler(for: $0) },
-            .init(host: m.wsBind, port: m.wsPort, tls: nil, protocolName: "http/web-mqtt", label: "MQTT over WebSocket") {
-                mqtt.makeWebSocketHandler(for: $0)
-            },
-        ]
-        if let tls {
-            specs += [
-                .init(host: a.bind, port: a.tlsPort, tls: tls, protocolName: "amqp/ssl", label: "AMQPS") {
-                    amqp.makeHandler(for: $0)
-                },
-                .init(host: m.bind, port: m.tlsPort, tls: tls, protocolName: "mqtt/ssl", label: "MQTTS") {
-                    mqtt.makeHandler(for: $0)
-                },
-                .init(
-                    host: m.wsBind, port: m.wssPort, tls: tls, protocolName: "https/web-mqtt",
-                    label: "MQTT over secure WebSocket"
-                ) { mqtt.makeWebSocketHandler(for: $0) },
-            ]
+        ListenerAddress.clients(configuration, tls: tls != nil).map { address in
+            let makeHandler: @Sendable (TCPConnection) -> ConnectionHandler? =
+                switch address.name {
+                case "amqp", "amqps": { amqp.makeHandler(for: $0) }
+                case "mqtt", "mqtts": { mqtt.makeHandler(for: $0) }
+                default: { mqtt.makeWebSocketHandler(for: $0) }
+                }
+            return ClientListeners.Spec(address: address, tls: address.tls ? tls : nil, makeHandler: makeHandler)
         }
-        return specs
     }
 
     private static func createDefaultUser(users: UserStore, main: MainSection, logger: Logger) throws(StartupError) {

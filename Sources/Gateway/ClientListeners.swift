@@ -3,33 +3,33 @@ import Locks
 import Management
 import Transport
 
-/// The listeners clients connect to (AMQP, MQTT, WebSocket, and their TLS twins), opened together and closed together:
-/// at start on a single node, and on a cluster node only while it leads. The management listeners are not among
-/// them: every node answers its management API.
+/// The listeners clients connect to (AMQP, MQTT, WebSocket, and their TLS twins), opened together and closed together
+/// once the broker is loaded. The management listeners are opened with the management server, before them. On a
+/// cluster leader every listener believes the PROXY protocol headers of its followers (`proxyTrust`).
 final class ClientListeners: @unchecked Sendable {
     /// One listener to open.
     struct Spec {
-        let host: String
-        let port: Int
+        let address: ListenerAddress
         let tls: TLSContext?
-        /// The protocol name the management API reports.
-        let protocolName: String
-        /// For the log line.
-        let label: String
         let makeHandler: @Sendable (TCPConnection) -> ConnectionHandler?
     }
 
     private let specs: [Spec]
     private let group: EventLoopGroup
+    private let proxyTrust: ProxyTrust?
     private let management: ManagementServer
     /// The management listeners, always part of what the API reports.
     private let managementListeners: [Listener]
     private let open = Lock<[TCPListener]>([])
     private let logger = Logger(label: "gateway")
 
-    init(_ specs: [Spec], group: EventLoopGroup, management: ManagementServer, managementListeners: [Listener]) {
+    init(
+        _ specs: [Spec], group: EventLoopGroup, proxyTrust: ProxyTrust?, management: ManagementServer,
+        managementListeners: [Listener]
+    ) {
         self.specs = specs
         self.group = group
+        self.proxyTrust = proxyTrust
         self.management = management
         self.managementListeners = managementListeners
         management.listeners = managementListeners
@@ -43,21 +43,15 @@ final class ClientListeners: @unchecked Sendable {
         try open.withLock { (listeners: inout [TCPListener]) throws(TransportError) in
             guard listeners.isEmpty else { return }
             let logger = self.logger
-            let onTLSError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
+            let onError: @Sendable (TransportError) -> Void = { logger.warning("\($0)") }
             var bound: [TCPListener] = []
             do throws(TransportError) {
                 for spec in specs {
-                    let listener =
-                        if let tls = spec.tls {
-                            try TCPListener.bind(
-                                host: spec.host, port: spec.port, group: group, tls: tls, onError: onTLSError,
-                                makeHandler: spec.makeHandler)
-                        } else {
-                            try TCPListener.bind(
-                                host: spec.host, port: spec.port, group: group, makeHandler: spec.makeHandler)
-                        }
+                    let listener = try TCPListener.bind(
+                        host: spec.address.host, port: spec.address.port, group: group, tls: spec.tls,
+                        proxyProtocol: proxyTrust, onError: onError, makeHandler: spec.makeHandler)
                     bound.append(listener)
-                    logger.info("listening for \(spec.label) on \(listener.localAddress)")
+                    logger.info("listening for \(spec.address.label) on \(listener.localAddress)")
                 }
             } catch {
                 for l in bound { l.close() }
@@ -66,7 +60,7 @@ final class ClientListeners: @unchecked Sendable {
             listeners = bound
             management.listeners =
                 managementListeners
-                + zip(bound, specs).map { Listener($0.localAddress, $1.protocolName) }
+                + zip(bound, specs).map { Listener($0.localAddress, $1.address.protocolName) }
         }
     }
 

@@ -43,6 +43,8 @@ final class ClusterRole: @unchecked Sendable {
     private let keys: (leader: String, isr: String, secret: String)
     private let state = Lock(State())
     private let secret = Lock<[UInt8]?>(nil)
+    /// A follower's listeners, forwarding to the leader.
+    private let forwarding: ForwardingListeners
     private let logger = Logger(label: "cluster")
     private var node: ClusterNode!
 
@@ -59,6 +61,7 @@ final class ClusterRole: @unchecked Sendable {
         etcd = EtcdClient(endpoints: section.etcdEndpoints)
         let prefix = section.etcdPrefix
         keys = (prefix + "/leader", prefix + "/isr", prefix + "/clustering_secret")
+        forwarding = ForwardingListeners(configuration, tls: tls != nil, group: group)
         node = ClusterNode(
             client: EtcdClient(endpoints: section.etcdEndpoints), prefix: prefix, advertisedURI: uri,
             ttlSeconds: section.leaseTTL
@@ -92,6 +95,7 @@ final class ClusterRole: @unchecked Sendable {
         state.withLock { $0.stopping = true }
         node.stop()
         let (follower, server, services) = state.withLock { ($0.follower, $0.server, $0.services) }
+        forwarding.stop()
         follower?.stop()
         server?.stop()
         return services
@@ -112,7 +116,7 @@ final class ClusterRole: @unchecked Sendable {
         }
     }
 
-    /// Keeps the data directory level with `leader`'s.
+    /// Keeps the data directory level with `leader`'s and forwards this node's client ports to it.
     private func follow(_ leader: String) {
         let current = state.withLock { $0.follower }
         guard current?.status.leader != leader else { return }
@@ -125,6 +129,11 @@ final class ClusterRole: @unchecked Sendable {
             try client.start()
             state.withLock { $0.follower = client }
             logger.info("following the leader \(leader)")
+            if let (host, port) = ReplicationClient.parse(leader) {
+                let numeric = (try? SocketAddress.resolve(host: host, port: port))?.host ?? host
+                forwarding.forward { (numeric, client.status.leaderPorts) }
+                forwarding.start()
+            }
         } catch {
             logger.error("cannot follow the leader \(leader): \(error)")
         }
@@ -138,6 +147,7 @@ final class ClusterRole: @unchecked Sendable {
             return s.follower
         }
         follower?.stop()
+        forwarding.stop()
         guard let secret = leaderSecret() else { restart(because: "the clustering secret cannot be read or created in etcd") }
         let log = ReplicationLog(maxLagBytes: UInt64(section.maxLag))
         let root = configuration.main.dataDir
@@ -148,6 +158,9 @@ final class ClusterRole: @unchecked Sendable {
             let logger = self.logger
             server = try ReplicationServer(
                 root: root, log: log, host: section.bind, port: section.port, secret: secret,
+                clientPorts: ListenerAddress.all(configuration, tls: tls != nil).map {
+                    ClientPort(name: $0.name, port: $0.port)
+                },
                 ackTimeoutMilliseconds: section.followerAckTimeout,
                 publishISR: { [unowned self] in publishISR($0) },
                 logger: ReplicationLogger(info: { logger.info($0) }, warning: { logger.warning($0) }))
@@ -171,7 +184,8 @@ final class ClusterRole: @unchecked Sendable {
         do {
             services = try BrokerServices(
                 configuration: configuration, group: group, tls: tls, dataDirectory: dataDirectory,
-                durabilityBarrier: barrier, clusterStatus: { [unowned self] in status })
+                durabilityBarrier: barrier, clusterStatus: { [unowned self] in status },
+                proxyTrust: ProxyTrust { server.isFollower(host: $0.host) })
         } catch {
             logger.error("elected leader but cannot load the broker: \(error)")
             restart(because: "the broker could not be loaded")

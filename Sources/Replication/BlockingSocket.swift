@@ -10,10 +10,13 @@ final class BlockingSocket: @unchecked Sendable {
     let fd: Int32
     /// `host:port` of the peer, for log lines.
     let peer: String
+    /// The peer's numeric host.
+    let host: String
 
-    private init(fd: Int32, peer: String) {
+    private init(fd: Int32, peer: String, host: String) {
         self.fd = fd
         self.peer = peer
+        self.host = host
     }
 
     deinit { _ = Glibc.close(fd) }
@@ -26,7 +29,7 @@ final class BlockingSocket: @unchecked Sendable {
         guard rc == 0 else { throw Failure(description: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))") }
         let fd = gw_socket_stream(Int32(storage.ss_family))
         guard fd >= 0 else { throw failure("socket") }
-        let socket = BlockingSocket(fd: fd, peer: "\(host):\(port)")
+        let socket = BlockingSocket(fd: fd, peer: "\(host):\(port)", host: host)
         let started = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
         }
@@ -54,7 +57,7 @@ final class BlockingSocket: @unchecked Sendable {
         guard rc == 0 else { throw Failure(description: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))") }
         let fd = gw_socket_stream(Int32(storage.ss_family))
         guard fd >= 0 else { throw failure("socket") }
-        let socket = BlockingSocket(fd: fd, peer: "\(host):\(port)")
+        let socket = BlockingSocket(fd: fd, peer: "\(host):\(port)", host: host)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         _ = gw_set_reuseaddr(fd)
         guard gw_bind(fd, &storage, length) == 0 else { throw failure("bind \(host):\(port)") }
@@ -85,7 +88,7 @@ final class BlockingSocket: @unchecked Sendable {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(client, $0, &length) }
                 }
                 let (host, port) = Self.format(&storage)
-                return BlockingSocket(fd: client, peer: "\(host):\(port)")
+                return BlockingSocket(fd: client, peer: "\(host):\(port)", host: host)
             }
             if errno == EINTR || errno == ECONNABORTED { continue }
             if errno == EMFILE || errno == ENFILE {

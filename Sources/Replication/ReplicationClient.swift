@@ -18,6 +18,8 @@ public final class ReplicationClient: @unchecked Sendable {
         public var position: UInt64
         /// The leader's position at its last heartbeat.
         public var leaderPosition: UInt64
+        /// The leader's client ports, from its welcome (empty until connected).
+        public var leaderPorts: [ClientPort] = []
     }
 
     private struct State {
@@ -120,7 +122,7 @@ public final class ReplicationClient: @unchecked Sendable {
         try socket.write(&out)
         let (answer, _) = try reader.next()
         switch answer {
-        case .welcome: break
+        case .welcome(let ports): state.withLock { $0.status.leaderPorts = ports }
         case .refused(let reason): throw ReplicationFailure(description: "the leader refused: \(reason)")
         default: throw ReplicationFailure(description: "protocol error: expected welcome, got \(answer.name)")
         }

@@ -7,7 +7,7 @@ import Storage
 /// UInt16 length):
 /// ```
 /// 1 hello      "GWRP" | version UInt8 = 1 | UInt16 n | secret | UInt16 n | node URI
-/// 2 welcome    (empty)
+/// 2 welcome    UInt8 count | count × (UInt8 n | listener name | UInt16 port)
 /// 3 refused    reason (the rest of the payload)
 /// 4 index      UInt32 count | count × (UInt8 1 = directory | UInt16 n | path | UInt64 size | UInt32 CRC-32C)
 /// 5 change     op UInt8 | UInt16 n | path | operand:
@@ -40,8 +40,16 @@ public enum ReplicationCodec {
                 p.writeBytes(secret.prefix(Int(UInt16.max)))
                 writeString(node, into: &p)
             }
-        case .welcome:
-            frame(2, into: &out) { _ in }
+        case .welcome(let ports):
+            frame(2, into: &out) { p in
+                let listed = ports.prefix(Int(UInt8.max)).filter { $0.name.utf8.count <= Int(UInt8.max) && (1...65535).contains($0.port) }
+                p.writeUInt8(UInt8(listed.count))
+                for entry in listed {
+                    p.writeUInt8(UInt8(entry.name.utf8.count))
+                    p.writeBytes(entry.name.utf8)
+                    p.writeInteger(UInt16(entry.port))
+                }
+            }
         case .refused(let reason):
             frame(3, into: &out) { p in p.writeBytes(Array(reason.utf8.prefix(1024))) }
         case .index(let entries):
@@ -140,7 +148,16 @@ public enum ReplicationCodec {
             guard let secret = p.readBytes(secretLength) else { throw ReplicationProtocolError("truncated secret") }
             return .hello(secret: secret, node: try readString(&p))
         case 2:
-            return .welcome
+            let count = Int(try read(UInt8.self, &p))
+            var ports: [ClientPort] = []
+            for _ in 0..<count {
+                let length = Int(try read(UInt8.self, &p))
+                guard let name = p.readBytes(length), let text = String(validating: name, as: UTF8.self) else {
+                    throw ReplicationProtocolError("truncated listener name")
+                }
+                ports.append(ClientPort(name: text, port: Int(try read(UInt16.self, &p))))
+            }
+            return .welcome(ports: ports)
         case 3:
             let reason = String(decoding: p.readableBytesArray, as: UTF8.self)
             p.moveReaderIndex(forwardBy: p.readableBytes)

@@ -11,8 +11,9 @@ import Storage
 public enum ReplicationMessage: Equatable, Sendable {
     /// Follower → leader, first: the shared secret and the follower's advertised URI.
     case hello(secret: [UInt8], node: String)
-    /// Leader → follower: the secret matched.
-    case welcome
+    /// Leader → follower: the secret matched; the leader's client ports by listener name (`amqp`, `mqtt`, `http`, ...),
+    /// where a follower forwards its clients.
+    case welcome(ports: [ClientPort])
     /// Leader → follower: why the connection is refused (then it closes).
     case refused(String)
     /// The sender's files (follower → leader in both bulk-sync rounds).

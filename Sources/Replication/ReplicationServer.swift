@@ -37,6 +37,7 @@ public final class ReplicationServer: @unchecked Sendable {
     private let root: String
     private let log: ReplicationLog
     private let secret: [UInt8]
+    private let clientPorts: [ClientPort]
     private let ackTimeout: Int64
     private let publishISR: @Sendable ([String]) -> Bool
     private let listener: BlockingSocket
@@ -46,15 +47,17 @@ public final class ReplicationServer: @unchecked Sendable {
     private let logger: ReplicationLogger
     private var acceptThread: NamedThread?
 
-    /// Listens on `host:port` for followers of the data directory `root`, whose changes `log` records. `publishISR`
-    /// gets the follower URIs of each new ISR and returns whether it was published.
+    /// Listens on `host:port` for followers of the data directory `root`, whose changes `log` records, telling them
+    /// `clientPorts`. `publishISR` gets the follower URIs of each new ISR and returns whether it was published.
     public init(
-        root: String, log: ReplicationLog, host: String, port: Int, secret: [UInt8], ackTimeoutMilliseconds: Int,
+        root: String, log: ReplicationLog, host: String, port: Int, secret: [UInt8], clientPorts: [ClientPort] = [],
+        ackTimeoutMilliseconds: Int,
         publishISR: @escaping @Sendable ([String]) -> Bool, logger: ReplicationLogger
     ) throws(ReplicationFailure) {
         self.root = root
         self.log = log
         self.secret = secret
+        self.clientPorts = clientPorts
         ackTimeout = Int64(ackTimeoutMilliseconds)
         self.publishISR = publishISR
         self.logger = logger
@@ -88,6 +91,12 @@ public final class ReplicationServer: @unchecked Sendable {
                     lagBytes: end > $0.acknowledged ? end - $0.acknowledged : 0)
             }.sorted { $0.node < $1.node }
         }
+    }
+
+    /// Whether `host` (a numeric address as the sockets report it) is the address of a connected follower: a peer
+    /// whose PROXY protocol headers the client listeners believe.
+    public func isFollower(host: String) -> Bool {
+        state.withLock { s in s.followers.values.contains { $0.socket.host == host } }
     }
 
     /// The followers in the ISR.
@@ -186,7 +195,7 @@ public final class ReplicationServer: @unchecked Sendable {
         guard !state.withLock({ $0.stopping }) else { throw ReplicationFailure(description: "shutting down") }
         // A node starting a bulk sync rewrites its files: it cannot be elected until it caught up again.
         guard changeISR(removing: [node]) else { throw ReplicationFailure(description: "cannot update the in-sync replicas") }
-        ReplicationCodec.encode(.welcome, into: &out)
+        ReplicationCodec.encode(.welcome(ports: clientPorts), into: &out)
         try reader.socket.write(&out)
         return node
     }

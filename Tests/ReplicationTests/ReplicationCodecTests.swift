@@ -8,7 +8,7 @@ import Testing
 struct ReplicationCodecTests {
     static let messages: [ReplicationMessage] = [
         .hello(secret: Array("s3cret".utf8), node: "tcp://10.0.0.2:5679"),
-        .welcome,
+        .welcome(ports: [ClientPort(name: "amqp", port: 5672), ClientPort(name: "https", port: 15671)]),
         .refused("wrong clustering secret"),
         .index([
             FileIndexEntry(path: "queues", isDirectory: true, size: 0, checksum: 0),

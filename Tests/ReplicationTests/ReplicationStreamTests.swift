@@ -17,7 +17,8 @@ struct ReplicationStreamTests {
         let log = ReplicationLog(maxLagBytes: 64 << 20)
         FileChangeFeeds.attach(log, root: root)
         let server = try ReplicationServer(
-            root: root, log: log, host: "127.0.0.1", port: 0, secret: secret, ackTimeoutMilliseconds: ackTimeout,
+            root: root, log: log, host: "127.0.0.1", port: 0, secret: secret,
+            clientPorts: [ClientPort(name: "amqp", port: 5672)], ackTimeoutMilliseconds: ackTimeout,
             publishISR: { isr in
                 published.withLock { $0.append(isr) }
                 return true
@@ -144,7 +145,7 @@ struct ReplicationStreamTests {
         ReplicationCodec.encode(.hello(secret: Self.secret, node: "tcp://frozen:1"), into: &out)
         ReplicationCodec.encode(.index([]), into: &out)
         try socket.write(&out)
-        #expect(try reader.next().0 == .welcome)
+        #expect(try reader.next().0 == .welcome(ports: [ClientPort(name: "amqp", port: 5672)]))
         #expect(try reader.next().0 == .phaseEnd(final: false, position: 0))
         ReplicationCodec.encode(.index([]), into: &out)
         try socket.write(&out)

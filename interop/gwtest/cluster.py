@@ -46,17 +46,30 @@ def wait_for(condition, seconds: float, what: str):
         time.sleep(0.05)
 
 
+def leads(nodes: list[GatewayProcess], i: int) -> bool:
+    """Whether node i serves as the leader: its own listeners answer, as the leader, with its own URI (a follower's
+    ports forward to the leader, whose answer names the leader's URI)."""
+    node = nodes[i]
+    if node.proc.poll() is not None or not tcp_connects(node.bind, node.target.http_port, 0.2):
+        return False
+    try:
+        cluster = ok(node.target, "GET", "/api/nodes", timeout=2)[0]["cluster"]
+    except (OSError, AssertionError, KeyError, ValueError):
+        return False
+    return cluster["role"] == "leader" and cluster["advertised_uri"] == uri(i)
+
+
 def serving(nodes: list[GatewayProcess]) -> list[int]:
-    """The indexes of the nodes whose AMQP port accepts connections."""
-    return [i for i, n in enumerate(nodes) if n.proc.poll() is None and tcp_connects(n.bind, n.target.amqp_port, 0.2)]
+    """The indexes of the nodes serving as the leader."""
+    return [i for i in range(len(nodes)) if leads(nodes, i)]
 
 
 def the_leader(nodes: list[GatewayProcess], seconds: float = 30, among: list[int] | None = None) -> int:
-    """The index of the one node serving (of `among`, when given)."""
+    """The index of the one node serving as the leader (of `among`, when given)."""
     def one():
         s = [i for i in serving(nodes) if among is None or i in among]
         return s if len(s) == 1 else None
-    return wait_for(one, seconds, "exactly one node accepting AMQP")[0]
+    return wait_for(one, seconds, "exactly one node serving as the leader")[0]
 
 
 def cluster_of(node: GatewayProcess) -> dict:

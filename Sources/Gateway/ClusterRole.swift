@@ -106,7 +106,12 @@ final class ClusterRole: @unchecked Sendable {
         guard !stopping else { return }
         switch role {
         case .leader:
-            lead()
+            // Loading the broker can outlast the lease: it runs on a thread of its own so the election thread keeps
+            // the lease alive meanwhile (and restarts the node if it is lost all the same).
+            state.withLock { $0.hasLed = true }
+            do { try NamedThread(name: "gw-promote") { [unowned self] in lead() }.detach() } catch {
+                restart(because: "cannot start the promotion thread: \(error)")
+            }
         case .follower(let leader):
             if hasLed { restart(because: "\(leader) leads now") }
             follow(leader)
@@ -142,7 +147,6 @@ final class ClusterRole: @unchecked Sendable {
     /// Loads the broker from the replicated files and serves.
     private func lead() {
         let follower = state.withLock { s -> ReplicationClient? in
-            s.hasLed = true
             defer { s.follower = nil }
             return s.follower
         }
@@ -190,7 +194,11 @@ final class ClusterRole: @unchecked Sendable {
             logger.error("elected leader but cannot load the broker: \(error)")
             restart(because: "the broker could not be loaded")
         }
-        state.withLock { $0.services = services }
+        let stopping = state.withLock { s -> Bool in
+            s.services = services
+            return s.stopping
+        }
+        guard !stopping else { return }
         do { try services.openListeners() } catch {
             logger.error("elected leader but \(error)")
             restart(because: "the client listeners could not be opened")

@@ -185,6 +185,7 @@ if Context.environment["GATEWAY_FUZZ"] != nil {
         ("FuzzWebSocket", ["WebSocketCodec", "HTTPCodec", "Bytes"]),
         ("FuzzConfig", ["GatewayConfig", "JSON"]),
         ("FuzzProxy", ["ProxyProtocol"]),
+        ("FuzzReplication", ["Replication", "Bytes"]),
     ]
     package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     package.targets += fuzzTargets.map { target in

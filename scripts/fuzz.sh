@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [target|all] [seconds per target] [extra libFuzzer flags...]
 #
-# target: mqtt, amqp, oauth, http, request, websocket, config, proxy, or all (the default), run one after another. Default: 60 seconds each.
+# target: mqtt, amqp, oauth, http, request, websocket, config, proxy, replication, or all (the default), run one after another. Default: 60 seconds each.
 # Builds with `-sanitize=fuzzer,address` into .build/fuzz (the library modules get coverage instrumentation too),
 # keeps the growing corpus in .build/fuzz-corpus/<target> (seeded from Fuzz/seeds/<target>) and writes crashing,
 # timing-out and leaking inputs to .build/fuzz-artifacts/<target>/. Exits non-zero when a fuzzer finds one.
@@ -12,14 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(mqtt amqp oauth http request websocket config proxy)
+all=(mqtt amqp oauth http request websocket config proxy replication)
 which=${1:-all}
 seconds=${2:-60}
 shift $(($# < 2 ? $# : 2))
 
 case $which in
 all) targets=("${all[@]}") ;;
-mqtt | amqp | oauth | http | request | websocket | config | proxy) targets=("$which") ;;
+mqtt | amqp | oauth | http | request | websocket | config | proxy | replication) targets=("$which") ;;
 *)
     echo "unknown target '$which'; one of: ${all[*]} all" >&2
     exit 2
@@ -29,14 +29,14 @@ esac
 product() {
     case $1 in
     mqtt) echo FuzzMQTT ;; amqp) echo FuzzAMQP ;; oauth) echo FuzzOAuth ;; http) echo FuzzHTTP ;; request) echo FuzzHTTPRequest ;; websocket) echo FuzzWebSocket ;;
-    config) echo FuzzConfig ;; proxy) echo FuzzProxy ;;
+    config) echo FuzzConfig ;; proxy) echo FuzzProxy ;; replication) echo FuzzReplication ;;
     esac
 }
 
 # Longest input per target: a few packets, frames or tokens; the config parsers get room for a real file.
 max_len() {
     case $1 in
-    mqtt | amqp | websocket | proxy) echo 4096 ;; oauth) echo 8192 ;; http | request | config) echo 16384 ;;
+    mqtt | amqp | websocket | proxy | replication) echo 4096 ;; oauth) echo 8192 ;; http | request | config) echo 16384 ;;
     esac
 }
 

@@ -155,7 +155,9 @@ public enum ReplicationCodec {
                 guard let name = p.readBytes(length), let text = String(validating: name, as: UTF8.self) else {
                     throw ReplicationProtocolError("truncated listener name")
                 }
-                ports.append(ClientPort(name: text, port: Int(try read(UInt16.self, &p))))
+                let port = try read(UInt16.self, &p)
+                guard port != 0 else { throw ReplicationProtocolError("listener \(text) on port 0") }
+                ports.append(ClientPort(name: text, port: Int(port)))
             }
             return .welcome(ports: ports)
         case 3:

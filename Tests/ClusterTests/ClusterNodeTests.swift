@@ -68,4 +68,47 @@ struct ClusterNodeTests {
         etcd = nil
         #expect(waitUntil(seconds: 4) { log.last == .candidate && !node.mayLead }, "fenced within the 2 s lease")
     }
+
+    @Test("only a node the in-sync replica set lists campaigns; the others follow, or wait while nobody leads")
+    func onlyInSyncNodesCampaign() throws {
+        let etcd = try EtcdServer()
+        let client = EtcdClient(endpoints: [etcd.endpoint])
+        let prefix = "gw-isr-\(UUID().uuidString)"
+        try client.put(prefix + "/isr", Array("tcp://dead:5679,tcp://listed:5679".utf8))
+        let unlisted = ClusterNode(
+            client: EtcdClient(endpoints: [etcd.endpoint]), prefix: prefix, advertisedURI: "tcp://unlisted:5679",
+            ttlSeconds: 2, onRole: { _ in })
+        try unlisted.start()
+        defer { unlisted.stop() }
+        #expect(!waitUntil(seconds: 3) { unlisted.role == .leader }, "a node missing from the ISR never leads")
+        #expect(try client.get(prefix + "/leader") == nil)
+
+        let listedLog = RoleLog()
+        let listed = ClusterNode(
+            client: EtcdClient(endpoints: [etcd.endpoint]), prefix: prefix, advertisedURI: "tcp://listed:5679",
+            ttlSeconds: 2, onRole: listedLog.record)
+        try listed.start()
+        defer { listed.stop() }
+        #expect(waitUntil(seconds: 10) { listedLog.last == .leader }, "the listed node leads")
+        #expect(waitUntil(seconds: 10) { unlisted.role == .follower(leader: "tcp://listed:5679") })
+    }
+
+    @Test("a restarted node does not lead on the leader key its previous run left under another lease")
+    func staleOwnKeyIsNotLeadership() throws {
+        let etcd = try EtcdServer()
+        let client = EtcdClient(endpoints: [etcd.endpoint])
+        let prefix = "gw-stale-\(UUID().uuidString)"
+        let oldLease = try client.grantLease(ttl: 3)
+        #expect(try client.campaign(prefix + "/leader", Array("tcp://me:5679".utf8), lease: oldLease).won)
+        let log = RoleLog()
+        let node = ClusterNode(
+            client: EtcdClient(endpoints: [etcd.endpoint]), prefix: prefix, advertisedURI: "tcp://me:5679",
+            ttlSeconds: 2, onRole: log.record)
+        let started = Date()
+        try node.start()
+        defer { node.stop() }
+        #expect(waitUntil(seconds: 10) { log.last == .leader })
+        #expect(Date().timeIntervalSince(started) >= 2, "led only after the old lease (3 s) expired")
+        #expect(try client.get(prefix + "/leader")?.lease != oldLease)
+    }
 }

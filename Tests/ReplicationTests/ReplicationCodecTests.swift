@@ -76,6 +76,8 @@ struct ReplicationCodecTests {
         [0x06, 0, 0, 0, 9, 2, 0, 0, 0, 0, 0, 0, 0, 0],  // phase end flag 2
         [0x08, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1],  // ack with a trailing byte
         [0x07, 0, 0, 0, 3, 0, 0, 0],  // heartbeat too short
+        [0x02, 0, 0, 0, 6, 1, 1, 0x61, 0, 0, 0],  // welcome naming a listener on port 0 (and a trailing byte)
+        [0x02, 0, 0, 0, 3, 1, 5, 0x61],  // welcome with a listener name cut short
     ] as [[UInt8]])
     func hostile(_ bytes: [UInt8]) {
         var buffer = ByteBuffer(bytes: bytes)

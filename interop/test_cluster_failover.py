@@ -11,6 +11,7 @@ import struct
 import threading
 import time
 
+import pika
 import pytest
 
 from gwtest.cluster import LEASE_TTL, cluster_of, cluster_ports, in_sync, start_nodes, the_leader, uri, wait_for
@@ -191,4 +192,35 @@ def test_the_replication_port_refuses_hostile_input_and_keeps_serving(tmp_path):
             conn.close()
         finally:
             for n in nodes:
+                n.stop()
+
+
+@pytest.mark.watchdog(120)
+def test_min_isr_refuses_to_confirm_with_too_few_copies(tmp_path):
+    with running_etcd(tmp_path / "etcd") as etcd:
+        nodes = start_nodes(tmp_path, etcd, 2, min_isr="1")
+        try:
+            leader = the_leader(nodes)
+            follower = 1 - leader
+            wait_for(lambda: in_sync(nodes[leader], [follower]), 20, "the follower in sync")
+            conn = connect(nodes[leader].target)
+            ch = conn.channel()
+            ch.confirm_delivery()
+            ch.queue_declare("min-isr", durable=True)
+            ch.basic_publish("", "min-isr", b"two copies", pika.BasicProperties(delivery_mode=2))
+
+            nodes[follower].proc.send_signal(signal.SIGSTOP)
+            try:
+                with pytest.raises(pika.exceptions.NackError):
+                    ch.basic_publish("", "min-isr", b"one copy", pika.BasicProperties(delivery_mode=2))
+                assert "min_isr is 1: not confirming" in nodes[leader].log_text()
+            finally:
+                nodes[follower].proc.send_signal(signal.SIGCONT)
+            wait_for(lambda: in_sync(nodes[leader], [follower]), 30, "the follower back in sync")
+            ch.basic_publish("", "min-isr", b"two copies again", pika.BasicProperties(delivery_mode=2))
+            conn.close()
+        finally:
+            for n in nodes:
+                if n.proc.poll() is None:
+                    n.proc.send_signal(signal.SIGCONT)
                 n.stop()

@@ -121,6 +121,10 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 read -r C_CONF C_CONS C_P50 C_P99 <<<"$(run_perf "${AMQP[$LEADER]}")"
+# Were the followers in the ISR all along (else the confirms did not wait for them)?
+ISR_AFTER=$(curl -s -u guest:guest "http://127.0.0.1:${HTTP[$LEADER]}/api/nodes" |
+  python3 -c 'import json, sys; print(len(json.load(sys.stdin)[0]["cluster"]["isr"]))')
+DROPPED=$(cat "$WORK"/node*.log | grep -c "removed from the in-sync replicas")
 
 echo "== failover: SIGKILL the leader, time to the first confirm from the new one" >&2
 FAILOVER=$("$PYTHON" - "${NODE_PIDS[$LEADER]}" "${AMQP[@]}" <<'PY'
@@ -159,5 +163,7 @@ echo "|---|---:|---:|---:|---:|"
 echo "| single node | $S_CONF | $S_CONS | $S_P50 | $S_P99 |"
 echo "| 3-node cluster (leader, 2 in-sync followers) | $C_CONF | $C_CONS | $C_P50 | $C_P99 |"
 echo "| cluster / single | $(ratio "$C_CONF" "$S_CONF") | $(ratio "$C_CONS" "$S_CONS") | | |"
+echo
+echo "in-sync replicas after the cluster run: $ISR_AFTER of 3; followers dropped from the ISR during it: $DROPPED"
 echo
 echo "failover with lease_ttl = $LEASE_TTL s (SIGKILL of the leader -> first confirm from the new leader): $FAILOVER s"

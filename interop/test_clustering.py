@@ -16,7 +16,7 @@ from pathlib import Path
 import pika
 import pytest
 
-from gwtest.broker import gateway_binary
+from gwtest.broker import free_ports, gateway_binary
 from gwtest.clients import connect
 from gwtest.cluster import LEASE_TTL, cluster_of, in_sync, serving, start_nodes, the_leader, uri, wait_for
 from gwtest.confirms import publish_confirmed
@@ -25,6 +25,7 @@ from gwtest.http_api import ok
 from gwtest.mqtt import MQTTClient
 from gwtest.mqtt5 import MQTT5Client
 from gwtest.session import gateway_only
+from gwtest.tls import TLSOptions, TLSRawAMQP, client_context, mqtt_connect_outcome
 
 pytestmark = gateway_only("clustering is Gateway's")
 
@@ -306,6 +307,38 @@ def test_clients_reach_the_leader_through_a_follower_which_names_them_with_a_pro
             ws.disconnect()
             client.disconnect()
             assert "PROXY header from" not in nodes[leader].log_text()
+        finally:
+            for n in nodes:
+                n.stop()
+
+
+@pytest.mark.watchdog(120)
+def test_tls_clients_reach_the_leader_through_a_follower_that_does_not_terminate_tls(tmp_path, pki):
+    """AMQPS and MQTTS on a follower: the bytes go to the leader's TLS listeners untouched (the follower holds no
+    certificate use: the handshake is the leader's), and the leader still sees the client's own address."""
+    tls_ports = free_ports(6)
+
+    def tls_sections(i: int) -> dict:
+        sections = TLSOptions().gateway_settings(pki, tls_ports[3 * i], tls_ports[3 * i + 1])
+        return {**sections, "mgmt": {"tls_port": str(tls_ports[3 * i + 2])}}
+
+    with running_etcd(tmp_path / "etcd") as etcd:
+        nodes = start_nodes(tmp_path, etcd, 2, sections=tls_sections)
+        try:
+            leader = the_leader(nodes)
+            follower = 1 - leader
+            wait_for(lambda: in_sync(nodes[leader], [follower]), 20, "the follower in sync")
+            wait_for(lambda: "forwarding AMQPS" in nodes[follower].log_text(), 10, "the TLS forwarding listeners")
+            ctx = client_context(pki)
+            amqps, mqtts = tls_ports[3 * follower], tls_ports[3 * follower + 1]
+
+            assert mqtt_connect_outcome("127.0.0.1", mqtts, ctx) == "connack 0"
+            with TLSRawAMQP("127.0.0.1", amqps, ctx) as raw:
+                raw.handshake()
+                local_port = raw.sock.getsockname()[1]
+                seen = wait_for(lambda: [c for c in ok(nodes[leader].target, "GET", "/api/connections")
+                                         if c["peer_port"] == local_port], 10, "the AMQPS client on the leader")
+                assert seen[0]["ssl"] and seen[0]["peer_host"] == "127.0.0.1", seen[0]
         finally:
             for n in nodes:
                 n.stop()

@@ -19,15 +19,16 @@ def uri(i: int) -> str:
     return f"tcp://127.0.0.1:{cluster_ports[i]}"
 
 
-def start_nodes(tmp_path: Path, etcd, count: int, **extra: str) -> list[GatewayProcess]:
-    """`count` nodes in `<tmp_path>/node<i>`, started (not waited for: a follower opens no port)."""
+def start_nodes(tmp_path: Path, etcd, count: int, sections=lambda i: {}, **extra: str) -> list[GatewayProcess]:
+    """`count` nodes in `<tmp_path>/node<i>`, started (ready once the log says clustering is on: a follower loads no
+    broker). `extra` goes to `[clustering]`; `sections(i)` adds other sections to node i's INI."""
     nodes = []
     for i in range(count):
         workdir = tmp_path / f"node{i}"
         settings = {"clustering": {
             "enabled": "true", "port": str(cluster_ports[i]), "advertised_uri": uri(i),
             "etcd_endpoints": etcd.endpoint, "etcd_prefix": f"test-{tmp_path.name}", "lease_ttl": str(LEASE_TTL),
-            "follower_ack_timeout": "2000", "on_leader_elected": f"touch {workdir}/elected", **extra}}
+            "follower_ack_timeout": "2000", "on_leader_elected": f"touch {workdir}/elected", **extra}, **sections(i)}
         gw = GatewayProcess(workdir=workdir, config=write_gateway_config(workdir, None, settings),
                             ready_on_log="clustering on")
         gw.start()

@@ -1,11 +1,15 @@
 """A Gateway cluster for tests: nodes with `[clustering] enabled` on one etcd (gwtest.etcd), each on free ports."""
 from __future__ import annotations
 
+import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .broker import GatewayProcess, free_ports, tcp_connects
 from .definitions import write_gateway_config
+from .etcd import running_etcd
 from .http_api import ok
 
 LEASE_TTL = 2
@@ -34,6 +38,21 @@ def start_nodes(tmp_path: Path, etcd, count: int, sections=lambda i: {}, **extra
         gw.start()
         nodes.append(gw)
     return nodes
+
+
+@contextmanager
+def running_cluster(tmp_path: Path, count: int, **kwargs) -> Iterator[tuple[object, list[GatewayProcess]]]:
+    """A fresh etcd and `count` nodes on it (`start_nodes` arguments), all stopped afterwards (a node a test froze
+    with SIGSTOP is continued first)."""
+    with running_etcd(tmp_path / "etcd") as etcd:
+        nodes = start_nodes(tmp_path, etcd, count, **kwargs)
+        try:
+            yield etcd, nodes
+        finally:
+            for n in nodes:
+                if n.proc.poll() is None:
+                    n.proc.send_signal(signal.SIGCONT)
+                n.stop()
 
 
 def wait_for(condition, seconds: float, what: str):

@@ -221,11 +221,10 @@ final class ClusterRole: @unchecked Sendable {
     /// The secret followers present, created (32 random bytes, hex) by the first leader of the cluster.
     private func leaderSecret() -> [UInt8]? {
         if let known = knownSecret() { return known }
-        var random = [UInt8](repeating: 0, count: 32)
-        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0, read(fd, &random, random.count) == random.count else { return nil }
-        close(fd)
-        let hex = Array(random.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined().utf8)
+        // The system generator is getrandom(2) on Linux: fit for a secret.
+        var rng = SystemRandomNumberGenerator()
+        let hex = Array((0..<32).map { _ in String(UInt8.random(in: .min ... .max, using: &rng), radix: 16) }
+            .map { $0.count == 1 ? "0" + $0 : $0 }.joined().utf8)
         do {
             let (_, holder) = try etcd.campaign(keys.secret, hex, lease: 0)
             secret.withLock { $0 = holder }

@@ -14,34 +14,36 @@ public enum FileIndex {
     /// The CRC-32C of the first `length` bytes of `path` (relative to `root`), or nil when the file is shorter or
     /// missing.
     public static func checksum(root: String, path: String, length: Int) throws(StorageError) -> UInt32? {
-        let full = root + "/" + path
-        let fd: Int32
-        do { fd = try FileIO.open(full, O_RDONLY) } catch {
-            if error.errno == ENOENT { return nil }
-            throw error
-        }
-        defer { FileIO.close(fd) }
-        let size = try FileIO.size(fd, path: full)
-        guard size >= length else { return nil }
-        return try FileIO.withMapped(fd, size: length, path: full) { CRC32C.checksum($0) }
+        try withOpenFile(root + "/" + path) { (fd, full) throws(StorageError) -> UInt32? in
+            guard try FileIO.size(fd, path: full) >= length else { return nil }
+            return try FileIO.withMapped(fd, size: length, path: full) { CRC32C.checksum($0) }
+        } ?? nil
     }
 
     /// Reads up to `count` bytes of `path` (relative to `root`) at `offset`; fewer at the end of the file, nil when it
     /// does not exist.
     public static func read(root: String, path: String, offset: Int, count: Int) throws(StorageError) -> [UInt8]? {
-        let full = root + "/" + path
+        try withOpenFile(root + "/" + path) { (fd, full) throws(StorageError) -> [UInt8] in
+            var bytes = [UInt8](repeating: 0, count: count)
+            let n = try bytes.withUnsafeMutableBytes { b in
+                Result { () throws(StorageError) in try FileIO.preadAll(fd, b, at: offset, path: full) }
+            }.get()
+            bytes.removeLast(count - n)
+            return bytes
+        }
+    }
+
+    /// `body` with `full` opened read-only, or nil when the file does not exist.
+    private static func withOpenFile<R>(
+        _ full: String, _ body: (Int32, String) throws(StorageError) -> R
+    ) throws(StorageError) -> R? {
         let fd: Int32
         do { fd = try FileIO.open(full, O_RDONLY) } catch {
             if error.errno == ENOENT { return nil }
             throw error
         }
         defer { FileIO.close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withUnsafeMutableBytes { b in
-            Result { () throws(StorageError) in try FileIO.preadAll(fd, b, at: offset, path: full) }
-        }.get()
-        bytes.removeLast(count - n)
-        return bytes
+        return try body(fd, full)
     }
 
     private static func scan(root: String, relative: String, into entries: inout [FileIndexEntry]) throws(StorageError) {

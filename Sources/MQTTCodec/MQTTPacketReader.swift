@@ -109,7 +109,7 @@ struct MQTTPacketReader {
         let count = Int(try readUInt16(field))
         guard remaining >= count else { throw truncated(field) }
         defer { offset += count }
-        return Array(bytes[offset..<offset + count])
+        return copy(offset, count)
     }
 
     /// A UTF-8 encoded string: well-formed UTF-8 without surrogates [MQTT-1.5.3-1] and without U+0000 [MQTT-1.5.3-2]
@@ -163,7 +163,18 @@ struct MQTTPacketReader {
     /// The rest of the body (a PUBLISH payload).
     mutating func readRest() -> [UInt8] {
         defer { offset = bytes.count }
-        return Array(bytes[offset...])
+        return copy(offset, bytes.count - offset)
+    }
+
+    /// `count` bytes from `start` as an array: one allocation and one `memcpy` (the generic collection copy goes
+    /// byte by byte).
+    private func copy(_ start: Int, _ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]))
+            initialized = count
+        }
     }
 
     /// Throws the UTF-8 error a string, or a rejected topic or filter, has.

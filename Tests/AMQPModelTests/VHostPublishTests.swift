@@ -153,4 +153,41 @@ struct VHostPublishTests {
         #expect(f.bodies(of: a) == ["1"])
         #expect(f.bodies(of: b) == ["2"])
     }
+
+    @Test("a repeated routing key reuses its route only while the exchange's bindings are unchanged")
+    func routeReuseFollowsBindingChanges() throws {
+        let f = CoreFixture()
+        let a = try f.queue("a")
+        let b = try f.queue("b")
+        try f.vhost.bind(.queue(a), to: "amq.topic", key: "t.*", arguments: [:])
+        let topic = try #require(f.vhost.exchange(named: "amq.topic"))
+        var targets = RouteTargets<Destination>()
+        #expect(f.vhost.publish(message("1", key: "t.x"), through: topic, targets: &targets).enqueued == 1)
+        try f.vhost.bind(.queue(b), to: "amq.topic", key: "#", arguments: [:])
+        #expect(f.vhost.publish(message("2", key: "t.x"), through: topic, targets: &targets).enqueued == 2)
+        try f.vhost.unbind(.queue(a), from: "amq.topic", key: "t.*", arguments: [:])
+        #expect(f.vhost.publish(message("3", key: "t.x"), through: topic, targets: &targets).enqueued == 1)
+        _ = try f.vhost.deleteQueue(name: "b", ifUnused: false, ifEmpty: false, connection: 0)
+        #expect(f.vhost.publish(message("4", key: "t.x"), through: topic, targets: &targets).enqueued == 0)
+        #expect(f.bodies(of: a) == ["1", "2"])
+    }
+
+    @Test("routes that depend on more than the key are matched for every message: headers, exchange to exchange")
+    func headersRoutesAreNotReused() throws {
+        let f = CoreFixture()
+        let a = try f.queue("a")
+        try f.vhost.bind(.queue(a), to: "amq.headers", key: "", arguments: ["x-match": .string("all"), "k": .string("v")])
+        let headers = try #require(f.vhost.exchange(named: "amq.headers"))
+        var targets = RouteTargets<Destination>()
+        let matching = message("1", exchange: "amq.headers", properties: properties(headers: ["k": .string("v")]))
+        #expect(f.vhost.publish(matching, through: headers, targets: &targets).enqueued == 1)
+        let other = message("2", exchange: "amq.headers")
+        #expect(f.vhost.publish(other, through: headers, targets: &targets).enqueued == 0)
+        let up = try f.vhost.declareExchange(
+            name: "up", type: "fanout", durable: false, autoDelete: false, isInternal: false, arguments: [:])
+        try f.vhost.bind(.exchange(headers), to: "up", key: "", arguments: [:])
+        #expect(f.vhost.publish(matching, through: up, targets: &targets).enqueued == 1)
+        #expect(f.vhost.publish(other, through: up, targets: &targets).enqueued == 0)
+        #expect(f.bodies(of: a) == ["1", "1"])
+    }
 }

@@ -54,16 +54,20 @@ struct EventLoopTests {
         a.execute {
             let caller = pthread_self()
             for i in 0..<3 {
-                b.handOff {
+                let task = TestTask { event in
+                    guard case .handedOff(let argument) = event, let n = argument as? Counter else {
+                        return log.record("wrong event")
+                    }
                     let borrowed = pthread_self() == caller && b.inEventLoop && a.inEventLoop
-                    log.record(borrowed ? "borrowed \(i)" : "woken \(i)")
-                    if i == 2 {
+                    log.record(borrowed ? "borrowed \(n.value)" : "woken \(n.value)")
+                    if n.value == 2 {
                         b.runAtEndOfTurn { log.record("end of b's turn") }
                         b.scheduleTimer(after: .milliseconds(1)) {
                             log.record(b.inEventLoop && !a.inEventLoop ? "timer on b" : "timer elsewhere")
                         }
                     }
                 }
+                b.handOff(task, Counter(i))
             }
             log.record("a's turn goes on")
         }
@@ -89,7 +93,7 @@ struct EventLoopTests {
         }
         #expect(waitUntil { busy.load(ordering: .relaxed) })
         a.execute {
-            b.handOff { log.record(b.inEventLoop && !a.inEventLoop ? "on b's thread" : "borrowed") }
+            b.handOff(TestTask { _ in log.record(b.inEventLoop && !a.inEventLoop ? "on b's thread" : "borrowed") }, log)
             log.record("handed off")
         }
         #expect(waitUntil { log.all == ["handed off"] })
@@ -104,8 +108,30 @@ struct EventLoopTests {
         defer { group.shutdown() }
         let loop = group.loops[0]
         let log = Recorder()
-        loop.handOff { log.record(loop.inEventLoop ? "on loop" : "elsewhere") }
+        loop.handOff(TestTask { _ in log.record(loop.inEventLoop ? "on loop" : "elsewhere") }, log)
         #expect(waitUntil { log.all == ["on loop"] })
+    }
+
+    @Test("a task object scheduled with execute and runAtEndOfTurn is told which, in turn order")
+    func taskObjectEvents() throws {
+        let group = try EventLoopGroup(threads: 1)
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let log = Recorder()
+        let task = TestTask { event in
+            switch event {
+            case .executed: log.record("executed")
+            case .endOfTurn: log.record("end of turn")
+            case .handedOff: log.record("handed off")
+            }
+        }
+        loop.execute {
+            loop.runAtEndOfTurn(task)
+            loop.execute(task)
+            log.record("task body")
+        }
+        #expect(waitUntil { log.all.count == 3 })
+        #expect(log.all == ["task body", "executed", "end of turn"])
     }
 
     @Test("execute on the loop itself runs later in the same loop, after the current task")
@@ -201,4 +227,20 @@ struct EventLoopTests {
         #expect(picked[0..<3] == picked[3..<6])
         #expect(Set(picked).count == 3)
     }
+}
+
+/// A `LoopTask` that runs a closure with the event it was scheduled for.
+private final class TestTask: LoopTask {
+    let body: @Sendable (LoopTaskEvent) -> Void
+
+    init(_ body: @escaping @Sendable (LoopTaskEvent) -> Void) { self.body = body }
+
+    func runLoopTask(_ event: LoopTaskEvent) { body(event) }
+}
+
+/// A number handed over as a `handOff` argument.
+private final class Counter: Sendable {
+    let value: Int
+
+    init(_ value: Int) { self.value = value }
 }

@@ -21,10 +21,10 @@ extension AMQPConnection: LoopConsumer {
     private func scheduleEndOfTurn() {
         guard !drainScheduled else { return }
         drainScheduled = true
-        eventLoop.runAtEndOfTurn { [weak self] in self?.endOfTurn() }
+        eventLoop.runAtEndOfTurn(self)
     }
 
-    private func endOfTurn() {
+    func endOfTurn() {
         drainScheduled = false
         guard phase == .open else {
             drainList.removeAll()

@@ -142,10 +142,12 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
         pausedConsumers.append((handle, count))
         guard !windowReleaseScheduled else { return }
         windowReleaseScheduled = true
-        eventLoop.execute { [weak self] in
-            self?.windowReleaseScheduled = false
-            self?.releaseWindows()
-        }
+        eventLoop.execute(self)
+    }
+
+    func afterFlush() {
+        windowReleaseScheduled = false
+        releaseWindows()
     }
 
     /// Returns window credit to the consumers whose deliveries were flushed, if the socket is writable again

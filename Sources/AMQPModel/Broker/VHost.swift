@@ -435,13 +435,22 @@ public final class VHost: @unchecked Sendable {
 
     /// Routes `message` through `exchange` (following exchange-to-exchange bindings) and enqueues it, except into
     /// `excluded` (an MQTT 5 publisher's own session queue when its matching subscriptions are all "no local").
-    /// `targets` is caller-owned scratch space, reused across publishes to avoid an allocation per message.
+    /// `targets` is caller-owned scratch space, reused across publishes to avoid an allocation per message. It
+    /// also keeps the last route: the next message with the same routing key through the same exchange, whose
+    /// bindings did not change since (`Exchange.routingGeneration`), reuses it without matching. Only routes that
+    /// depend on nothing but the key are kept: none through a headers exchange or an exchange-to-exchange binding.
     public func publish(
         _ message: Message, through exchange: Exchange, targets: inout RouteTargets<Destination>,
         excluding excluded: Queue? = nil
     ) -> PublishResult {
-        targets.removeAll()
-        route(message, through: exchange, into: &targets)
+        let generation = exchange.routingGeneration
+        if !targets.holdsRoute(of: exchange, generation: generation, key: message.routingKey) {
+            targets.removeAll()
+            route(message, through: exchange, into: &targets)
+            if exchange.type != .headers && !exchange.name.isEmpty && targets.allSatisfy({ $0.destination.isQueue }) {
+                targets.remember(source: exchange, generation: generation, key: message.routingKey)
+            }
+        }
         var result = PublishResult()
         for i in 0..<targets.count {
             guard case .queue(let q) = targets[i].destination, q !== excluded else { continue }

@@ -12,4 +12,10 @@ extension Destination {
         case .exchange(let e): e.durable
         }
     }
+
+    /// True for a queue, false for an exchange.
+    public var isQueue: Bool {
+        if case .queue = self { return true }
+        return false
+    }
 }

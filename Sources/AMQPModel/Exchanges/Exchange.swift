@@ -21,6 +21,8 @@ public final class Exchange: @unchecked Sendable, Hashable {
 
     private let table: Lock<RoutingTable<Destination>>
     private let deleted = Atomic<Bool>(false)
+    /// Bumped after every change of the bindings: a route computed at one value is still the route while it holds.
+    private let generation = Atomic<UInt64>(0)
     private let counters = Lock(ExchangeStats())
 
     /// Creates an exchange; use `VHost.declareExchange`, which registers it.
@@ -52,6 +54,10 @@ public final class Exchange: @unchecked Sendable, Hashable {
     public static func == (lhs: Exchange, rhs: Exchange) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 
+    /// Changes whenever a binding of this exchange is added or removed (read before routing, to reuse a route
+    /// computed earlier at the same value: `RouteTargets.holdsRoute`).
+    public var routingGeneration: UInt64 { generation.load(ordering: .acquiring) }
+
     /// Adds every matching destination to `targets`.
     @inlinable public func route(key: ByteString, headers: FieldTable?, into targets: inout RouteTargets<Destination>) {
         withTable { $0.route(key: key, headers: headers, into: &targets) }
@@ -63,13 +69,22 @@ public final class Exchange: @unchecked Sendable, Hashable {
 
     /// Adds a binding; false if it existed.
     func bind(_ d: Destination, key: ByteString, arguments: FieldTable) -> Bool {
-        withTable { $0.bind(d, key: key, arguments: arguments) }
+        withTable { t in
+            let added = t.bind(d, key: key, arguments: arguments)
+            if added { bumpGeneration() }
+            return added
+        }
+    }
+
+    private func bumpGeneration() {
+        generation.add(1, ordering: .releasing)
     }
 
     /// Removes a binding; false if it did not exist. `nowEmpty` tells whether no binding is left.
     func unbind(_ d: Destination, key: ByteString, arguments: FieldTable) -> (removed: Bool, nowEmpty: Bool) {
         withTable { t in
             let removed = t.unbind(d, key: key, arguments: arguments)
+            if removed { bumpGeneration() }
             return (removed, t.count == 0)
         }
     }
@@ -78,6 +93,7 @@ public final class Exchange: @unchecked Sendable, Hashable {
     func unbindAll(_ d: Destination) -> (removed: Int, nowEmpty: Bool) {
         withTable { t in
             let n = t.unbindAll(d)
+            if n > 0 { bumpGeneration() }
             return (n, t.count == 0)
         }
     }

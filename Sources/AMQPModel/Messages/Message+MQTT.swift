@@ -3,8 +3,9 @@ import AMQPValues
 /// The MQTT view of a message's properties (design §4): how the bridge reads and writes
 /// `x-mqtt-publish-qos`, `x-mqtt-retain` and delivery_mode.
 extension Message {
-    /// The QoS it was published with: `x-mqtt-publish-qos` if present, else 1 for delivery_mode 2, else 0.
-    public var mqttPublishQoS: UInt8 {
+    /// The QoS a message with `properties` was published with: `x-mqtt-publish-qos` if present, else 1 for
+    /// delivery_mode 2, else 0.
+    static func mqttPublishQoS(of properties: BasicProperties) -> UInt8 {
         if let h = properties.headers, let q = h[Self.publishQoSHeader]?.intValue {
             return UInt8(clamping: max(0, min(2, q)))
         }
@@ -18,23 +19,23 @@ extension Message {
     }
 
     /// Properties for a message published over MQTT: delivery_mode 2 for QoS >= 1, `x-mqtt-publish-qos`
-    /// always, `x-mqtt-retain` when set. The six possible tables are built once and shared.
+    /// always, `x-mqtt-retain` when set. The six possible values are built once and shared.
     public static func mqttProperties(qos: UInt8, retain: Bool) -> BasicProperties {
-        var p = BasicProperties()
-        p.deliveryMode = qos >= 1 ? 2 : 1
-        p.headers = mqttHeaderTables[Int(min(qos, 2)) * 2 + (retain ? 1 : 0)]
-        return p
+        mqttPropertyValues[Int(min(qos, 2)) * 2 + (retain ? 1 : 0)]
     }
 
     /// Built once: a `ByteString` literal would allocate on every lookup (this runs per MQTT delivery).
     private static let publishQoSHeader: ByteString = "x-mqtt-publish-qos"
     private static let retainHeader: ByteString = "x-mqtt-retain"
 
-    private static let mqttHeaderTables: [FieldTable] = (0...2).flatMap { q in
-        [false, true].map { retain -> FieldTable in
+    private static let mqttPropertyValues: [BasicProperties] = (0...2).flatMap { q in
+        [false, true].map { retain -> BasicProperties in
             var t: FieldTable = ["x-mqtt-publish-qos": .int8(Int8(q))]
             if retain { t["x-mqtt-retain"] = .bool(true) }
-            return t
+            var p = BasicProperties()
+            p.deliveryMode = q >= 1 ? 2 : 1
+            p.headers = t
+            return p
         }
     }
 }

@@ -13,6 +13,9 @@ public final class Message: Sendable {
     public let body: [UInt8]
     /// The broker's alarm this message counts against while it lives.
     public let alarm: ResourceAlarm
+    /// The QoS it was published with, as MQTT sessions deliver it (`Message.mqttPublishQoS(of:)`), read once here
+    /// rather than from the headers on every delivery.
+    public let mqttPublishQoS: UInt8
 
     /// Creates a message, counted against `alarm` (the broker's `resourceAlarm`) until it is freed.
     public init(
@@ -23,6 +26,7 @@ public final class Message: Sendable {
         self.properties = properties
         self.body = body
         self.alarm = alarm
+        mqttPublishQoS = Self.mqttPublishQoS(of: properties)
         alarm.add(body.count + ResourceAlarm.overheadPerMessage)
     }
 

@@ -1,3 +1,5 @@
+import AMQPValues
+
 /// The destinations a message routes to, collected across one or more exchanges.
 ///
 /// Destinations keep first-match order and appear once each; inserting a destination again keeps the
@@ -27,6 +29,12 @@ public struct RouteTargets<Destination: Hashable & Sendable>: Sendable, RandomAc
     var stack: [(node: Int32, word: Int32)] = []
     /// (node << 32 | word) states already expanded, when the topic matcher needs to remember them.
     var visited: Set<Int> = []
+
+    /// What the targets are the route of (`remember`), until `removeAll`: the exchange, its routing generation
+    /// then, and the routing key.
+    private var routeSource: (any AnyObject & Sendable)?
+    private var routeGeneration: UInt64 = 0
+    private var routeKey: ByteString = ""
 
     /// No targets.
     public init() {}
@@ -62,6 +70,20 @@ public struct RouteTargets<Destination: Hashable & Sendable>: Sendable, RandomAc
     public mutating func removeAll() {
         items.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)
+        routeSource = nil
+    }
+
+    /// Records that the targets are the complete route of `key` through `source` at its routing `generation`.
+    public mutating func remember(source: any AnyObject & Sendable, generation: UInt64, key: ByteString) {
+        routeSource = source
+        routeGeneration = generation
+        routeKey = key
+    }
+
+    /// True when the targets are still the route of `key` through `source` (`remember`), which is now at routing
+    /// `generation`: a publisher repeating a topic skips the matching.
+    public func holdsRoute(of source: AnyObject, generation: UInt64, key: ByteString) -> Bool {
+        routeSource === source && routeGeneration == generation && routeKey == key
     }
 
     /// True when `d` is already a target.

@@ -21,18 +21,24 @@ extension MQTTConnection: LoopConsumer {
         guard !drainScheduled else { return }
         drainScheduled = true
         // The session queue is drained at every end of turn that drains anything: one flag for both kinds.
-        eventLoop.runAtEndOfTurn { [weak self] in
-            guard let self else { return }
-            self.drainScheduled = false
-            if let handle = self.handle { self.deliverPending(handle, source: 0) }
-            guard let extras = self.extras, !extras.drainList.isEmpty else { return }
-            let sources = extras.drainList
-            extras.drainList.removeAll(keepingCapacity: true)
-            for source in sources {
-                guard let consumer = extras.shared[Int(source) - 1], consumer.active else { continue }
-                self.deliverPending(consumer.handle, source: source)
-            }
+        eventLoop.runAtEndOfTurn(self)
+    }
+
+    func endOfTurn() {
+        drainScheduled = false
+        if let handle { deliverPending(handle, source: 0) }
+        guard let extras, !extras.drainList.isEmpty else { return }
+        let sources = extras.drainList
+        extras.drainList.removeAll(keepingCapacity: true)
+        for source in sources {
+            guard let consumer = extras.shared[Int(source) - 1], consumer.active else { continue }
+            deliverPending(consumer.handle, source: source)
         }
+    }
+
+    func afterFlush() {
+        windowReleaseScheduled = false
+        releaseWindow()
     }
 
     /// Writes what `handle`'s queue assigned to it; `source` is 0 for the session queue, else the shared slot + 1.
@@ -74,10 +80,7 @@ extension MQTTConnection: LoopConsumer {
         if settled > 0 { queue.creditAvailable() }
         if !windowReleaseScheduled {
             windowReleaseScheduled = true
-            eventLoop.execute { [weak self] in
-                self?.windowReleaseScheduled = false
-                self?.releaseWindow()
-            }
+            eventLoop.execute(self)
         }
     }
 
@@ -112,7 +115,7 @@ extension MQTTConnection: LoopConsumer {
         let m = e.message
         guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
         let qos = min(e.qos, m.mqttPublishQoS)
-        var (properties, retain) = deliveryProperties(
+        let (properties, retain) = deliveryProperties(
             of: m, topic: m.routingKey, expiresAt: e.expiresAt, now: now, v5: v5,
             shared: source == 0 ? nil : extras?.shared[Int(source) - 1]?.options)
         let size = MQTTEncoder.publishPacketSize(

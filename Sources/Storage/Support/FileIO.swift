@@ -136,7 +136,7 @@ enum FileIO {
             return false
         }
         let parent = parentDirectory(of: path)
-        if parent != path { try makeDirectories(parent, observed: observed) }
+        if parent != path { _ = try makeDirectories(parent, observed: observed) }
         let make = { () throws(StorageError) in
             if mkdir(path, directoryMode) != 0 && errno != EEXIST { throw .system("mkdir", path) }
         }

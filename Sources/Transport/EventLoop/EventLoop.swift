@@ -23,7 +23,7 @@ import Synchronization
 public final class EventLoop: @unchecked Sendable {
     /// Tasks submitted from other threads, and whether the loop still accepts them.
     private struct Inbox {
-        var tasks: [@Sendable () -> Void] = []
+        var tasks: [LoopWork] = []
         var closed = false
     }
 
@@ -53,16 +53,18 @@ public final class EventLoop: @unchecked Sendable {
 
     // Loop-thread state below.
     let readScratch: UnsafeMutableRawBufferPointer
-    private var drainedInbox: [@Sendable () -> Void] = []
-    private var runQueue: [() -> Void] = []
-    private var runningQueue: [() -> Void] = []
-    private var endOfTurn: [() -> Void] = []
-    private var runningEndOfTurn: [() -> Void] = []
+    private var drainedInbox: [LoopWork] = []
+    private var runQueue: [LoopWork] = []
+    private var runningQueue: [LoopWork] = []
+    private var endOfTurn: [LoopWork] = []
+    private var runningEndOfTurn: [LoopWork] = []
     private var dirty: [TCPConnection] = []
     private var flushing: [TCPConnection] = []
-    /// Tasks for other loops collected during this turn by `handOff`, delivered at its end.
-    private var handOffs: [(loop: EventLoop, tasks: [@Sendable () -> Void])] = []
-    private var deliveringHandOffs: [(loop: EventLoop, tasks: [@Sendable () -> Void])] = []
+    /// Work for other loops collected during this turn by `handOff`, delivered at its end: one bucket per loop
+    /// ever handed to, kept (with its capacity) for the loop's life.
+    private var handOffBuckets: [HandOffBucket] = []
+    private var handOffsPending = false
+    private var deliveringHandOffs: [LoopWork] = []
     private var timers = TimerQueue()
     /// Absolute deadline the timerfd is armed for; 0 when disarmed.
     private var armedDeadline: UInt64 = 0
@@ -114,35 +116,59 @@ public final class EventLoop: @unchecked Sendable {
     /// task is appended to the run queue and runs later in the current turn. Tasks submitted after
     /// `EventLoopGroup.shutdown()` finished are dropped.
     public func execute(_ task: @escaping @Sendable () -> Void) {
+        submit(.closure(task))
+    }
+
+    /// Runs `task.runLoopTask(.executed)` on the loop thread, like `execute(_:)` with a closure, without allocating
+    /// one. Callable from any thread.
+    public func execute(_ task: any LoopTask) {
+        submit(.task(task, .executed))
+    }
+
+    private func submit(_ work: LoopWork) {
         if inEventLoop {
-            runQueue.append(task)
+            runQueue.append(work)
             return
         }
         let wake = inbox.withLock { inbox -> Bool in
             guard !inbox.closed else { return false }
-            inbox.tasks.append(task)
+            inbox.tasks.append(work)
             return inbox.tasks.count == 1
         }
         if wake { _ = gw_eventfd_signal(wakeupFD) }
     }
 
-    /// Runs `task` on this loop, like `execute`, for a caller that may be another loop's thread and is happy to
-    /// have it run at the end of its own turn: there the tasks a turn handed to this loop are run at once on the
-    /// caller's thread if this loop is parked (borrowing it, no wake-up), else go through the inbox together
-    /// (one lock, at most one wake-up). From a thread that is no loop's, the same as `execute`.
-    public func handOff(_ task: @escaping @Sendable () -> Void) {
+    /// Runs `task.runLoopTask(.handedOff(argument))` on this loop, like `execute`, for a caller that may be another
+    /// loop's thread and is happy to have it run at the end of its own turn: there the work a turn handed to this
+    /// loop runs at once on the caller's thread if this loop is parked (borrowing it, no wake-up), else goes through
+    /// the inbox together (one lock, at most one wake-up). From a thread that is no loop's, the same as `execute`.
+    /// Allocates nothing.
+    public func handOff(_ task: any LoopTask, _ argument: any AnyObject & Sendable) {
+        let work = LoopWork.task(task, .handedOff(argument))
         if inEventLoop {
-            runQueue.append(task)
+            runQueue.append(work)
             return
         }
         guard let caller = EventLoop.current, caller !== self, caller.inEventLoop else {
-            execute(task)
+            submit(work)
             return
         }
-        if let i = caller.handOffs.firstIndex(where: { $0.loop === self }) {
-            caller.handOffs[i].tasks.append(task)
-        } else {
-            caller.handOffs.append((self, [task]))
+        caller.handOffsPending = true
+        for bucket in caller.handOffBuckets where bucket.loop === self {
+            bucket.work.append(work)
+            return
+        }
+        caller.handOffBuckets.append(HandOffBucket(loop: self, work: work))
+    }
+
+    /// The work one loop's turn hands to another loop.
+    private final class HandOffBucket {
+        let loop: EventLoop
+        var work: [LoopWork]
+
+        init(loop: EventLoop, work: LoopWork) {
+            self.loop = loop
+            self.work = [work]
         }
     }
 
@@ -178,7 +204,14 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only.
     public func runAtEndOfTurn(_ body: @escaping () -> Void) {
         precondition(inEventLoop, "EventLoop.runAtEndOfTurn called off the loop thread")
-        endOfTurn.append(body)
+        endOfTurn.append(.closure(body))
+    }
+
+    /// Runs `task.runLoopTask(.endOfTurn)` once at the end of the current turn, like `runAtEndOfTurn(_:)` with a
+    /// closure, without allocating one. Loop thread only.
+    public func runAtEndOfTurn(_ task: any LoopTask) {
+        precondition(inEventLoop, "EventLoop.runAtEndOfTurn called off the loop thread")
+        endOfTurn.append(.task(task, .endOfTurn))
     }
 
     // MARK: - Thread
@@ -242,29 +275,35 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Delivers the tasks this turn handed to other loops: run here with the loop borrowed when it is parked,
+    /// Delivers the work this turn handed to other loops: run here with the loop borrowed when it is parked,
     /// else through its inbox. Work they hand off in turn is delivered in the same pass.
     private func deliverHandOffs() {
-        while !handOffs.isEmpty {
-            swap(&handOffs, &deliveringHandOffs)
-            for (loop, tasks) in deliveringHandOffs {
-                if !loop.runBorrowed(tasks) { loop.execute(contentsOf: tasks) }
+        while handOffsPending {
+            handOffsPending = false
+            for bucket in handOffBuckets where !bucket.work.isEmpty {
+                swap(&bucket.work, &deliveringHandOffs)
+                if !bucket.loop.runBorrowed(deliveringHandOffs, now: now) {
+                    bucket.loop.execute(contentsOf: deliveringHandOffs)
+                }
+                deliveringHandOffs.removeAll(keepingCapacity: true)
             }
-            deliveringHandOffs.removeAll(keepingCapacity: true)
         }
     }
 
     /// If this loop is parked, runs `tasks` and the work they cause (its end-of-turn bodies, its flushes) on the
-    /// calling thread, then parks it again; false, doing nothing, when it is not parked.
-    private func runBorrowed(_ tasks: [@Sendable () -> Void]) -> Bool {
+    /// calling thread, then parks it again; false, doing nothing, when it is not parked. `now` is the borrower's
+    /// clock reading from the start of the turn it is finishing (microseconds ago), used instead of reading the
+    /// clock again.
+    private func runBorrowed(_ tasks: [LoopWork], now: UInt64) -> Bool {
         guard
             ownership.compareExchange(
                 expected: Ownership.parked.rawValue, desired: Ownership.borrowed.rawValue, ordering: .acquiring
             ).exchanged
         else { return false }
         threadID.store(pthread_self(), ordering: .relaxed)
-        nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
-        for task in tasks { runQueue.append(task) }
+        // Never backwards: this loop's own last turn may have started after the borrower's.
+        nowNanoseconds.store(max(now, self.now), ordering: .relaxed)
+        runQueue.append(contentsOf: tasks)
         while !runQueue.isEmpty || !endOfTurn.isEmpty || !dirty.isEmpty {
             runTasks()
             runEndOfTurn()
@@ -276,7 +315,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// `execute` for several tasks: one inbox lock, at most one wake-up.
-    private func execute(contentsOf tasks: [@Sendable () -> Void]) {
+    private func execute(contentsOf tasks: [LoopWork]) {
         let wake = inbox.withLock { inbox -> Bool in
             guard !inbox.closed else { return false }
             let wasEmpty = inbox.tasks.isEmpty
@@ -314,7 +353,7 @@ public final class EventLoop: @unchecked Sendable {
     private func drainInbox() {
         _ = gw_eventfd_drain(wakeupFD)
         inbox.withLock { swap(&$0.tasks, &drainedInbox) }
-        for task in drainedInbox { task() }
+        for work in drainedInbox { work.run() }
         drainedInbox.removeAll(keepingCapacity: true)
     }
 
@@ -322,14 +361,14 @@ public final class EventLoop: @unchecked Sendable {
     private func runTasks() {
         guard !runQueue.isEmpty else { return }
         swap(&runQueue, &runningQueue)
-        for task in runningQueue { task() }
+        for work in runningQueue { work.run() }
         runningQueue.removeAll(keepingCapacity: true)
     }
 
     private func runEndOfTurn() {
         guard !endOfTurn.isEmpty else { return }
         swap(&endOfTurn, &runningEndOfTurn)
-        for body in runningEndOfTurn { body() }
+        for work in runningEndOfTurn { work.run() }
         runningEndOfTurn.removeAll(keepingCapacity: true)
     }
 
@@ -388,7 +427,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Queues work for later in this turn without the `@Sendable` requirement of `execute` (loop thread only).
     func enqueue(_ task: @escaping () -> Void) {
-        runQueue.append(task)
+        runQueue.append(.closure(task))
     }
 
     // MARK: - Shutdown
@@ -396,12 +435,12 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs what is still queued, closes every connection and listener (their handlers see `connectionClosed`),
     /// fails every connect in progress, and drops timers. Tasks submitted after this point are dropped by `execute`.
     private func finish() {
-        let late = inbox.withLock { inbox -> [@Sendable () -> Void] in
+        let late = inbox.withLock { inbox -> [LoopWork] in
             inbox.closed = true
             defer { inbox.tasks = [] }
             return inbox.tasks
         }
-        for task in late { task() }
+        for work in late { work.run() }
         drainRunQueue()
         for registration in registrations {
             switch registration?.owner {
@@ -415,8 +454,8 @@ public final class EventLoop: @unchecked Sendable {
         timers.removeAll()
         endOfTurn.removeAll()
         dirty.removeAll()
-        for (loop, tasks) in handOffs { loop.execute(contentsOf: tasks) }
-        handOffs.removeAll()
+        for bucket in handOffBuckets where !bucket.work.isEmpty { bucket.loop.execute(contentsOf: bucket.work) }
+        handOffBuckets.removeAll()
     }
 
     private func drainRunQueue() {

@@ -65,6 +65,21 @@ def test_unacknowledged_messages_of_a_member_that_leaves_go_to_the_others(broker
     assert {m.payload for m in got} == set(sent)
 
 
+def test_a_member_keeps_receiving_past_its_write_window(broker, mqtt_clients):
+    """A member's deliveries are bounded by a write window of 16384 messages whose credit comes back once the socket
+    took them: a member that received more than that must still receive (it used to stall there for good)."""
+    t = topic("share-window")
+    member = mqtt_clients.connected(broker)
+    assert member.subscribe(f"$share/w/{t}", 0) == [0]
+    pub = mqtt_clients.connected(broker)
+    total = 20_000
+    for i in range(total):
+        pub.publish(t, str(i).encode(), qos=0)
+    pub.publish(t, b"last", qos=1)
+    got = member.wait_for(lambda ms: any(m.payload == b"last" for m in ms), 60, "the message after 20 000 others")
+    assert len(got) == total + 1, f"{len(got)} of {total + 1} messages arrived"
+
+
 def test_no_retained_replay_on_a_shared_subscription(broker, mqtt_clients):
     t = topic("share-retained")
     pub = mqtt_clients.connected(broker)

@@ -166,15 +166,10 @@ struct MQTTPacketReader {
         return copy(offset, bytes.count - offset)
     }
 
-    /// `count` bytes from `start` as an array: one allocation and one `memcpy` (the generic collection copy goes
-    /// byte by byte).
+    /// `count` bytes from `start` as an array, copied from contiguous raw memory in one `memcpy` (the slice of
+    /// the raw buffer would be copied as a generic collection, byte by byte).
     private func copy(_ start: Int, _ count: Int) -> [UInt8] {
-        guard count > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                from: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]))
-            initialized = count
-        }
+        Array(UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]))
     }
 
     /// Throws the UTF-8 error a string, or a rejected topic or filter, has.

@@ -143,13 +143,23 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         releaseWindow()
     }
 
-    /// Returns the window credit of flushed deliveries when the socket is writable (else the writability
-    /// callback does it once the socket drains below the low watermark).
+    /// Returns the window credit of flushed deliveries, the session queue's and the shared subscriptions', when
+    /// the socket is writable (else the writability callback does it once the socket drains below the low
+    /// watermark).
     func releaseWindow() {
-        guard connection.isWritable, pausedWindow > 0, let handle else { return }
-        handle.releaseWindow(Int(pausedWindow))
-        pausedWindow = 0
-        handle.queue.creditAvailable()
+        guard connection.isWritable else { return }
+        if pausedWindow > 0, let handle {
+            handle.releaseWindow(Int(pausedWindow))
+            pausedWindow = 0
+            handle.queue.creditAvailable()
+        }
+        guard let extras else { return }
+        for slot in extras.shared.indices {
+            guard let consumer = extras.shared[slot], consumer.pausedWindow > 0 else { continue }
+            consumer.handle.releaseWindow(Int(consumer.pausedWindow))
+            extras.shared[slot]!.pausedWindow = 0
+            consumer.handle.queue.creditAvailable()
+        }
     }
 
     func connectionClosed(_ connection: TCPConnection) {

@@ -71,13 +71,13 @@ extension MQTTConnection: LoopConsumer {
             if keepsRecords { queue.acknowledged(settledEntries) } else { queue.acknowledged(count: settled) }
             handle.releaseCredit(settled)
         }
-        // The window credit comes back after this turn's flush, once the socket took the bytes.
+        // The window credit comes back after this turn's flush, once the socket took the bytes; the queue hands out
+        // more then (`releaseWindow`), for the prefetch credit of what was settled here too.
         if source == 0 {
             pausedWindow += Int32(count)
         } else if let extras, extras.shared[Int(source) - 1] != nil {
             extras.shared[Int(source) - 1]!.pausedWindow += Int32(count)
         }
-        if settled > 0 { queue.creditAvailable() }
         if !windowReleaseScheduled {
             windowReleaseScheduled = true
             eventLoop.execute(self)

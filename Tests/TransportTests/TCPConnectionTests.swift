@@ -124,6 +124,43 @@ struct TCPConnectionTests {
         #expect(log.all == ["read 3", "closed open=false"])
     }
 
+    @Test("a connection closed by another's handler gets none of the events its socket had in the same batch")
+    func closedEarlierInTheTurn() throws {
+        let log = Recorder()
+        let open = OpenConnections()
+        let (group, listener) = try serve(threads: 1) {
+            let handler = TestHandler()
+            handler.onActive = { connection in
+                open.list.append(connection)
+                log.record("active")
+            }
+            handler.onRead = { connection, buffer in
+                log.record("read \(buffer.readableBytes)")
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                for other in open.list where other !== connection && other.isOpen { other.abort() }
+                // The aborted socket's fd number is free again: take it, as a new connection could.
+                open.reusedFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            }
+            handler.onClosed = { _ in log.record("closed") }
+            return handler
+        }
+        defer { group.shutdown() }
+        let a = try TestClient(port: listener.localAddress.port)
+        let b = try TestClient(port: listener.localAddress.port)
+        #expect(waitUntil { log.all == ["active", "active"] })
+        let go = Atomic<Bool>(false)
+        group.loops[0].execute {
+            let deadline = ContinuousClock.now + .seconds(5)
+            while !go.load(ordering: .relaxed) && ContinuousClock.now < deadline { sched_yield() }
+        }
+        try a.send("1")
+        try b.send("22")
+        go.store(true, ordering: .relaxed)
+        #expect(waitUntil { log.all.count == 4 })
+        #expect(runOnLoop(group.loops[0]) { if open.reusedFD >= 0 { close(open.reusedFD) } })
+        #expect(log.all == ["active", "active", "read 1", "closed"] || log.all == ["active", "active", "read 2", "closed"])
+    }
+
     @Test("close() from connectionRead flushes the reply, sends end of stream, and reports closed once")
     func serverClose() throws {
         let log = Recorder()
@@ -283,4 +320,10 @@ struct TCPConnectionTests {
         #expect(log.all == ["active", "closed"])
         #expect(try client.receiveUntilEnd().isEmpty)
     }
+}
+
+/// The connections a test's handlers saw, touched only on the loop thread of a one-loop group.
+private final class OpenConnections: @unchecked Sendable {
+    var list: [TCPConnection] = []
+    var reusedFD: Int32 = -1
 }

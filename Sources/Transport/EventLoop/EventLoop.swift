@@ -69,7 +69,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Absolute deadline the timerfd is armed for; 0 when disarmed.
     private var armedDeadline: UInt64 = 0
     /// Indexed by fd.
+    /// Indexed by fd: the owners the loop keeps alive while registered.
     private var registrations: [Registration?] = []
+    /// Owners deregistered this turn, kept alive until its end (their events may still be in the batch).
+    private var retired: [Registration.Owner] = []
     private var nextRegistrationID: UInt32 = 1
     private var running = true
 
@@ -86,8 +89,8 @@ public final class EventLoop: @unchecked Sendable {
         readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readScratchSize, alignment: 16)
         nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
         do {
-            try selector.add(fd: wakeupFD, id: 0, interest: gw_epollin)
-            try selector.add(fd: timerFD, id: 0, interest: gw_epollin)
+            try selector.add(fd: wakeupFD, token: Registration.Owner.wakeupToken, interest: gw_epollin)
+            try selector.add(fd: timerFD, token: Registration.Owner.timerToken, interest: gw_epollin)
         } catch {
             readScratch.deallocate()
             _ = Glibc.close(wakeupFD)
@@ -261,6 +264,7 @@ public final class EventLoop: @unchecked Sendable {
         runEndOfTurn()
         flushDirty()
         deliverHandOffs()
+        if !retired.isEmpty { retired.removeAll(keepingCapacity: true) }
     }
 
     /// True while the loop's thread is blocked in `epoll_wait` and nobody borrows it.
@@ -326,26 +330,10 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func handle(events: UInt32, token: UInt64) {
-        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
-        let id = UInt32(truncatingIfNeeded: token >> 32)
-        if id == 0 {
-            if fd == wakeupFD {
-                drainInbox()
-            } else if fd == timerFD {
-                fireTimers()
-            }
-            return
-        }
-        guard Int(fd) < registrations.count, let registration = registrations[Int(fd)], registration.id == id else {
-            return
-        }
-        switch registration.owner {
-        case .connection(let connection):
-            connection.handle(events: events)
-        case .listener(let listener):
-            listener.acceptReady()
-        case .connector(let connector):
-            connector.connectReady()
+        switch token {
+        case Registration.Owner.wakeupToken: drainInbox()
+        case Registration.Owner.timerToken: fireTimers()
+        default: Registration.Owner.dispatch(token: token, events: events)
         }
     }
 
@@ -401,7 +389,7 @@ public final class EventLoop: @unchecked Sendable {
     func register(_ owner: Registration.Owner, fd: Int32, interest: UInt32) throws(TransportError) -> UInt32 {
         let id = nextRegistrationID
         nextRegistrationID = nextRegistrationID == UInt32.max ? 1 : nextRegistrationID + 1
-        try selector.add(fd: fd, id: id, interest: interest)
+        try selector.add(fd: fd, token: owner.token, interest: interest)
         let slot = Int(fd)
         if slot >= registrations.count {
             registrations.append(contentsOf: repeatElement(nil, count: slot - registrations.count + 1))
@@ -411,13 +399,19 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     func modify(fd: Int32, id: UInt32, interest: UInt32) throws(TransportError) {
-        try selector.modify(fd: fd, id: id, interest: interest)
+        guard Int(fd) < registrations.count, let registration = registrations[Int(fd)], registration.id == id else {
+            throw TransportError(errno: ENOENT, operation: "epoll_ctl modify fd \(fd)")
+        }
+        try selector.modify(fd: fd, token: registration.owner.token, interest: interest)
     }
 
-    /// Removes `fd` from the selector and the registry; call before closing the fd.
+    /// Removes `fd` from the selector and the registry; call before closing the fd. The owner stays alive until the
+    /// end of the turn.
     func deregister(fd: Int32) {
         selector.remove(fd: fd)
-        if Int(fd) < registrations.count { registrations[Int(fd)] = nil }
+        guard Int(fd) < registrations.count, let registration = registrations[Int(fd)] else { return }
+        retired.append(registration.owner)
+        registrations[Int(fd)] = nil
     }
 
     /// Queues `connection` for the end-of-turn flush.
@@ -452,6 +446,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         drainRunQueue()
         timers.removeAll()
+        retired.removeAll()
         endOfTurn.removeAll()
         dirty.removeAll()
         for bucket in handOffBuckets where !bucket.work.isEmpty { bucket.loop.execute(contentsOf: bucket.work) }

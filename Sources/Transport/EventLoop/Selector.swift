@@ -1,11 +1,8 @@
 import CLinux
 import Glibc
 
-/// One epoll instance and its event buffer (allocated once), level-triggered.
-///
-/// Each registration carries a 64-bit token: the registration id in the high 32 bits and the fd in the low 32 bits.
-/// The loop drops an event whose id no longer matches the fd's current registration, so an event reported for a
-/// socket that was closed (and whose fd number was reused) in the same turn is never delivered to the new owner.
+/// One epoll instance and its event buffer (allocated once), level-triggered. Each registration carries a 64-bit
+/// token chosen by the loop (`Registration.Owner.token`), returned with its events.
 final class Selector {
     let fd: Int32
     private let events: UnsafeMutableRawPointer
@@ -24,19 +21,15 @@ final class Selector {
         _ = Glibc.close(fd)
     }
 
-    static func token(fd: Int32, id: UInt32) -> UInt64 {
-        UInt64(id) << 32 | UInt64(UInt32(bitPattern: fd))
-    }
-
-    func add(fd: Int32, id: UInt32, interest: UInt32) throws(TransportError) {
+    func add(fd: Int32, token: UInt64, interest: UInt32) throws(TransportError) {
         _ = try SystemCall.retrying("epoll_ctl add fd \(fd)") {
-            Int(gw_epoll_ctl(self.fd, 0, fd, interest, Selector.token(fd: fd, id: id)))
+            Int(gw_epoll_ctl(self.fd, 0, fd, interest, token))
         }
     }
 
-    func modify(fd: Int32, id: UInt32, interest: UInt32) throws(TransportError) {
+    func modify(fd: Int32, token: UInt64, interest: UInt32) throws(TransportError) {
         _ = try SystemCall.retrying("epoll_ctl modify fd \(fd)") {
-            Int(gw_epoll_ctl(self.fd, 1, fd, interest, Selector.token(fd: fd, id: id)))
+            Int(gw_epoll_ctl(self.fd, 1, fd, interest, token))
         }
     }
 

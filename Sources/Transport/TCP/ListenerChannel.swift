@@ -61,6 +61,7 @@ final class ListenerChannel: @unchecked Sendable {
     }
 
     func acceptReady() {
+        guard !isClosed else { return }
         for _ in 0..<Self.maxAcceptsPerEvent {
             let result: IOResult
             do {

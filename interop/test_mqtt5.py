@@ -268,7 +268,7 @@ def test_inbound_topic_aliases_resolve_and_a_bad_one_disconnects_with_0x94(broke
     assert pub.publish("", b"aliased", 1, properties={"TopicAlias": 3}) == 0
     got = sub.wait_messages(2)
     assert [(m.topic, m.payload) for m in got] == [(t, b"named"), (t, b"aliased")]
-    pub.publish(t, b"too far", 0, properties={"TopicAlias": 1000})
+    pub.publish_refused(t, b"too far", properties={"TopicAlias": 1000})
     reason = pub.wait_disconnected()
     assert reason is not None and reason[0] == 0x94
     assert "topic alias" in reason[1].get("ReasonString", "")

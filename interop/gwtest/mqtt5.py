@@ -157,6 +157,12 @@ class MQTT5Client(PahoSession):
         assert info.mid in self.pubacks, f"{self.client_id}: closed before the publish to {topic_} was acknowledged"
         return self.pubacks[info.mid]
 
+    def publish_refused(self, topic_: str, payload: bytes | str, properties: dict) -> None:
+        """Sends a QoS 0 PUBLISH the server answers with DISCONNECT. paho may see that DISCONNECT on its network
+        thread before its publish call returns (and then reports it as not connected), so the result is not checked:
+        the caller asserts the DISCONNECT itself (`wait_disconnected`)."""
+        self.paho.publish(topic_, payload, qos=0, properties=props(PacketTypes.PUBLISH, **properties))
+
     def wait_messages(self, n: int, timeout: float = DEFAULT_TIMEOUT) -> list[Message5]:
         self._wait(lambda: len(self.messages) >= n, timeout, f"{n} message(s)")
         with self.cond:

@@ -87,11 +87,11 @@ public struct BasicProperties: Hashable, Sendable {
 
     public static func == (lhs: BasicProperties, rhs: BasicProperties) -> Bool {
         if lhs.storage === rhs.storage { return true }
-        return (lhs.storage ?? Storage()).fieldsEqual(rhs.storage ?? Storage())
+        return (lhs.storage ?? Storage.empty).fieldsEqual(rhs.storage ?? Storage.empty)
     }
 
     public func hash(into hasher: inout Hasher) {
-        (storage ?? Storage()).hashFields(into: &hasher)
+        (storage ?? Storage.empty).hashFields(into: &hasher)
     }
 
     /// The storage, copied first when it is shared (or created when there is none), ready to be written.
@@ -117,6 +117,9 @@ public struct BasicProperties: Hashable, Sendable {
         var userId: ByteString?
         var appId: ByteString?
         var clusterId: ByteString?
+
+        /// Nothing set: what comparing and hashing read for properties without storage (never written).
+        static let empty = Storage()
 
         init() {}
 

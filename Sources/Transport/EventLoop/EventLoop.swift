@@ -18,7 +18,7 @@ import Synchronization
 /// crossing loops, which cost more CPU than everything else a message does. `ownership` arbitrates: B's own
 /// thread takes it back after `epoll_wait` returns and waits while a borrower still holds it.
 ///
-/// Only `execute`, `inEventLoop` and `now` may be used from other threads. Modelled on SwiftNIO's
+/// Only `execute`, `handOff`, `inEventLoop` and `now` may be used from other threads. Modelled on SwiftNIO's
 /// `SelectableEventLoop`, without pipeline or futures.
 public final class EventLoop: @unchecked Sendable {
     /// Tasks submitted from other threads, and whether the loop still accepts them.

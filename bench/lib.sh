@@ -1,9 +1,23 @@
 # Shared by the benchmark scripts: source it after setting ROOT (the checkout). Defines free_port, stop_gateway
-# (stops the broker whose pid is in GW_PID) and sources the peers script into the caller (BROKERS_SH, default
+# (stops the broker whose pid is in GW_PID), wait_timewait and sources the peers script into the caller (BROKERS_SH, default
 # <repo>/../shared/peers/brokers.sh, or next to the main checkout when run from a git worktree).
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (at most 70 s) until fewer than 100 TCP sockets are in TIME_WAIT. Every closed client connection leaves
+# one for 60 s, and while thousands linger every new connect() searches longer for a free source port: a
+# connection-rate run right after another one (or after the previous broker's) would be slowed by the
+# client's kernel, not by the broker measured.
+wait_timewait() {
+  local i n
+  for ((i = 0; i < 140; i++)); do
+    n=$(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
+    [ "${n:-0}" -lt 100 ] && return
+    [ "$i" = 0 ] && echo "(waiting for $n sockets in TIME_WAIT to expire)" >&2
+    sleep 0.5
+  done
 }
 
 GW_PID=

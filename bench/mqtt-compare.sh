@@ -191,6 +191,7 @@ EOF
 run_connections() { # broker port pid
   local json
   settle "$3"
+  wait_timewait
   echo "== $CONNECTIONS idle connections against $1" >&2
   json=$("$GATEWAYPERF" mqtt connections --port "$2" --count "$CONNECTIONS" --hold "$HOLD" --pid "$3" --json) \
     || { CONN["$1"]=failed; return; }

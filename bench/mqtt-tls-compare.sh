@@ -102,6 +102,7 @@ consumed() { # port [extra options]
 }
 
 handshakes() { # port
+  wait_timewait
   "$GATEWAYPERF" mqtt connections --port "$1" --tls --cafile "$WORK/ca.pem" --count "$HANDSHAKES" --hold 0 --json \
     2>/dev/null | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["tls_handshake_rate"] or 0))'
 }

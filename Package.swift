@@ -155,12 +155,16 @@ let package = Package(
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "AMQPValues", "Bytes"], swiftSettings: strict),
         .testTarget(
             name: "AMQPFrontendTests",
-            dependencies: ["AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport"],
+            dependencies: [
+                "AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport", "TransportTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth", "Transport"], swiftSettings: strict),
         .testTarget(
-            name: "MQTTFrontendTests", dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues"], swiftSettings: strict),
+            name: "MQTTFrontendTests",
+            dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "Transport", "TransportTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         // A real etcd on free loopback ports, for the tests that need one.
         .target(name: "EtcdTestSupport", dependencies: ["Etcd"], path: "Tests/EtcdTestSupport", swiftSettings: strict),

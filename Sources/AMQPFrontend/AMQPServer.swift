@@ -65,12 +65,13 @@ public final class AMQPServer: Sendable {
     /// (`LoopHarvest`); reading them also adds the channels' publish counts to their exchanges.
     public func statistics() -> ClientStatistics {
         let entries = open.withLock { all in all.values.compactMap { e in e.info.map { (ref: e.ref, name: $0.name) } } }
-        let loops = LoopHarvest.distinct(entries.compactMap { $0.ref.connection?.eventLoop })
+        let loops = LoopHarvest.distinct(entries.map { $0.ref.connection.eventLoop })
         var merged = ClientStatistics()
         for part in LoopHarvest.collect(on: loops, { loop in
             var s = ClientStatistics()
             for (ref, name) in entries {
-                guard let c = ref.connection, c.eventLoop === loop else { continue }
+                let c = ref.connection
+                guard c.eventLoop === loop else { continue }
                 s.traffic[name] = .init(received: c.connection.bytesReceived, sent: c.connection.bytesSent)
                 for (number, ch) in c.channels {
                     s.channels[.init(connection: name, number: number)] = ch.harvestStats()
@@ -86,8 +87,7 @@ public final class AMQPServer: Sendable {
     /// Closes the connection called `name` with 320 CONNECTION_FORCED and `reason` (management API DELETE); false
     /// when no open connection has that name.
     public func closeConnection(named name: String, reason: String) -> Bool {
-        guard let ref = open.withLock({ $0.values.first { $0.info?.name == name }?.ref }), let c = ref.connection
-        else { return false }
+        guard let c = open.withLock({ $0.values.first { $0.info?.name == name }?.ref.connection }) else { return false }
         c.eventLoop.execute { c.forceClose(reason: reason) }
         return true
     }
@@ -95,19 +95,23 @@ public final class AMQPServer: Sendable {
     /// Number of open client connections.
     public var connectionCount: Int { open.withLock { $0.count } }
 
+    /// The open client connections (until their `connectionClosed`).
+    var openConnections: [AMQPConnection] { open.withLock { $0.values.map(\.ref.connection) } }
+
     /// Sends connection.close (320 CONNECTION_FORCED) to every client; each connection closes its socket
     /// when the client answers or after a short grace period.
     public func closeAll(reason: String) {
         for entry in open.withLock({ Array($0.values) }) {
-            guard let c = entry.ref.connection else { continue }
+            let c = entry.ref.connection
             c.eventLoop.execute { c.forceClose(reason: reason) }
         }
     }
 }
 
-/// A weak, sendable reference to a connection (it lives on its loop; only `execute` crosses threads).
+/// A sendable reference to a connection (it lives on its loop; only `execute` crosses threads), held until
+/// `connectionEnded`: strong, not weak, so the connection has no side table (see `ConsumerHandle.consumer`).
 struct AMQPConnectionRef: Sendable {
-    nonisolated(unsafe) weak var connection: AMQPConnection?
+    let connection: AMQPConnection
 
     init(_ c: AMQPConnection) { connection = c }
 }

@@ -118,10 +118,9 @@ extension AMQPChannel {
             }
         }
         guard let wait, let coordinator else { return }
-        let ref = AMQPConnectionRef(connection)
         let channel = number
-        coordinator.whenDurable(wait, on: connection.eventLoop) {
-            guard let c = ref.connection, let ch = c.channels[channel] else { return }
+        coordinator.whenDurable(wait, on: connection.eventLoop) { [weak connection] in
+            guard let c = connection, let ch = c.channels[channel] else { return }
             ch.confirms.waitEnded()
             ch.flushConfirms()
         }

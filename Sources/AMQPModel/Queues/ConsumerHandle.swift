@@ -12,8 +12,11 @@ public final class ConsumerHandle: Sendable {
     public let queue: Queue
     /// A credit shared by every consumer of the channel (basic.qos global), if any.
     public let channelCredit: PrefetchCredit?
-    /// Where pending messages are announced. Weak so a dead channel is never kept alive by a queue.
-    public nonisolated(unsafe) weak var consumer: (any QueueConsumer)?
+    /// Where pending messages are announced. A strong reference, and a cycle while the consumer holds the handle:
+    /// the queue drops the handle at `Queue.removeConsumer` and the consumer drops it when the subscription ends.
+    /// Not weak, because one weak reference gives the consumer (a connection) a side table for good, and every
+    /// retain and release of it then takes the runtime's slow path, a few times per message.
+    public let consumer: any QueueConsumer
     /// Messages assigned and not yet settled (counted against `prefetch`).
     private let unsettled = Atomic<Int32>(0)
     /// Messages assigned and not yet flushed to the socket (counted against `windowLimit`).

@@ -202,9 +202,10 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     /// Offers a message. Applies TTL and length limits, then hands it to a consumer with credit or keeps it ready.
     /// `qos` is the routing's subscription QoS for MQTT session queues (see `QueueEntry.qos`).
     public func enqueue(_ message: Message, qos: UInt8 = 0) -> EnqueueResult {
-        let now = MonotonicClock.milliseconds()
+        let messageTTL = message.properties.expirationMilliseconds
+        // The clock is read only when a TTL applies (most messages have none).
+        var now: Int64 = 0
         var expiresAt = Int64.max
-        if let ttl = message.properties.expirationMilliseconds { expiresAt = now &+ ttl }
         var notify: ConsumerHandle?
         var dropped: [QueueEntry] = []
         var timerAt: Int64?
@@ -213,7 +214,11 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         let result: EnqueueResult = state.withLock { s in
             if s.deleted { return .deleted }
             let limits = s.limits.value
-            if let ttl = limits.messageTTL { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+            if messageTTL != nil || limits.messageTTL != nil {
+                now = MonotonicClock.milliseconds()
+                if let ttl = messageTTL { expiresAt = now &+ ttl }
+                if let ttl = limits.messageTTL { expiresAt = Swift.min(expiresAt, now &+ ttl) }
+            }
             if limits.overflow == .rejectPublish && wouldOverflow(s, adding: message.bodySize) { return .rejected }
             if dropsQoS0WithoutConsumers && s.slots.isEmpty && min(qos, message.mqttPublishQoS) == 0 {
                 return .enqueued
@@ -251,7 +256,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
         if let writeError {
             Self.logger.error("queue '\(name)' in vhost '\(vhostName)' refused a message: \(writeError)")
         }
-        if let notify { notify.consumer?.pendingAvailable(notify) }
+        if let notify { notify.consumer.pendingAvailable(notify) }
         if !dropped.isEmpty { discard(dropped, reason: "maxlen") }
         if let timerAt { scheduleExpiry(at: timerAt, now: now) }
         if stored, let coordinator { return .stored(generation: coordinator.markDirty(self)) }
@@ -417,7 +422,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     }
 
     private func finish(notify: [ConsumerHandle], expired: [QueueEntry], expiry: Int64?) {
-        for h in notify { h.consumer?.pendingAvailable(h) }
+        for h in notify { h.consumer.pendingAvailable(h) }
         if !expired.isEmpty { discard(expired, reason: "expired") }
         if let expiry { scheduleExpiry(at: expiry, now: MonotonicClock.milliseconds()) }
     }
@@ -549,7 +554,7 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
             return (n, handles, old)
         }
         store?.destroy()
-        for h in handles { h.consumer?.queueDeleted(h) }
+        for h in handles { h.consumer.queueDeleted(h) }
         return count
     }
 

@@ -6,6 +6,9 @@
 // Every wrapper returns what the underlying call returns (-1 and errno on failure) unless documented otherwise.
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -20,6 +23,31 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+// MARK: - one 32-bit word shared by threads: atomics and a futex on it
+
+static inline uint32_t gw_word_load(uint32_t *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }
+
+static inline void gw_word_store(uint32_t *word, uint32_t value) { __atomic_store_n(word, value, __ATOMIC_RELEASE); }
+
+/// 1 when `*word` was `expected` and is now `desired`, else 0 (nothing changed).
+static inline int gw_word_compare_exchange(uint32_t *word, uint32_t expected, uint32_t desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/// Stores `value` and returns what the word held.
+static inline uint32_t gw_word_exchange(uint32_t *word, uint32_t value) {
+    return __atomic_exchange_n(word, value, __ATOMIC_ACQ_REL);
+}
+
+/// Sleeps while `*word == expected`, until `gw_word_wake` (returns at once when the word already differs; may
+/// return spuriously: callers re-check).
+static inline void gw_word_wait(uint32_t *word, uint32_t expected) {
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+/// Wakes every thread sleeping in `gw_word_wait` on `word`.
+static inline void gw_word_wake(uint32_t *word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0); }
 
 // MARK: - epoll
 

@@ -248,6 +248,8 @@ extension MQTTConnection {
         if let v5, let queue, queue.durable, let vhost { endSessionExpiry(v5, queue: queue, vhost: vhost) }
         server.loggedOut(self)
         if let key { server.sessions.release(key, by: self) }
+        // The handle holds this connection: dropping it ends the cycle (the queue dropped it above).
+        handle = nil
         logger.info("MQTT \(name) disconnected\(disconnectedCleanly ? "" : " without DISCONNECT")")
     }
 

@@ -107,9 +107,8 @@ extension MQTTConnection {
             return
         }
         guard let wait, let coordinator else { return }
-        let ref = MQTTConnectionRef(self)
-        coordinator.whenDurable(wait, on: eventLoop) {
-            guard let c = ref.connection else { return }
+        coordinator.whenDurable(wait, on: eventLoop) { [weak self] in
+            guard let c = self else { return }
             c.acks.waitEnded()
             c.flushAcks()
         }
@@ -185,6 +184,6 @@ extension MQTTConnection: PublisherFlowHost {
     }
 
     func publishingUnblocked() {
-        keepAlive.received(now: eventLoop.now)
+        keepAlive.received()
     }
 }

@@ -115,7 +115,7 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
 
     func connectionRead(_ connection: TCPConnection, _ buffer: inout ByteBuffer) {
         // Bytes before CONNECT do not move the connect deadline (a client trickling a CONNECT is still cut off).
-        if phase == .connected { keepAlive.received(now: eventLoop.now) }
+        if phase == .connected { keepAlive.received() }
         while phase != .closed && connection.isOpen {
             if phase == .connected && alarm.isDiskAlarmed && (buffer.peekUInt8() ?? 0) >> 4 == 3 {
                 // Below free_disk_min no PUBLISH is taken: it stays unread until space returns.

@@ -171,8 +171,7 @@ public final class MQTTServer: Sendable {
     /// Closes every client connection (broker shutdown). Wills are not published: the broker is going away,
     /// not the clients.
     public func closeAll() {
-        for ref in sessions.allConnections() {
-            guard let c = ref.connection else { continue }
+        for c in sessions.live() {
             c.eventLoop.execute { c.shutdown() }
         }
     }

@@ -78,7 +78,7 @@ final class MQTTSessionRegistry: Sendable {
     func release(_ key: Key, by connection: MQTTConnection) {
         state.withLock { s in
             guard let entry = s.connected[key.vhost]?[key.sessionQueue] else { return }
-            if entry.connection === connection || entry.connection == nil {
+            if entry.connection === connection {
                 s.connected[key.vhost]?[key.sessionQueue] = nil
                 s.count -= 1
             }
@@ -94,17 +94,15 @@ final class MQTTSessionRegistry: Sendable {
     var connectedCount: Int { state.withLock { $0.count } }
 
     /// Every live connection.
-    func allConnections() -> [MQTTConnectionRef] { state.withLock { $0.connected.values.flatMap(\.values) } }
-
-    /// Every live connection.
     func live() -> [MQTTConnection] {
-        state.withLock { s in s.connected.values.flatMap { $0.values.compactMap(\.connection) } }
+        state.withLock { s in s.connected.values.flatMap { $0.values.map(\.connection) } }
     }
 }
 
-/// A weak, sendable reference to a connection (it lives on its loop; only `execute` crosses threads).
+/// A sendable reference to a connection (it lives on its loop; only `execute` crosses threads), held until
+/// `release`: strong, not weak, so the connection has no side table (see `ConsumerHandle.consumer`).
 struct MQTTConnectionRef: Sendable {
-    nonisolated(unsafe) weak var connection: MQTTConnection?
+    let connection: MQTTConnection
 
     init(_ c: MQTTConnection) { connection = c }
 }

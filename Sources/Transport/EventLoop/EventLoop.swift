@@ -6,17 +6,16 @@ import Synchronization
 /// One thread running an epoll loop; it owns every connection registered with it for the connection's whole life,
 /// so connection state needs no locks.
 ///
-/// A loop turn is: wait for events (not at all when work is queued) → read the monotonic clock once (`now`) →
-/// handle each ready fd (reads, accepts, timers, the cross-thread inbox) → run tasks `execute`d on the loop →
+/// A loop turn is: wait for events (not at all when work is queued) → handle each ready fd (reads, accepts, timers, the cross-thread inbox) → run tasks `execute`d on the loop →
 /// run `runAtEndOfTurn` bodies → flush every connection written to during the turn → deliver hand-offs to
-/// other loops (`handOff`).
+/// other loops (`handOff`). The turn's clock (`now`) is read once, when first asked for.
 ///
 /// **Borrowing.** A loop parked in `epoll_wait` owns no running code, so another loop's thread may run work for
 /// it directly instead of waking it: `handOff` from loop A to a parked loop B runs the task on A's thread, with
 /// B borrowed (B's `inEventLoop` is true on A's thread meanwhile), then runs B's end-of-turn work and flushes B's
 /// connections. At low message rates this saves one thread wake-up and two context switches per message
 /// crossing loops, which cost more CPU than everything else a message does. `ownership` arbitrates: B's own
-/// thread takes it back after `epoll_wait` returns and waits while a borrower still holds it.
+/// thread takes it back after `epoll_wait` returns and sleeps while a borrower still holds it.
 ///
 /// Only `execute`, `handOff`, `inEventLoop` and `now` may be used from other threads. Modelled on SwiftNIO's
 /// `SelectableEventLoop`, without pipeline or futures.
@@ -36,20 +35,10 @@ public final class EventLoop: @unchecked Sendable {
     private let timerFD: Int32
     private let threadID = Atomic<UInt>(0)
     private let inbox = Lock(Inbox())
-    private let nowNanoseconds = Atomic<UInt64>(0)
-    /// Who runs this loop's code now: `Ownership` raw values (see "Borrowing" above).
-    private let ownership = Atomic<UInt8>(Ownership.running.rawValue)
+    /// Who runs this loop's code now (see "Borrowing" above).
+    private let ownership = LoopOwnership()
     /// The loop thread's own id, kept while a borrower's id is in `threadID`.
     private var ownThreadID: pthread_t = 0
-
-    private enum Ownership: UInt8 {
-        /// The loop's own thread is running a turn (or the loop is not started or has stopped).
-        case running
-        /// The loop's thread is blocked in `epoll_wait`: another loop may borrow it.
-        case parked
-        /// Another loop's thread is running work for it.
-        case borrowed
-    }
 
     // Loop-thread state below.
     let readScratch: UnsafeMutableRawBufferPointer
@@ -75,6 +64,9 @@ public final class EventLoop: @unchecked Sendable {
     private var retired: [Registration.Owner] = []
     private var nextRegistrationID: UInt32 = 1
     private var running = true
+    /// `now`'s reading for this turn, valid while `clockIsCurrent`.
+    private var clockReading: UInt64 = 0
+    private var clockIsCurrent = false
 
     init(index: Int) throws(TransportError) {
         self.index = index
@@ -87,7 +79,6 @@ public final class EventLoop: @unchecked Sendable {
             throw error
         }
         readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readScratchSize, alignment: 16)
-        nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
         do {
             try selector.add(fd: wakeupFD, token: Registration.Owner.wakeupToken, interest: gw_epollin)
             try selector.add(fd: timerFD, token: Registration.Owner.timerToken, interest: gw_epollin)
@@ -197,9 +188,16 @@ public final class EventLoop: @unchecked Sendable {
         timers.cancel(id)
     }
 
-    /// CLOCK_MONOTONIC in nanoseconds as read at the start of the current loop turn (one atomic load to call).
+    /// CLOCK_MONOTONIC in nanoseconds, read once per loop turn, at the turn's first use: all of a turn's work sees
+    /// one instant, and a turn that needs no time reads no clock (after a wake-up that read is a cache miss or two).
+    /// On another thread, a fresh reading.
     public var now: UInt64 {
-        nowNanoseconds.load(ordering: .relaxed)
+        guard inEventLoop else { return gw_monotonic_ns() }
+        if !clockIsCurrent {
+            clockReading = gw_monotonic_ns()
+            clockIsCurrent = true
+        }
+        return clockReading
     }
 
     /// Runs `body` once at the end of the current turn: after every event and queued task of the turn was handled,
@@ -248,14 +246,14 @@ public final class EventLoop: @unchecked Sendable {
     private func turn() {
         let timeout: Int32 = runQueue.isEmpty && endOfTurn.isEmpty ? -1 : 0
         let count: Int
-        if timeout != 0 { ownership.store(Ownership.parked.rawValue, ordering: .releasing) }
+        if timeout != 0 { ownership.park() }
         do {
             count = try selector.wait(timeoutMilliseconds: timeout)
         } catch {
             fatalError("event loop \(index): \(error)")
         }
-        if timeout != 0 { reclaim() }
-        nowNanoseconds.store(gw_monotonic_ns(), ordering: .relaxed)
+        if timeout != 0 { ownership.reclaim() }
+        clockIsCurrent = false
         for i in 0..<count {
             let (events, token) = selector.event(i)
             handle(events: events, token: token)
@@ -268,16 +266,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// True while the loop's thread is blocked in `epoll_wait` and nobody borrows it.
-    var isParked: Bool { ownership.load(ordering: .relaxed) == Ownership.parked.rawValue }
-
-    /// Takes the loop back from `parked`, waiting while a borrower runs work for it (short: one hand-off batch).
-    private func reclaim() {
-        while !ownership.compareExchange(
-            expected: Ownership.parked.rawValue, desired: Ownership.running.rawValue, ordering: .acquiring
-        ).exchanged {
-            sched_yield()
-        }
-    }
+    var isParked: Bool { ownership.isParked }
 
     /// Delivers the work this turn handed to other loops: run here with the loop borrowed when it is parked,
     /// else through its inbox. Work they hand off in turn is delivered in the same pass.
@@ -286,7 +275,7 @@ public final class EventLoop: @unchecked Sendable {
             handOffsPending = false
             for bucket in handOffBuckets where !bucket.work.isEmpty {
                 swap(&bucket.work, &deliveringHandOffs)
-                if !bucket.loop.runBorrowed(deliveringHandOffs, now: now) {
+                if !bucket.loop.runBorrowed(deliveringHandOffs) {
                     bucket.loop.execute(contentsOf: deliveringHandOffs)
                 }
                 deliveringHandOffs.removeAll(keepingCapacity: true)
@@ -295,18 +284,12 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// If this loop is parked, runs `tasks` and the work they cause (its end-of-turn bodies, its flushes) on the
-    /// calling thread, then parks it again; false, doing nothing, when it is not parked. `now` is the borrower's
-    /// clock reading from the start of the turn it is finishing (microseconds ago), used instead of reading the
-    /// clock again.
-    private func runBorrowed(_ tasks: [LoopWork], now: UInt64) -> Bool {
-        guard
-            ownership.compareExchange(
-                expected: Ownership.parked.rawValue, desired: Ownership.borrowed.rawValue, ordering: .acquiring
-            ).exchanged
-        else { return false }
+    /// calling thread, then parks it again; false, doing nothing, when it is not parked. This is a turn of its own
+    /// for `now`.
+    private func runBorrowed(_ tasks: [LoopWork]) -> Bool {
+        guard ownership.borrow() else { return false }
         threadID.store(pthread_self(), ordering: .relaxed)
-        // Never backwards: this loop's own last turn may have started after the borrower's.
-        nowNanoseconds.store(max(now, self.now), ordering: .relaxed)
+        clockIsCurrent = false
         runQueue.append(contentsOf: tasks)
         while !runQueue.isEmpty || !endOfTurn.isEmpty || !dirty.isEmpty {
             runTasks()
@@ -314,7 +297,7 @@ public final class EventLoop: @unchecked Sendable {
             flushDirty()
         }
         threadID.store(ownThreadID, ordering: .relaxed)
-        ownership.store(Ownership.parked.rawValue, ordering: .releasing)
+        ownership.giveBack()
         return true
     }
 

@@ -127,8 +127,11 @@ final class ListenerChannel: @unchecked Sendable {
                 try connection.activate()
             } catch {
                 onError(error)
+                // The handler may have registered the connection (server registries): it hears of the close too.
+                let handler = connection.handler
                 connection.handler = nil
                 connection.discard()
+                handler?.connectionClosed(connection)
             }
         }
     }

@@ -2,7 +2,7 @@ import AMQPValues
 
 @testable import AMQPModel
 
-/// A subscription with its own consumer object (kept alive by the caller: the handle holds it weakly).
+/// A subscription with its own consumer object.
 struct TestSubscription {
     let handle: ConsumerHandle
     let consumer: RecordingConsumer

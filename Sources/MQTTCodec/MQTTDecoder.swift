@@ -1,3 +1,4 @@
+import AMQPValues
 import Bytes
 
 /// Cuts MQTT control packets out of the bytes received on a connection (MQTT 3.1.1 §2, MQTT 3.1, MQTT 5.0 §2). No
@@ -21,10 +22,14 @@ public enum MQTTDecoder {
     ///     caller passes `version: .v5`). False by default, for a caller that speaks only MQTT 3.x: such a CONNECT
     ///     is then refused with `unsupportedProtocolVersion` and `protocolLevel` 5, before its flags are looked at.
     ///     Only used while `version` is nil.
+    ///   - recentTopic: a topic name this connection published to before (the caller's last PUBLISH topic). A
+    ///     PUBLISH to the same topic returns this very value: no copy, no allocation, no second validation, which
+    ///     is what a client publishing to one topic over and over gets on every message.
     /// - Throws: `MQTTProtocolError`; for a CONNECT with an unknown level, code `unsupportedProtocolVersion`
     ///   with the level in `protocolLevel`, so the frontend can answer CONNACK 0x01 [MQTT-3.1.2-2].
     public static func decode(
-        _ buffer: inout ByteBuffer, version: MQTTProtocolVersion?, maxPacketSize: Int, acceptsMQTT5: Bool = false
+        _ buffer: inout ByteBuffer, version: MQTTProtocolVersion?, maxPacketSize: Int, acceptsMQTT5: Bool = false,
+        recentTopic: ByteString? = nil
     ) throws(MQTTProtocolError) -> MQTTPacket? {
         guard let first = buffer.peekUInt8() else { return nil }
         let type = try checkFirstByte(first, version: version, acceptsMQTT5: acceptsMQTT5)
@@ -69,6 +74,7 @@ public enum MQTTDecoder {
                 var reader = MQTTPacketReader(
                     packet: type, body: UnsafeRawBufferPointer(rebasing: raw[headerSize..<packetSize]),
                     version: version)
+                reader.recentTopic = recentTopic
                 let packet = try decodeBody(type, flags: first & 0x0F, acceptsMQTT5: acceptsMQTT5, reader: &reader)
                 guard reader.remaining == 0 else {
                     throw .malformed(

@@ -1,4 +1,5 @@
 import AMQPValues
+import Glibc
 
 /// Reads the fields of one packet body whose bytes are all buffered, bounded by the remaining length.
 ///
@@ -11,6 +12,8 @@ struct MQTTPacketReader {
     let packet: MQTTPacketType
     /// The protocol version whose clauses errors cite: the session's, or for CONNECT the level it asks for, once read.
     var version: MQTTProtocolVersion?
+    /// A topic name returned as it is when a PUBLISH names the same bytes (see `MQTTDecoder.decode`).
+    var recentTopic: ByteString?
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
 
@@ -124,6 +127,7 @@ struct MQTTPacketReader {
     /// `MQTTTopic.isValidTopicName`; only a rejected name is examined again to say which rule it broke.
     /// - Parameter allowsEmpty: an empty name is returned rather than refused (an MQTT 5 PUBLISH with a topic alias).
     mutating func readTopicName(_ field: String, allowsEmpty: Bool = false) throws(MQTTProtocolError) -> ByteString {
+        if let recent = recentTopic, readRecent(recent) { return recent }
         let topic = ByteString(try readBinary(field))
         if MQTTTopic.isValidTopicName(topic) { return topic }
         if topic.isEmpty {
@@ -133,6 +137,17 @@ struct MQTTPacketReader {
         try checkText(topic, field: field)
         throw MQTTProtocolError(
             code: .topicNameInvalid, message: "[MQTT-3.3.2-2] \(packet) \(field) \"\(topic)\" contains a wildcard")
+    }
+
+    /// Consumes the next binary field if it holds exactly `recent`'s bytes (not empty), else reads nothing.
+    private mutating func readRecent(_ recent: ByteString) -> Bool {
+        let count = recent.count
+        guard count > 0, remaining >= 2 + count,
+            Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) == count,
+            recent.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress! + offset + 2, count) }) == 0
+        else { return false }
+        offset += 2 + count
+        return true
     }
 
     /// A topic filter to subscribe or unsubscribe: a string of at least one byte with `+` only as a whole level

@@ -18,15 +18,18 @@ public final class Message: Sendable {
     public let mqttPublishQoS: UInt8
 
     /// Creates a message, counted against `alarm` (the broker's `resourceAlarm`) until it is freed.
+    /// `mqttPublishQoS`: the MQTT QoS it was published with, when the caller knows it (else read from
+    /// `properties`, `Message.mqttPublishQoS(of:)`; it must agree with them).
     public init(
-        exchange: ByteString, routingKey: ByteString, properties: BasicProperties, body: [UInt8], alarm: ResourceAlarm
+        exchange: ByteString, routingKey: ByteString, properties: BasicProperties, body: [UInt8], alarm: ResourceAlarm,
+        mqttPublishQoS: UInt8? = nil
     ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.properties = properties
         self.body = body
         self.alarm = alarm
-        mqttPublishQoS = Self.mqttPublishQoS(of: properties)
+        self.mqttPublishQoS = mqttPublishQoS ?? Self.mqttPublishQoS(of: properties)
         alarm.add(body.count + ResourceAlarm.overheadPerMessage)
     }
 

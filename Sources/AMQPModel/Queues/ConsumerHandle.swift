@@ -21,6 +21,8 @@ public final class ConsumerHandle: Sendable {
     private let unsettled = Atomic<Int32>(0)
     /// Messages assigned and not yet flushed to the socket (counted against `windowLimit`).
     private let unwritten = Atomic<Int32>(0)
+    /// Set by the queue when it kept a message back because no consumer had credit (see `creditReturned`).
+    private let starved = Atomic<Bool>(false)
     /// The consumer's own prefetch limit (0: unlimited).
     private let prefetch: Int32
     /// Most messages assigned but not yet written out by the consumer's connection: bounds what a consumer whose
@@ -79,6 +81,20 @@ public final class ConsumerHandle: Sendable {
     /// Returns `count` units of the write window: deliveries were flushed to the socket (or dropped with it).
     public func releaseWindow(_ count: Int = 1) {
         unwritten.subtract(Int32(truncatingIfNeeded: count), ordering: .relaxed)
+    }
+
+    /// The queue found no credit for a message: the next `creditReturned` offers it again.
+    func markStarved() {
+        starved.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// Call after returning credit (`releaseWindow`, `releaseCredit`): asks the queue to hand out ready messages
+    /// (`Queue.creditAvailable`) only if it kept one back for want of credit since the last call, so returning
+    /// credit to a queue with nothing waiting takes no lock. The fence pairs with the one in the queue's second
+    /// look for credit: either that look sees the credit returned here, or this sees the flag it set.
+    public func creditReturned() {
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        if starved.exchange(false, ordering: .sequentiallyConsistent) { queue.creditAvailable() }
     }
 
     private static func tryAcquire(_ counter: borrowing Atomic<Int32>, limit: Int32) -> Bool {

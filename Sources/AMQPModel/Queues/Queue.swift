@@ -284,6 +284,17 @@ public final class Queue: @unchecked Sendable, Hashable, SyncParticipant {
     private func assignableSlot(_ s: inout State) -> Int? {
         let n = s.slots.count
         guard n > 0 else { return nil }
+        if let i = slotWithCredit(&s) { return i }
+        // None has credit: flag every consumer, then look once more. Credit returned meanwhile is either seen by
+        // this second look or sees the flag (`ConsumerHandle.creditReturned`), so no message waits for credit
+        // that was already returned.
+        for i in 0..<n { s.slots[i].handle.markStarved() }
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        return slotWithCredit(&s)
+    }
+
+    private func slotWithCredit(_ s: inout State) -> Int? {
+        let n = s.slots.count
         for step in 0..<n {
             let i = (s.nextSlot + step) % n
             if s.slots[i].handle.tryAcquireCredit() {

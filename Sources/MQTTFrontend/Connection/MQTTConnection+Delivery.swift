@@ -177,7 +177,7 @@ extension MQTTConnection: LoopConsumer {
         guard let delivery = outbound.pubAck(id), let handle = consumer(of: delivery) else { return }
         handle.queue.acknowledged([delivery.entry])
         handle.releaseCredit()
-        handle.queue.creditAvailable()
+        handle.creditReturned()
     }
 
     func handlePubRec(_ id: UInt16) {
@@ -198,7 +198,7 @@ extension MQTTConnection: LoopConsumer {
         if wasReleased, !cleanSession, let vhost { vhost.mqttSessions.outboundCompleted(clientId, id) }
         guard fromQueue, let source, let handle = consumer(source: source) else { return }
         handle.releaseCredit()
-        handle.queue.creditAvailable()
+        handle.creditReturned()
     }
 
     /// The consumer a delivery came from, if it is still subscribed.

@@ -151,7 +151,9 @@ extension MQTTConnection {
             !MQTTMessageProperties.hasAny(properties)
             ? Message.mqttProperties(qos: qos, retain: retain)
             : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
-        return Message(exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm)
+        return Message(
+            exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm,
+            mqttPublishQoS: min(qos, 2))
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

@@ -56,6 +56,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     var phase = Phase.awaitingConnect
     var version: MQTTProtocolVersion?
     var cleanSession = true
+    /// The topic of the last PUBLISH received, handed to the decoder so the next one to the same topic shares it.
+    var recentTopic: ByteString?
     /// Set by DISCONNECT (for the log line).
     var disconnectedCleanly = false
     var drainScheduled = false
@@ -126,7 +128,8 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
             do {
                 guard
                     let p = try MQTTDecoder.decode(
-                        &buffer, version: version, maxPacketSize: configuration.maxPacketSize, acceptsMQTT5: true)
+                        &buffer, version: version, maxPacketSize: configuration.maxPacketSize, acceptsMQTT5: true,
+                        recentTopic: recentTopic)
                 else { return }
                 packet = p
             } catch {
@@ -151,14 +154,14 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
         if pausedWindow > 0, let handle {
             handle.releaseWindow(Int(pausedWindow))
             pausedWindow = 0
-            handle.queue.creditAvailable()
+            handle.creditReturned()
         }
         guard let extras else { return }
         for slot in extras.shared.indices {
             guard let consumer = extras.shared[slot], consumer.pausedWindow > 0 else { continue }
             consumer.handle.releaseWindow(Int(consumer.pausedWindow))
             extras.shared[slot]!.pausedWindow = 0
-            consumer.handle.queue.creditAvailable()
+            consumer.handle.creditReturned()
         }
     }
 
@@ -176,7 +179,9 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
     private func handle(_ packet: MQTTPacket) {
         switch packet {
         case .connect(let c): handleConnect(c)
-        case .publish(let p): handlePublish(p)
+        case .publish(let p):
+            if !p.topic.isEmpty { recentTopic = p.topic }
+            handlePublish(p)
         case .pubAck(let a): handlePubAck(a.packetId)
         case .pubRec(let r): handlePubRec(r.packetId)
         case .pubRel(let r): handlePubRel(r.packetId)

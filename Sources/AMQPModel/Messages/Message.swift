@@ -16,13 +16,17 @@ public final class Message: Sendable {
     /// The QoS it was published with, as MQTT sessions deliver it (`Message.mqttPublishQoS(of:)`), read once here
     /// rather than from the headers on every delivery.
     public let mqttPublishQoS: UInt8
+    /// True when the routing key is known to be a valid MQTT topic name (it came in as one): MQTT deliveries then
+    /// skip checking it again.
+    public let routingKeyIsMQTTTopic: Bool
 
     /// Creates a message, counted against `alarm` (the broker's `resourceAlarm`) until it is freed.
     /// `mqttPublishQoS`: the MQTT QoS it was published with, when the caller knows it (else read from
-    /// `properties`, `Message.mqttPublishQoS(of:)`; it must agree with them).
+    /// `properties`, `Message.mqttPublishQoS(of:)`; it must agree with them). `routingKeyIsMQTTTopic`: the caller
+    /// validated the routing key as an MQTT topic name.
     public init(
         exchange: ByteString, routingKey: ByteString, properties: BasicProperties, body: [UInt8], alarm: ResourceAlarm,
-        mqttPublishQoS: UInt8? = nil
+        mqttPublishQoS: UInt8? = nil, routingKeyIsMQTTTopic: Bool = false
     ) {
         self.exchange = exchange
         self.routingKey = routingKey
@@ -30,6 +34,7 @@ public final class Message: Sendable {
         self.body = body
         self.alarm = alarm
         self.mqttPublishQoS = mqttPublishQoS ?? Self.mqttPublishQoS(of: properties)
+        self.routingKeyIsMQTTTopic = routingKeyIsMQTTTopic
         alarm.add(body.count + ResourceAlarm.overheadPerMessage)
     }
 

@@ -88,7 +88,7 @@ extension MQTTConnection: LoopConsumer {
     /// dropped (published over AMQP with a routing key that is no MQTT topic name, or no packet id free).
     private func writeV3(_ e: QueueEntry, source: UInt16, into out: inout ByteBuffer) -> Bool {
         let m = e.message
-        guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
+        guard m.routingKeyIsMQTTTopic || MQTTTopic.isValidTopicName(m.routingKey) else { return false }
         let qos = min(e.qos, m.mqttPublishQoS)
         var packetId: UInt16?
         var dup = false
@@ -113,7 +113,7 @@ extension MQTTConnection: LoopConsumer {
         _ e: QueueEntry, source: UInt16, v5: MQTT5State, now: Int64, into out: inout ByteBuffer
     ) -> Bool {
         let m = e.message
-        guard MQTTTopic.isValidTopicName(m.routingKey) else { return false }
+        guard m.routingKeyIsMQTTTopic || MQTTTopic.isValidTopicName(m.routingKey) else { return false }
         let qos = min(e.qos, m.mqttPublishQoS)
         let (properties, retain) = deliveryProperties(
             of: m, topic: m.routingKey, expiresAt: e.expiresAt, now: now, v5: v5,

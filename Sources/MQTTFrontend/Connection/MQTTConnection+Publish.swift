@@ -153,7 +153,7 @@ extension MQTTConnection {
             : MQTTMessageProperties(properties).amqpProperties(qos: qos, retain: retain)
         return Message(
             exchange: Self.mqttDefault, routingKey: topic, properties: amqp, body: payload, alarm: alarm,
-            mqttPublishQoS: min(qos, 2))
+            mqttPublishQoS: min(qos, 2), routingKeyIsMQTTTopic: true)
     }
 
     /// Write on exchange `mqtt.default`, and the topic permission's write pattern (design §4).

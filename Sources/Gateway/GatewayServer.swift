@@ -45,7 +45,8 @@ final class GatewayServer {
         }
         let threads =
             configuration.main.ioThreads > 0
-            ? configuration.main.ioThreads : Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            ? configuration.main.ioThreads
+            : MainSection.defaultIOThreads(cores: Int(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         do { group = try EventLoopGroup(threads: threads) } catch {
             throw StartupError("cannot start event loops: \(error)")
         }

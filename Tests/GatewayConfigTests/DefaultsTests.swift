@@ -15,6 +15,13 @@ struct DefaultsTests {
         #expect(configuration == GatewayConfiguration())
     }
 
+    @Test("io_threads = 0 starts one loop fewer than the cores, never none")
+    func defaultLoopCount() {
+        #expect(MainSection.defaultIOThreads(cores: 1) == 1)
+        #expect(MainSection.defaultIOThreads(cores: 2) == 1)
+        #expect(MainSection.defaultIOThreads(cores: 8) == 7)
+    }
+
     @Test("defaults match design §7 and LavinMQ")
     func defaultValues() {
         let c = GatewayConfiguration()

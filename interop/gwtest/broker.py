@@ -211,6 +211,9 @@ class GatewayProcess:
             "--http-port", str(http),
             "--ws-port", str(self.ws_ports[0]),
             "--wss-port", str(self.ws_ports[1]),
+            # Two event loops whatever the machine (the default on 2 cores is one), so that every test also crosses
+            # loops: hand-offs, borrowing a parked loop, a connection's work arriving from another thread.
+            "--io-threads", "2",
             "-l", "debug",
         ]
         if self.config is not None:

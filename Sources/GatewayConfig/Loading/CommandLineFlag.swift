@@ -70,7 +70,7 @@ struct CommandLineFlag: Sendable {
             action: .set(keys: ["main.sync"], fixedValue: "false")),
         CommandLineFlag(
             names: ["--io-threads"], valueName: "N",
-            summary: "[main] io_threads: event-loop threads (0 = one per core)",
+            summary: "[main] io_threads: event-loop threads (0 = one fewer than the cores, at least 1)",
             action: .set(keys: ["main.io_threads"], fixedValue: nil)),
         CommandLineFlag(names: ["--version"], valueName: nil, summary: "print the version and exit", action: .version),
         CommandLineFlag(names: ["-h", "--help"], valueName: nil, summary: "print this help and exit", action: .help),

@@ -4,7 +4,7 @@ public struct MainSection: Sendable, Equatable {
     public var dataDir: String = "./gateway-data"
     /// `log_level`: the lowest level that is logged.
     public var logLevel: LogLevel = .info
-    /// `io_threads`: the number of event-loop threads; 0 means one per CPU core.
+    /// `io_threads`: the number of event-loop threads; 0 means `defaultIOThreads(cores:)`.
     public var ioThreads: Int = 0
     /// `tls_cert`: PEM certificate (chain) file. TLS listeners start only when it is set.
     public var tlsCert: String?
@@ -43,4 +43,13 @@ public struct MainSection: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    /// The event-loop threads `io_threads = 0` starts on a machine with `cores` CPU cores: one fewer than the cores,
+    /// at least one. The kernel's TCP work for each message (about half of its CPU, measured) and the clients on the
+    /// same host need a core. Measured on 2 cores, one loop instead of two used 20 % less CPU for MQTT QoS 1 at
+    /// 10 000 msg/s and moved 46 % more QoS 1 messages as fast as possible (QoS 0: 7 % fewer), because two loops
+    /// pass each subscriber's objects between two cores on every message.
+    public static func defaultIOThreads(cores: Int) -> Int {
+        max(1, cores - 1)
+    }
 }

@@ -156,14 +156,17 @@ let package = Package(
         .testTarget(
             name: "AMQPFrontendTests",
             dependencies: [
-                "AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport", "TransportTestSupport",
+                "AMQPFrontend", "AMQPWire", "AMQPModel", "AMQPValues", "Auth", "Bytes", "Transport",
+                "TransportTestSupport",
             ],
             swiftSettings: strict),
         .testTarget(
             name: "FrontendSupportTests", dependencies: ["FrontendSupport", "AMQPModel", "Auth", "Transport"], swiftSettings: strict),
         .testTarget(
             name: "MQTTFrontendTests",
-            dependencies: ["MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "Transport", "TransportTestSupport"],
+            dependencies: [
+                "MQTTFrontend", "MQTTCodec", "AMQPModel", "AMQPValues", "Auth", "Transport", "TransportTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         // A real etcd on free loopback ports, for the tests that need one.

@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts: source it after setting ROOT (the checkout). Defines free_port, stop_gateway
-# (stops the broker whose pid is in GW_PID), wait_timewait and sources the peers script into the caller (BROKERS_SH, default
-# <repo>/../shared/peers/brokers.sh, or next to the main checkout when run from a git worktree).
+# (stops the broker whose pid is in GW_PID) and wait_timewait, and sources the peers script into the caller
+# (BROKERS_SH, default <repo>/../shared/peers/brokers.sh, or next to the main checkout when run from a git worktree).
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -47,7 +47,9 @@ static inline void gw_word_wait(uint32_t *word, uint32_t expected) {
 }
 
 /// Wakes every thread sleeping in `gw_word_wait` on `word`.
-static inline void gw_word_wake(uint32_t *word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0); }
+static inline void gw_word_wake(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
 
 // MARK: - epoll
 

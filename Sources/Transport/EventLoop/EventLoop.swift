@@ -6,9 +6,10 @@ import Synchronization
 /// One thread running an epoll loop; it owns every connection registered with it for the connection's whole life,
 /// so connection state needs no locks.
 ///
-/// A loop turn is: wait for events (not at all when work is queued) → handle each ready fd (reads, accepts, timers, the cross-thread inbox) → run tasks `execute`d on the loop →
-/// run `runAtEndOfTurn` bodies → flush every connection written to during the turn → deliver hand-offs to
-/// other loops (`handOff`). The turn's clock (`now`) is read once, when first asked for.
+/// A loop turn is: wait for events (not at all when work is queued) → handle each ready fd (reads, accepts,
+/// timers, the cross-thread inbox) → run tasks `execute`d on the loop → run `runAtEndOfTurn` bodies → flush every
+/// connection written to during the turn → deliver hand-offs to other loops (`handOff`). The turn's clock (`now`)
+/// is read once, when first asked for.
 ///
 /// **Borrowing.** A loop parked in `epoll_wait` owns no running code, so another loop's thread may run work for
 /// it directly instead of waking it: `handOff` from loop A to a parked loop B runs the task on A's thread, with

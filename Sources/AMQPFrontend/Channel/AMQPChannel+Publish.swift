@@ -112,9 +112,11 @@ extension AMQPChannel {
         let wait = confirms.flush(outcome: { SyncCoordinator.outcome($0, in: coordinator) }) { confirm in
             switch confirm {
             case .ack(let tag, let multiple):
-                connection.send(.basicAck(BasicAck(deliveryTag: tag, multiple: multiple)), channel: number)
+                connection.send(.basicAck(BasicAck(deliveryTag: tag, multiple: multiple)), channel: number, last: true)
             case .nack(let tag):
-                connection.send(.basicNack(BasicNack(deliveryTag: tag, multiple: false, requeue: false)), channel: number)
+                connection.send(
+                    .basicNack(BasicNack(deliveryTag: tag, multiple: false, requeue: false)), channel: number,
+                    last: true)
             }
         }
         guard let wait, let coordinator else { return }

@@ -278,10 +278,11 @@ final class AMQPConnection: ConnectionHandler, @unchecked Sendable {
 
     // MARK: - Output
 
-    /// Writes one method frame.
-    func send(_ method: AMQPMethod, channel: UInt16) {
+    /// Writes one method frame. `last`: flushed after the turn's other connections (`TCPConnection.write`), for
+    /// publisher confirms, so that the deliveries the same publishes caused go out first.
+    func send(_ method: AMQPMethod, channel: UInt16, last: Bool = false) {
         lastWriteAt = eventLoop.now
-        connection.write { FrameEncoder.writeMethod(method, channel: channel, into: &$0) }
+        connection.write(last: last) { FrameEncoder.writeMethod(method, channel: channel, into: &$0) }
     }
 
     // MARK: - Errors and close

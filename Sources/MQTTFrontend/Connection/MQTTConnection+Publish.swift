@@ -79,7 +79,7 @@ extension MQTTConnection {
     /// before it.
     func sendWhenDurable(_ ack: MQTTPacket, generation: UInt64) {
         if acks.canSendAtOnce(generation: generation) {
-            send(ack)
+            send(ack, last: true)
         } else {
             acks.append(ack, generation: generation)
             flushAcks()
@@ -97,7 +97,7 @@ extension MQTTConnection {
                 failed = true
                 return false
             }
-            send(ack)
+            send(ack, last: true)
             return true
         }
         if failed {

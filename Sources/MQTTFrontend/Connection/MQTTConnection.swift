@@ -213,15 +213,19 @@ final class MQTTConnection: ConnectionHandler, @unchecked Sendable {
 
     // MARK: - Output
 
-    func send(_ packet: MQTTPacket, version explicit: MQTTProtocolVersion? = nil) {
+    /// Encodes `packet` into the output. `last`: flushed after the turn's other connections
+    /// (`TCPConnection.write`), for the acknowledgements of PUBLISHes, so that the deliveries the same PUBLISHes
+    /// caused go out first.
+    func send(_ packet: MQTTPacket, version explicit: MQTTProtocolVersion? = nil, last: Bool = false) {
         let v = explicit ?? version ?? .v3_1_1
-        write { MQTTEncoder.encode(packet, version: v, into: &$0) }
+        write(last: last) { MQTTEncoder.encode(packet, version: v, into: &$0) }
     }
 
     /// Appends to the socket's output through `body`; over WebSocket what `body` wrote becomes one binary frame.
-    @inline(__always) func write(_ body: (inout ByteBuffer) -> Void) {
-        guard let extras, extras.webSocket else { return connection.write(body) }
-        connection.write { out in
+    /// `last`: see `send`.
+    @inline(__always) func write(last: Bool = false, _ body: (inout ByteBuffer) -> Void) {
+        guard let extras, extras.webSocket else { return connection.write(last: last, body) }
+        connection.write(last: last) { out in
             let mark = WebSocketFrameEncoder.beginBinaryFrame(&out)
             body(&out)
             WebSocketFrameEncoder.endBinaryFrame(&out, mark)

@@ -49,6 +49,8 @@ public final class EventLoop: @unchecked Sendable {
     private var endOfTurn: [LoopWork] = []
     private var runningEndOfTurn: [LoopWork] = []
     private var dirty: [TCPConnection] = []
+    /// Written to only with `TCPConnection.write(last: true)`: flushed after `dirty`.
+    private var dirtyLast: [TCPConnection] = []
     private var flushing: [TCPConnection] = []
     /// Work for other loops collected during this turn by `handOff`, delivered at its end: one bucket per loop
     /// ever handed to, kept (with its capacity) for the loop's life.
@@ -292,7 +294,7 @@ public final class EventLoop: @unchecked Sendable {
         threadID.store(pthread_self(), ordering: .relaxed)
         clockIsCurrent = false
         runQueue.append(contentsOf: tasks)
-        while !runQueue.isEmpty || !endOfTurn.isEmpty || !dirty.isEmpty {
+        while !runQueue.isEmpty || !endOfTurn.isEmpty || !dirty.isEmpty || !dirtyLast.isEmpty {
             runTasks()
             runEndOfTurn()
             flushDirty()
@@ -344,9 +346,11 @@ public final class EventLoop: @unchecked Sendable {
         runningEndOfTurn.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes every connection written to this turn; writes made by writability callbacks are flushed too.
+    /// Flushes every connection written to this turn, those written to only with `write(last: true)` after the
+    /// others; writes made by writability callbacks are flushed too.
     private func flushDirty() {
-        while !dirty.isEmpty {
+        while !dirty.isEmpty || !dirtyLast.isEmpty {
+            if dirty.isEmpty { swap(&dirty, &dirtyLast) }
             swap(&dirty, &flushing)
             for connection in flushing { connection.flushAtEndOfTurn() }
             flushing.removeAll(keepingCapacity: true)
@@ -398,9 +402,9 @@ public final class EventLoop: @unchecked Sendable {
         registrations[Int(fd)] = nil
     }
 
-    /// Queues `connection` for the end-of-turn flush.
-    func markDirty(_ connection: TCPConnection) {
-        dirty.append(connection)
+    /// Queues `connection` for the end-of-turn flush; with `last`, after the connections queued without it.
+    func markDirty(_ connection: TCPConnection, last: Bool) {
+        if last { dirtyLast.append(connection) } else { dirty.append(connection) }
     }
 
     /// Queues work for later in this turn without the `@Sendable` requirement of `execute` (loop thread only).
@@ -433,6 +437,7 @@ public final class EventLoop: @unchecked Sendable {
         retired.removeAll()
         endOfTurn.removeAll()
         dirty.removeAll()
+        dirtyLast.removeAll()
         for bucket in handOffBuckets where !bucket.work.isEmpty { bucket.loop.execute(contentsOf: bucket.work) }
         handOffBuckets.removeAll()
     }

@@ -118,12 +118,14 @@ public final class TCPConnection {
 
     /// Appends to the outbound buffer through `body` (encode frames directly into it) and schedules the end-of-turn
     /// flush. Ignored (`body` is not called) once the connection is closing or closed. `body` must not call `write`.
-    public func write(_ body: (inout ByteBuffer) -> Void) {
+    /// `last`: output nobody waits on as closely as on others' (a publisher's acknowledgement): in this turn's flush
+    /// the connection goes after the connections written to without it (deliveries), unless it was one of them.
+    public func write(last: Bool = false, _ body: (inout ByteBuffer) -> Void) {
         assert(eventLoop.inEventLoop, "TCPConnection used off its event loop")
         guard state == .open else { return }
         body(&outbound)
         if isWritable && pendingWriteBytes > Self.highWatermark { isWritable = false }
-        markDirty()
+        markDirty(last: last)
     }
 
     /// Flushes pending output, then shuts the socket down and closes it; `connectionClosed` follows once.
@@ -336,10 +338,10 @@ public final class TCPConnection {
 
     // MARK: - Writing
 
-    private func markDirty() {
+    private func markDirty(last: Bool = false) {
         guard !isDirty else { return }
         isDirty = true
-        eventLoop.markDirty(self)
+        eventLoop.markDirty(self, last: last)
     }
 
     private enum SendOutcome {

@@ -6,6 +6,13 @@ import Testing
 
 @Suite("Queue: credit returned brings back what waited for it, and only that asks the queue")
 struct QueueCreditReturnTests {
+    /// Acknowledges `count` deliveries of `c` as a frontend does: credit back, queue told, then `creditReturned`.
+    private static func settle(_ count: Int, of c: TestSubscription) {
+        c.handle.releaseCredit(count)
+        c.handle.queue.acknowledged(count: count)
+        c.handle.creditReturned()
+    }
+
     @Test("a message kept back for want of credit is handed out by creditReturned after the credit comes back")
     func keptBackMessageIsOffered() throws {
         let f = CoreFixture()
@@ -16,9 +23,7 @@ struct QueueCreditReturnTests {
         f.publish("m1", key: "q")
         #expect(c.takeBodies() == ["m0"])
         #expect(q.messageCount == 1, "m1 waits for credit")
-        c.handle.releaseCredit(1)
-        q.acknowledged(count: 1)
-        c.handle.creditReturned()
+        Self.settle(1, of: c)
         #expect(c.takeBodies() == ["m1"])
         #expect(q.messageCount == 0)
     }
@@ -31,16 +36,12 @@ struct QueueCreditReturnTests {
         try q.addConsumer(c.handle)
         f.publish("m0", key: "q")
         #expect(c.takeBodies() == ["m0"])
-        c.handle.releaseCredit(1)
-        q.acknowledged(count: 1)
-        c.handle.creditReturned()
+        Self.settle(1, of: c)
         #expect(c.take().isEmpty)
         f.publish("m1", key: "q")
         f.publish("m2", key: "q")
         #expect(c.takeBodies() == ["m1"])
-        c.handle.releaseCredit(1)
-        q.acknowledged(count: 1)
-        c.handle.creditReturned()
+        Self.settle(1, of: c)
         #expect(c.takeBodies() == ["m2"])
     }
 
@@ -67,9 +68,7 @@ struct QueueCreditReturnTests {
             }
             idleSince = ContinuousClock.now
             received.add(batch.count, ordering: .relaxed)
-            c.handle.releaseCredit(batch.count)
-            q.acknowledged(count: batch.count)
-            c.handle.creditReturned()
+            Self.settle(batch.count, of: c)
         }
         #expect(received.load(ordering: .relaxed) == total, "messages left waiting: \(q.messageCount)")
     }

@@ -121,8 +121,10 @@ extension AMQPChannel {
         }
         guard let wait, let coordinator else { return }
         let channel = number
-        coordinator.whenDurable(wait, on: connection.eventLoop) { [weak connection] in
-            guard let c = connection, let ch = c.channels[channel] else { return }
+        // Strong, like the MQTT acknowledgements' wait: a closed connection has no channels left to confirm on.
+        let owner = connection
+        coordinator.whenDurable(wait, on: owner.eventLoop) {
+            guard let ch = owner.channels[channel] else { return }
             ch.confirms.waitEnded()
             ch.flushConfirms()
         }

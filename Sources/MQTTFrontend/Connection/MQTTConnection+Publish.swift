@@ -107,10 +107,11 @@ extension MQTTConnection {
             return
         }
         guard let wait, let coordinator else { return }
-        coordinator.whenDurable(wait, on: eventLoop) { [weak self] in
-            guard let c = self else { return }
-            c.acks.waitEnded()
-            c.flushAcks()
+        // Held by the coordinator until the round ends (milliseconds), strongly: a weak capture would give the
+        // connection a side table (see `ConsumerHandle.consumer`). Once closed, `flushAcks` sends nothing.
+        coordinator.whenDurable(wait, on: eventLoop) { [self] in
+            acks.waitEnded()
+            flushAcks()
         }
     }
 
